@@ -1,0 +1,209 @@
+#include "app/daemon.h"
+
+#include <grp.h>
+
+#include <csignal>
+#include <spdlog/spdlog.h>
+
+#include "conf/diff.h"
+#include "conf/parser.h"
+#include "core/logging.h"
+#include "dhcp/service.h"
+#include "firewall/service.h"
+#include "tunnel/service.h"
+#include "vrrp/service.h"
+
+namespace pairgate {
+
+namespace asio = boost::asio;
+
+namespace {
+
+log::Level to_log(conf::LogLevel l) { return static_cast<log::Level>(static_cast<int>(l)); }
+log::Target to_log(conf::LogTarget t) { return static_cast<log::Target>(static_cast<int>(t)); }
+
+}  // namespace
+
+Daemon::Daemon(asio::io_context& io, Options options, conf::Config config)
+    : io_(io),
+      options_(std::move(options)),
+      config_(std::move(config)),
+      started_(std::chrono::steady_clock::now()),
+      systemd_(io),
+      signals_(io, SIGHUP, SIGTERM, SIGINT),
+      stop_timer_(io) {}
+
+Daemon::~Daemon() = default;
+
+void Daemon::start() {
+  log::setup(to_log(config_.logging.level), to_log(config_.logging.target));
+  spdlog::info("pairgated starting: node {}, configuration {}", config_.node, options_.config_path);
+  wait_signals();
+
+  netlink_ = make_libnl_netlink(io_);
+  ModuleContext ctx{io_, *netlink_};
+  // Start order: the firewall guards before anything listens; tunnels before
+  // VRRP so that tracking sees their first state; DHCP serves last.
+  modules_.push_back(std::make_unique<firewall::Service>(ctx));
+  modules_.push_back(std::make_unique<tunnel::Service>(ctx));
+  modules_.push_back(std::make_unique<vrrp::Service>(ctx));
+  auto dhcp = std::make_unique<dhcp::Service>(ctx);
+  dhcp_ = dhcp.get();
+  modules_.push_back(std::move(dhcp));
+
+  ControlServer::Options copts;
+  copts.path = config_.control.socket;
+  copts.mode = config_.control.mode;
+  if (!config_.control.group.empty()) {
+    const group* g = ::getgrnam(config_.control.group.c_str());
+    if (g == nullptr) throw std::runtime_error("control.group: no group named '" + config_.control.group + "'");
+    copts.group = g->gr_gid;
+  }
+  control_ = std::make_unique<ControlServer>(
+      io_, copts, [this](const control::Request& r, const PeerCredentials& p) { return handle(r, p); });
+  // The socket first: a second daemon must fail before touching anything.
+  control_->open();
+
+  for (auto& m : modules_) m->start(config_);
+  systemd_.ready();
+  systemd_.start_watchdog();
+  spdlog::info("pairgated ready: control socket {}", config_.control.socket);
+}
+
+void Daemon::wait_signals() {
+  signals_.async_wait([this](boost::system::error_code ec, int signo) {
+    if (ec) return;
+    if (signo == SIGHUP) {
+      reload();
+    } else {
+      spdlog::info("received {}, stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+      stop();
+    }
+    if (!stopping_) wait_signals();
+  });
+}
+
+Daemon::ReloadResult Daemon::reload() {
+  ReloadResult result;
+  if (stopping_) {
+    result.errors.push_back({options_.config_path, 0, 0, "the daemon is stopping"});
+    return result;
+  }
+  systemd_.reloading();
+  spdlog::info("reloading {}", options_.config_path);
+  auto loaded = conf::load(options_.config_path);
+  if (!loaded.config) {
+    ++reload_failures_;
+    for (const auto& d : loaded.errors) spdlog::error("{}", conf::headline(d));
+    last_reload_error_ = std::to_string(loaded.errors.size()) + " error(s) in " + options_.config_path;
+    spdlog::error("reload rejected: {}; the running configuration stays in force", last_reload_error_);
+    result.errors = std::move(loaded.errors);
+    systemd_.ready();
+    return result;
+  }
+  conf::ConfigDiff d = conf::diff(config_, *loaded.config);
+  if (d.node) spdlog::warn("node changed from {} to {}", config_.node, loaded.config->node);
+  if (d.control) spdlog::warn("control section changed: the socket keeps its path, mode and group until restart");
+  if (d.logging) log::setup(to_log(loaded.config->logging.level), to_log(loaded.config->logging.target));
+  // The socket stays as it was bound; keep the running control section.
+  loaded.config->control = config_.control;
+  config_ = std::move(*loaded.config);
+  if (!d.empty()) {
+    for (auto& m : modules_) m->reload(config_, d);
+  }
+  ++reloads_;
+  last_reload_error_.clear();
+  result.ok = true;
+  result.summary = d.summary();
+  spdlog::info("reloaded: {}", result.summary);
+  systemd_.ready();
+  return result;
+}
+
+void Daemon::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  systemd_.stopping();
+  systemd_.stop_watchdog();
+  signals_.cancel();
+  if (control_) control_->close();
+  stop_next(modules_.size());
+}
+
+void Daemon::stop_next(std::size_t remaining) {
+  if (remaining == 0) {
+    finish_stop();
+    return;
+  }
+  Module& m = *modules_[remaining - 1];
+  auto done = std::make_shared<bool>(false);
+  stop_timer_.expires_after(options_.stop_deadline);
+  stop_timer_.async_wait([this, done, remaining, name = std::string(m.name())](boost::system::error_code ec) {
+    if (ec || *done) return;
+    *done = true;
+    spdlog::warn("{}: did not stop within {} ms; going on", name, options_.stop_deadline.count());
+    stop_next(remaining - 1);
+  });
+  m.stop([this, done, remaining] {
+    if (*done) return;
+    *done = true;
+    stop_timer_.cancel();
+    // Never recurse inside a module's own call stack.
+    asio::post(io_, [this, remaining] { stop_next(remaining - 1); });
+  });
+}
+
+void Daemon::finish_stop() {
+  spdlog::info("pairgated stopped");
+  netlink_.reset();
+  io_.stop();
+}
+
+nlohmann::json Daemon::status() const {
+  using namespace std::chrono;
+  nlohmann::json out;
+  out["node"] = config_.node;
+  out["uptime_s"] = duration<double>(steady_clock::now() - started_).count();
+  out["config"] = options_.config_path;
+  for (const auto& m : modules_) m->status(out);
+  for (const char* key : {"vrrp", "tunnels"}) {
+    if (!out.contains(key)) out[key] = nlohmann::json::array();
+  }
+  const auto& c = control_ ? control_->counters() : ControlCounters{};
+  out["control"] = {{"socket", config_.control.socket},
+                    {"clients", control_ ? control_->clients() : 0},
+                    {"connections", c.connections},
+                    {"requests", c.requests},
+                    {"bad_requests", c.bad_requests},
+                    {"denied", denied_},
+                    {"rejected_busy", c.rejected_busy},
+                    {"timeouts", c.timeouts}};
+  out["reload"] = {{"count", reloads_}, {"failures", reload_failures_}};
+  if (!last_reload_error_.empty()) out["reload"]["last_error"] = last_reload_error_;
+  return out;
+}
+
+std::string Daemon::handle(const control::Request& request, const PeerCredentials& peer) {
+  switch (request.command) {
+    case control::Command::status:
+      return control::ok_response(status());
+    case control::Command::leases:
+      return control::ok_response(dhcp_ ? dhcp_->leases() : nlohmann::json::array());
+    case control::Command::reload: {
+      if (peer.uid != 0) {
+        ++denied_;
+        spdlog::warn("control: reload refused for uid {} (pid {})", peer.uid, peer.pid);
+        return control::error_response("reload needs root", control::code::denied);
+      }
+      auto r = reload();
+      if (r.ok) return control::ok_response({{"changed", r.summary}});
+      auto details = nlohmann::json::array();
+      for (const auto& d : r.errors) details.push_back(conf::headline(d));
+      return control::error_response("the configuration has errors; the running one stays in force",
+                                     control::code::invalid_config, details);
+    }
+  }
+  return control::error_response("unhandled command", control::code::internal);
+}
+
+}  // namespace pairgate

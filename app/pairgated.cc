@@ -1,0 +1,51 @@
+// pairgated: the router-pair daemon. See SPEC.md for the contract.
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "app/daemon.h"
+#include "conf/parser.h"
+#include "core/logging.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"pairgated: VRRP, DHCPv4, IPoE tunnel and firewall for a redundant router pair"};
+  std::string config_path = "/etc/pairgate/pairgate.yaml";
+  bool check = false;
+  app.add_option("-c,--config", config_path, "configuration file")->capture_default_str();
+  app.add_flag("--check", check, "validate the configuration and exit (0 valid, 1 errors on stderr)");
+  app.set_version_flag("--version", "pairgated 0.1.0");
+  CLI11_PARSE(app, argc, argv);
+
+  auto loaded = pairgate::conf::load(config_path);
+  if (!loaded.config) {
+    std::cerr << loaded.report();
+    std::cerr << loaded.errors.size() << (loaded.errors.size() == 1 ? " error" : " errors") << " in "
+              << config_path << "\n";
+    return 1;
+  }
+  if (check) {
+    std::cout << config_path << ": OK\n";
+    return 0;
+  }
+
+  std::signal(SIGPIPE, SIG_IGN);
+  boost::asio::io_context io(1);
+  pairgate::Daemon daemon(io, {config_path}, std::move(*loaded.config));
+  try {
+    daemon.start();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot start: {}", e.what());
+    return 1;
+  }
+  try {
+    io.run();
+  } catch (const std::exception& e) {
+    // A bug, not an input: say so loudly and exit non-zero for systemd.
+    spdlog::critical("event loop aborted: {}", e.what());
+    return 2;
+  }
+  return 0;
+}

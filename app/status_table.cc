@@ -1,0 +1,133 @@
+#include "app/status_table.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+namespace pairgate {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string text(const json& j, const char* key, const char* missing = "-") {
+  if (!j.is_object()) return missing;
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return missing;
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_boolean()) return it->get<bool>() ? "yes" : "no";
+  if (it->is_number_float()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", it->get<double>());
+    return buf;
+  }
+  if (it->is_array()) {
+    std::string out;
+    for (const auto& e : *it) out += (out.empty() ? "" : ",") + (e.is_string() ? e.get<std::string>() : e.dump());
+    return out.empty() ? missing : out;
+  }
+  return it->dump();
+}
+
+// A table whose columns are as wide as their widest cell.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  std::string str() const {
+    std::vector<std::size_t> width;
+    for (const auto& r : rows_) {
+      width.resize(std::max(width.size(), r.size()));
+      for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+    }
+    std::string out;
+    for (const auto& r : rows_) {
+      std::string line;
+      for (std::size_t i = 0; i < r.size(); ++i) {
+        line += r[i];
+        if (i + 1 < r.size()) line += std::string(width[i] - r[i].size() + 2, ' ');
+      }
+      out += line + "\n";
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::string uptime(double seconds) {
+  long s = static_cast<long>(seconds);
+  char buf[64];
+  if (s >= 86400) {
+    std::snprintf(buf, sizeof buf, "%ldd %ldh %ldm", s / 86400, s % 86400 / 3600, s % 3600 / 60);
+  } else if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%ldh %ldm %lds", s / 3600, s % 3600 / 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%ldm %lds", s / 60, s % 60);
+  }
+  return buf;
+}
+
+}  // namespace
+
+std::string render_status(const json& s) {
+  std::string out = "node " + text(s, "node");
+  if (s.contains("uptime_s") && s["uptime_s"].is_number()) out += ", up " + uptime(s["uptime_s"].get<double>());
+  out += "\n";
+
+  if (auto v = s.find("vrrp"); v != s.end() && v->is_array() && !v->empty()) {
+    Table t({"VRRP", "INTERFACE", "VRID", "STATE", "PRIO", "EFFECTIVE", "MASTER", "VIRTUAL ADDRESSES"});
+    for (const auto& i : *v) {
+      t.add({text(i, "name"), text(i, "interface"), text(i, "vrid"), text(i, "state"), text(i, "priority"),
+             text(i, "effective_priority"), text(i, "master"), text(i, "virtual_addresses")});
+    }
+    out += "\n" + t.str();
+  }
+
+  if (auto d = s.find("dhcp"); d != s.end() && d->is_object()) {
+    out += "\nDHCP: " + text(*d, "leases_active", "0") + " active leases";
+    if (d->contains("serving")) out += ", serving: " + text(*d, "serving");
+    out += "\n";
+    if (auto p = d->find("pools"); p != d->end() && p->is_array() && !p->empty()) {
+      Table t({"SUBNET", "INTERFACE", "RANGE", "SIZE", "USED"});
+      for (const auto& pool : *p) {
+        t.add({text(pool, "subnet"), text(pool, "interface"), text(pool, "range"), text(pool, "size"),
+               text(pool, "used")});
+      }
+      out += t.str();
+    }
+  }
+
+  if (auto tl = s.find("tunnels"); tl != s.end() && tl->is_array() && !tl->empty()) {
+    Table t({"TUNNEL", "STATE", "LOCAL", "REMOTE", "RTT MS", "FAILURES", "REASON"});
+    for (const auto& tun : *tl) {
+      const json health = tun.value("health", json::object());
+      t.add({text(tun, "name"), text(tun, "state"), text(tun, "local"), text(tun, "remote"),
+             text(health, "last_rtt_ms"), text(health, "failures"), text(tun, "reason", "")});
+    }
+    out += "\n" + t.str();
+  }
+
+  if (auto f = s.find("firewall"); f != s.end() && f->is_object()) {
+    out += "\nFIREWALL: table " + text(*f, "table") + ", applied: " + text(*f, "applied");
+    if (f->contains("error")) out += ", error: " + text(*f, "error");
+    out += "\n";
+  }
+
+  if (auto r = s.find("reload"); r != s.end() && r->is_object() && r->contains("last_error")) {
+    out += "\nlast reload failed: " + text(*r, "last_error") + "\n";
+  }
+  return out;
+}
+
+std::string render_leases(const json& leases) {
+  if (!leases.is_array() || leases.empty()) return "no leases\n";
+  Table t({"ADDRESS", "HW ADDRESS", "CLIENT ID", "HOSTNAME", "EXPIRES"});
+  for (const auto& l : leases) {
+    t.add({text(l, "address"), text(l, "hw_address"), text(l, "client_id"), text(l, "hostname"), text(l, "expires")});
+  }
+  return t.str();
+}
+
+}  // namespace pairgate

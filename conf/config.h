@@ -1,0 +1,247 @@
+// The typed configuration: one struct per section of pairgate.yaml.
+//
+// Defaults here are the defaults of the file format (docs/configuration.md is
+// the reference). Structs compare with ==; source positions (Mark) never make
+// two configurations differ, so diff() sees only what an operator changed.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/address.h"
+
+namespace pairgate::conf {
+
+using Duration = std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+// Where a value stood in the file, 1-based; {0, 0} when it came from a default.
+struct Mark {
+  int line = 0;
+  int column = 0;
+  // Positions are not part of a configuration's meaning.
+  friend constexpr bool operator==(const Mark&, const Mark&) { return true; }
+};
+
+enum class LogLevel { trace, debug, info, warn, error };
+enum class LogTarget { automatic, stderr_stream, journald };
+
+struct Control {
+  std::string socket = "/run/pairgate/control.sock";
+  unsigned mode = 0660;
+  std::string group;  // empty: the daemon's own group
+  Mark group_mark;
+  bool operator==(const Control&) const = default;
+};
+
+struct Logging {
+  LogLevel level = LogLevel::info;
+  LogTarget target = LogTarget::automatic;
+  bool operator==(const Logging&) const = default;
+};
+
+struct Email {
+  std::vector<std::string> to;  // required, at least one
+  std::string from;             // required
+  std::string server_host = "localhost";
+  std::uint16_t server_port = 25;
+  Duration timeout = 30s;
+  bool operator==(const Email&) const = default;
+};
+
+struct Notify {
+  std::optional<Email> email;
+  std::vector<std::string> exec;  // absolute paths, run with: instance old_state new_state
+  bool operator==(const Notify&) const = default;
+};
+
+struct SysctlEntry {
+  std::string key;    // "net.ipv4.ip_forward"
+  std::string value;  // as written
+  Mark mark;
+  bool operator==(const SysctlEntry&) const = default;
+};
+
+struct Garp {
+  Duration delay = 5s;    // second burst after becoming master
+  unsigned repeat = 5;    // gratuitous ARPs per burst, 1..100
+  Duration refresh = 0s;  // periodic refresh while master; 0 = off
+  bool operator==(const Garp&) const = default;
+};
+
+struct Track {
+  enum class Kind { tunnel, interface };
+  Kind kind = Kind::interface;
+  std::string name;
+  std::optional<int> weight;  // none: down => FAULT; else -254..254, not 0
+  Mark mark;
+  bool operator==(const Track&) const = default;
+};
+
+struct VrrpInstance {
+  std::string name;
+  std::string interface;
+  unsigned vrid = 0;       // 1..255
+  unsigned priority = 100; // 1..255; 255 = address owner
+  Duration advert_interval = 1s;
+  bool preempt = true;
+  Duration preempt_delay = 0s;
+  std::vector<IpPrefix> virtual_addresses;   // IPv4, advertised
+  std::vector<IpPrefix> excluded_addresses;  // IPv4 or IPv6, not advertised
+  std::string auth_pass;                     // RFC 2338 simple text, at most 8 bytes; empty = none
+  Garp garp;
+  std::vector<Track> track;
+  Mark mark;
+  bool operator==(const VrrpInstance&) const = default;
+};
+
+struct SyncGroup {
+  std::string name;
+  std::vector<std::string> instances;
+  Mark mark;
+  bool operator==(const SyncGroup&) const = default;
+};
+
+struct Vrrp {
+  std::vector<VrrpInstance> instances;
+  std::vector<SyncGroup> sync_groups;
+  bool operator==(const Vrrp&) const = default;
+};
+
+struct StaticRoute {
+  IpPrefix destination;  // IPv4 network
+  Ipv4Address gateway;
+  bool operator==(const StaticRoute&) const = default;
+};
+
+struct RawOption {
+  unsigned code = 0;  // 1..254
+  std::vector<std::uint8_t> data;
+  bool operator==(const RawOption&) const = default;
+};
+
+struct DhcpOptions {
+  std::vector<Ipv4Address> routers;
+  std::vector<Ipv4Address> domain_name_servers;
+  std::string domain_name;
+  std::optional<Ipv4Address> broadcast_address;
+  std::vector<Ipv4Address> ntp_servers;
+  std::optional<unsigned> interface_mtu;
+  std::vector<StaticRoute> classless_static_routes;
+  std::vector<RawOption> custom;
+  bool operator==(const DhcpOptions&) const = default;
+};
+
+struct Reservation {
+  std::optional<MacAddress> hw_address;
+  std::vector<std::uint8_t> client_id;  // option 61 bytes; empty = match by hw_address
+  Ipv4Address address;
+  std::string hostname;
+  Mark mark;
+  bool operator==(const Reservation&) const = default;
+};
+
+enum class ConflictCheck { arp, icmp, none };
+
+struct Pool {
+  Ipv4Range range;
+  Mark mark;
+  bool operator==(const Pool&) const = default;
+};
+
+struct DhcpSubnet {
+  std::string interface;
+  IpPrefix subnet;
+  std::vector<Pool> pools;
+  Duration lease_time = 12h;
+  Duration max_lease_time = 24h;
+  std::optional<Duration> renew_time;   // T1; default lease_time / 2
+  std::optional<Duration> rebind_time;  // T2; default lease_time * 7 / 8
+  ConflictCheck conflict_check = ConflictCheck::arp;
+  DhcpOptions options;
+  std::vector<Reservation> reservations;
+  Mark mark;
+  bool operator==(const DhcpSubnet&) const = default;
+};
+
+struct Dhcp {
+  std::string lease_file = "/var/lib/pairgate/dhcp4.leases";
+  std::vector<DhcpSubnet> subnets;
+  bool operator==(const Dhcp&) const = default;
+};
+
+struct Health {
+  Duration interval = 1s;
+  Duration timeout = 1s;
+  std::vector<Ipv4Address> targets;
+  unsigned down_after = 3;
+  unsigned up_after = 3;
+  bool operator==(const Health&) const = default;
+};
+
+struct Tunnel {
+  std::string name;
+  std::string type = "dslite";
+  std::string wan_interface;
+  std::string aftr_name;                   // set when aftr is a DNS name
+  std::vector<Ipv6Address> aftr_addresses; // set when aftr is a list
+  std::vector<IpAddress> resolver;
+  std::optional<Ipv6Address> local;        // none = auto
+  unsigned mtu = 1460;
+  std::optional<unsigned> encap_limit;     // none = IP6_TNL_F_IGN_ENCAP_LIMIT
+  bool default_route = true;
+  Health health;
+  Mark mark;
+  bool operator==(const Tunnel&) const = default;
+};
+
+enum class Proto { any, icmp, ipv6_icmp, vrrp, ipip, tcp, udp };
+
+struct FirewallRule {
+  std::optional<IpPrefix> from;
+  Proto proto = Proto::any;
+  std::optional<std::uint16_t> sport;
+  std::optional<std::uint16_t> dport;
+  std::optional<Family> family;  // none: both, or what from/proto imply
+  Mark mark;
+  bool operator==(const FirewallRule&) const = default;
+};
+
+struct Firewall {
+  bool enabled = true;
+  std::string table = "pairgate";
+  std::vector<std::string> wan_interfaces;
+  bool mss_clamp = true;
+  bool log_drops = true;
+  std::vector<FirewallRule> input;
+  std::vector<FirewallRule> forward;
+  Mark mark;
+  bool operator==(const Firewall&) const = default;
+};
+
+struct Config {
+  std::string node;
+  Control control;
+  Logging logging;
+  Notify notify;
+  std::vector<SysctlEntry> sysctl;
+  std::optional<Vrrp> vrrp;
+  std::optional<Dhcp> dhcp;
+  std::vector<Tunnel> tunnels;
+  std::optional<Firewall> firewall;
+  bool operator==(const Config&) const = default;
+
+  const Tunnel* find_tunnel(std::string_view name) const;
+  const VrrpInstance* find_instance(std::string_view name) const;
+};
+
+std::string_view to_string(LogLevel);
+std::string_view to_string(LogTarget);
+std::string_view to_string(Proto);
+std::string_view to_string(ConflictCheck);
+
+}  // namespace pairgate::conf

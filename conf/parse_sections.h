@@ -1,0 +1,19 @@
+// One function per section of the file. Internal to conf/.
+#pragma once
+
+#include "conf/config.h"
+#include "conf/yaml_reader.h"
+
+namespace pairgate::conf {
+
+void parse_notify(Reader& r, const YAML::Node& n, Notify& out);
+void parse_vrrp(Reader& r, const YAML::Node& n, Vrrp& out);
+void parse_dhcp(Reader& r, const YAML::Node& n, Dhcp& out);
+void parse_tunnels(Reader& r, const YAML::Node& n, std::vector<Tunnel>& out);
+void parse_firewall(Reader& r, const YAML::Node& n, Firewall& out);
+
+// Shared value checks.
+bool valid_interface_name(std::string_view name);
+std::optional<std::string> read_interface(Reader& r, const YAML::Node& n, std::string_view what);
+
+}  // namespace pairgate::conf

@@ -1,0 +1,261 @@
+#include "conf/validate.h"
+
+#include <grp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace pairgate::conf {
+
+namespace {
+
+std::string at_line(Mark m) { return " (line " + std::to_string(m.line) + ")"; }
+
+void check_control(Reader& r, const Config& c) {
+  if (!c.control.group.empty() && ::getgrnam(c.control.group.c_str()) == nullptr) {
+    r.error(c.control.group_mark, "control.group: no group named '" + c.control.group + "' on this host");
+  }
+}
+
+void check_sysctl(Reader& r, const Config& c) {
+  for (const auto& e : c.sysctl) {
+    std::string path = "/proc/sys/" + e.key;
+    std::replace(path.begin() + 10, path.end(), '.', '/');
+    if (::access(path.c_str(), F_OK) != 0) {
+      r.error(e.mark, "sysctl: this kernel has no '" + e.key + "' (" + path + ")");
+    }
+  }
+}
+
+void check_vip(Reader& r, const VrrpInstance& in, const IpPrefix& p, std::string_view what) {
+  if (!p.address().is_v4() || p.length() >= 31) return;
+  auto a = p.address().v4();
+  if (a == p.network().address().v4() || a == p.v4_last()) {
+    r.error(in.mark, "vrrp instance " + in.name + ": " + std::string(what) + " " + p.to_string() +
+                         " is the network or broadcast address of its subnet");
+  }
+}
+
+void check_vrrp(Reader& r, const Config& c) {
+  if (!c.vrrp) return;
+  const auto& v = *c.vrrp;
+  std::map<std::string, Mark> names;
+  std::map<std::pair<std::string, unsigned>, std::string> vrids;
+  std::map<IpAddress, std::string> addresses;
+  for (const auto& in : v.instances) {
+    if (auto [it, fresh] = names.emplace(in.name, in.mark); !fresh) {
+      r.error(in.mark, "vrrp instance name '" + in.name + "' is used twice" + at_line(it->second));
+    }
+    if (auto [it, fresh] = vrids.emplace(std::pair(in.interface, in.vrid), in.name); !fresh) {
+      r.error(in.mark, "vrrp instance " + in.name + ": vrid " + std::to_string(in.vrid) + " on " +
+                           in.interface + " is already used by " + it->second);
+    }
+    auto claim = [&](const IpPrefix& p, std::string_view what) {
+      check_vip(r, in, p, what);
+      if (auto [it, fresh] = addresses.emplace(p.address(), in.name); !fresh) {
+        r.error(in.mark, "vrrp instance " + in.name + ": " + p.address().to_string() +
+                             " is already a virtual address of " + it->second);
+      }
+    };
+    for (const auto& p : in.virtual_addresses) claim(p, "virtual address");
+    for (const auto& p : in.excluded_addresses) claim(p, "excluded address");
+    std::set<std::pair<Track::Kind, std::string>> tracked;
+    for (const auto& t : in.track) {
+      if (!tracked.emplace(t.kind, t.name).second) {
+        r.error(t.mark, "vrrp instance " + in.name + ": '" + t.name + "' is tracked twice");
+      }
+      if (t.kind == Track::Kind::tunnel && c.find_tunnel(t.name) == nullptr) {
+        r.error(t.mark, "vrrp instance " + in.name + ": tracked tunnel '" + t.name +
+                            "' is not declared in tunnels");
+      }
+      if (t.kind == Track::Kind::interface && t.name == in.interface) {
+        r.error(t.mark, "vrrp instance " + in.name + ": its own interface " + t.name +
+                            " is always tracked; remove this entry");
+      }
+    }
+    if (in.priority == 255 && !in.track.empty()) {
+      r.error(in.mark, "vrrp instance " + in.name +
+                           ": the address owner (priority 255) cannot track; its priority is fixed");
+    }
+  }
+  std::map<std::string, std::string> member_of;
+  std::set<std::string> groups;
+  for (const auto& g : v.sync_groups) {
+    if (!groups.insert(g.name).second) {
+      r.error(g.mark, "sync group name '" + g.name + "' is used twice");
+    }
+    if (g.instances.empty()) r.error(g.mark, "sync group " + g.name + ": no instances");
+    for (const auto& name : g.instances) {
+      if (c.find_instance(name) == nullptr) {
+        r.error(g.mark, "sync group " + g.name + ": no vrrp instance named '" + name + "'");
+      } else if (auto [it, fresh] = member_of.emplace(name, g.name); !fresh) {
+        r.error(g.mark, "sync group " + g.name + ": instance " + name + " is already in sync group " +
+                            it->second);
+      }
+    }
+  }
+}
+
+void check_subnet(Reader& r, const DhcpSubnet& s, std::vector<std::pair<Ipv4Range, Mark>>& all_pools) {
+  const std::string where = "dhcp subnet " + s.subnet.to_string();
+  const auto first = s.subnet.network().address().v4();
+  const auto last = s.subnet.v4_last();
+  auto usable = [&](Ipv4Address a) { return s.subnet.contains(a) && a != first && a != last; };
+  for (const auto& p : s.pools) {
+    if (!s.subnet.contains(p.range.first) || !s.subnet.contains(p.range.last)) {
+      r.error(p.mark, where + ": pool " + p.range.to_string() + " is not inside the subnet");
+    } else if (p.range.contains(first) || p.range.contains(last)) {
+      r.error(p.mark, where + ": pool " + p.range.to_string() +
+                          " includes the network or broadcast address");
+    }
+    for (const auto& [other, mark] : all_pools) {
+      if (other.overlaps(p.range)) {
+        r.error(p.mark, where + ": pool " + p.range.to_string() + " overlaps pool " + other.to_string() +
+                            at_line(mark));
+      }
+    }
+    all_pools.emplace_back(p.range, p.mark);
+  }
+  std::map<Ipv4Address, Mark> res_addrs;
+  std::set<MacAddress> res_hw;
+  std::set<std::vector<std::uint8_t>> res_id;
+  for (const auto& res : s.reservations) {
+    if (!usable(res.address)) {
+      r.error(res.mark, where + ": reservation " + res.address.to_string() +
+                            " is not a usable address of the subnet");
+    }
+    for (const auto& p : s.pools) {
+      if (p.range.contains(res.address)) {
+        r.error(res.mark, where + ": reservation " + res.address.to_string() + " lies inside pool " +
+                              p.range.to_string() + " (keep reservations out of the pools)");
+      }
+    }
+    if (auto [it, fresh] = res_addrs.emplace(res.address, res.mark); !fresh) {
+      r.error(res.mark, where + ": " + res.address.to_string() + " is reserved twice" + at_line(it->second));
+    }
+    if (res.hw_address && !res_hw.insert(*res.hw_address).second) {
+      r.error(res.mark, where + ": hw_address " + res.hw_address->to_string() + " has two reservations");
+    }
+    if (!res.client_id.empty() && !res_id.insert(res.client_id).second) {
+      r.error(res.mark, where + ": this client_id has two reservations");
+    }
+  }
+  for (const auto& router : s.options.routers) {
+    if (!usable(router)) {
+      r.error(s.mark, where + ": router " + router.to_string() + " is not a usable address of the subnet");
+    }
+  }
+  if (s.options.broadcast_address && !s.subnet.contains(*s.options.broadcast_address)) {
+    r.error(s.mark, where + ": broadcast_address " + s.options.broadcast_address->to_string() +
+                        " is not inside the subnet");
+  }
+  for (const auto& route : s.options.classless_static_routes) {
+    if (!s.subnet.contains(route.gateway)) {
+      r.error(s.mark, where + ": static route gateway " + route.gateway.to_string() +
+                          " is not on the subnet");
+    }
+  }
+  if (s.lease_time > s.max_lease_time) {
+    r.error(s.mark, where + ": lease_time is longer than max_lease_time");
+  }
+  const Duration t1 = s.renew_time.value_or(s.lease_time / 2);
+  const Duration t2 = s.rebind_time.value_or(s.lease_time * 7 / 8);
+  // RFC 2131 §4.4.5: T1 < T2 < lease time.
+  if (!(t1 < t2) || !(t2 < s.lease_time)) {
+    r.error(s.mark, where + ": need renew_time < rebind_time < lease_time (RFC 2131 §4.4.5)");
+  }
+}
+
+void check_dhcp(Reader& r, const Config& c) {
+  if (!c.dhcp) return;
+  std::vector<std::pair<Ipv4Range, Mark>> pools;
+  for (std::size_t i = 0; i < c.dhcp->subnets.size(); ++i) {
+    const auto& s = c.dhcp->subnets[i];
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& o = c.dhcp->subnets[j];
+      if (o.subnet.overlaps(s.subnet)) {
+        r.error(s.mark, "dhcp subnet " + s.subnet.to_string() + " overlaps subnet " + o.subnet.to_string() +
+                            at_line(o.mark));
+      }
+    }
+    check_subnet(r, s, pools);
+  }
+}
+
+void check_tunnels(Reader& r, const Config& c) {
+  std::set<std::string> interfaces;
+  if (c.vrrp) {
+    for (const auto& in : c.vrrp->instances) interfaces.insert(in.interface);
+  }
+  if (c.dhcp) {
+    for (const auto& s : c.dhcp->subnets) interfaces.insert(s.interface);
+  }
+  std::map<std::string, Mark> names;
+  const Tunnel* default_route = nullptr;
+  for (const auto& t : c.tunnels) {
+    if (auto [it, fresh] = names.emplace(t.name, t.mark); !fresh) {
+      r.error(t.mark, "tunnel name '" + t.name + "' is used twice" + at_line(it->second));
+    }
+    if (t.name == t.wan_interface || interfaces.count(t.name)) {
+      r.error(t.mark, "tunnel " + t.name + ": the name is already an interface in this file");
+    }
+    if (t.default_route) {
+      if (default_route) {
+        r.error(t.mark, "tunnel " + t.name + ": default_route is already set on tunnel " + default_route->name);
+      }
+      default_route = &t;
+    }
+  }
+}
+
+void check_firewall(Reader& r, const Config& c) {
+  if (!c.firewall) return;
+  const auto& f = *c.firewall;
+  if (f.enabled && f.wan_interfaces.empty()) {
+    r.error(f.mark, "firewall: wan_interfaces is required when the firewall is enabled");
+  }
+  std::set<std::string> seen;
+  for (const auto& w : f.wan_interfaces) {
+    if (!seen.insert(w).second) r.error(f.mark, "firewall.wan_interfaces: " + w + " is listed twice");
+  }
+  for (const auto* chain : {&f.input, &f.forward}) {
+    for (const auto& rule : *chain) {
+      const bool ports = rule.proto == Proto::tcp || rule.proto == Proto::udp;
+      if ((rule.sport || rule.dport) && !ports) {
+        r.error(rule.mark, "firewall rule: sport and dport need proto tcp or udp");
+      }
+      std::optional<Family> implied;
+      if (rule.proto == Proto::icmp || rule.proto == Proto::vrrp) implied = Family::ipv4;
+      if (rule.proto == Proto::ipv6_icmp) implied = Family::ipv6;
+      std::optional<Family> from_family;
+      if (rule.from) from_family = rule.from->family();
+      auto name = [](Family fam) { return fam == Family::ipv4 ? "ipv4" : "ipv6"; };
+      if (rule.family && implied && *rule.family != *implied) {
+        r.error(rule.mark, std::string("firewall rule: proto ") + std::string(to_string(rule.proto)) +
+                               " is " + name(*implied) + " only, but family is " + name(*rule.family));
+      } else if (rule.family && from_family && *rule.family != *from_family) {
+        r.error(rule.mark, std::string("firewall rule: from ") + rule.from->to_string() + " is " +
+                               name(*from_family) + ", but family is " + name(*rule.family));
+      } else if (implied && from_family && *implied != *from_family) {
+        r.error(rule.mark, std::string("firewall rule: proto ") + std::string(to_string(rule.proto)) +
+                               " is " + name(*implied) + " only, but from " + rule.from->to_string() +
+                               " is " + name(*from_family));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void validate(Reader& r, const Config& c) {
+  check_control(r, c);
+  check_sysctl(r, c);
+  check_vrrp(r, c);
+  check_dhcp(r, c);
+  check_tunnels(r, c);
+  check_firewall(r, c);
+}
+
+}  // namespace pairgate::conf

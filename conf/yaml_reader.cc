@@ -1,0 +1,286 @@
+#include "conf/yaml_reader.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "conf/duration.h"
+
+namespace pairgate::conf {
+
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+}  // namespace
+
+Mark Reader::mark(const YAML::Node& n) {
+  if (!n.IsDefined()) return {};
+  const YAML::Mark m = n.Mark();
+  if (m.line < 0) return {};
+  return {m.line + 1, m.column + 1};
+}
+
+void Reader::error(const YAML::Node& at, std::string message) { error(mark(at), std::move(message)); }
+
+void Reader::error(Mark at, std::string message) {
+  errors_.push_back({file_, at.line, at.column, std::move(message)});
+}
+
+std::vector<Diagnostic> Reader::take_errors() {
+  std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+  });
+  return std::move(errors_);
+}
+
+std::optional<std::string> Reader::scalar(const YAML::Node& n, std::string_view what) {
+  if (!n.IsDefined() || n.IsNull()) {
+    error(n.IsNull() && null_key_.line > 0 ? null_key_ : mark(n), std::string(what) + ": expected a value");
+    return std::nullopt;
+  }
+  if (!n.IsScalar()) {
+    error(n, std::string(what) + ": expected a single value, not a " +
+                 (n.IsSequence() ? "list" : "mapping"));
+    return std::nullopt;
+  }
+  return n.Scalar();
+}
+
+std::optional<std::string> Reader::string(const YAML::Node& n, std::string_view what) {
+  return scalar(n, what);
+}
+
+std::optional<long long> Reader::integer(const YAML::Node& n, std::string_view what, long long min,
+                                         long long max) {
+  auto s = scalar(n, what);
+  if (!s) return std::nullopt;
+  long long v = 0;
+  auto [next, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+  if (ec != std::errc{} || next != s->data() + s->size()) {
+    error(n, std::string(what) + ": expected a whole number, got " + quoted(*s));
+    return std::nullopt;
+  }
+  if (v < min || v > max) {
+    error(n, std::string(what) + ": " + *s + " is out of range " + std::to_string(min) + ".." +
+                 std::to_string(max));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<bool> Reader::boolean(const YAML::Node& n, std::string_view what) {
+  auto s = scalar(n, what);
+  if (!s) return std::nullopt;
+  if (*s == "true" || *s == "yes" || *s == "on") return true;
+  if (*s == "false" || *s == "no" || *s == "off") return false;
+  error(n, std::string(what) + ": expected true or false, got " + quoted(*s));
+  return std::nullopt;
+}
+
+std::optional<Duration> Reader::duration(const YAML::Node& n, std::string_view what, Duration min,
+                                         Duration max) {
+  auto s = scalar(n, what);
+  if (!s) return std::nullopt;
+  auto d = parse_duration(*s);
+  if (!d) {
+    bool bare = !s->empty() && std::all_of(s->begin(), s->end(), [](char c) { return c >= '0' && c <= '9'; });
+    error(n, std::string(what) + ": " +
+                 (bare ? "a duration needs a unit (" + *s + "s, " + *s + "ms, ...)"
+                       : "expected a duration such as 500ms, 1s, 2m or 1h, got " + quoted(*s)));
+    return std::nullopt;
+  }
+  if (*d < min || *d > max) {
+    error(n, std::string(what) + ": " + *s + " is out of range " + format_duration(min) + ".." +
+                 format_duration(max));
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::optional<Ipv4Address> Reader::ipv4(const YAML::Node& n, std::string_view what) {
+  auto s = scalar(n, what);
+  if (!s) return std::nullopt;
+  auto a = Ipv4Address::parse(*s);
+  if (!a) error(n, std::string(what) + ": expected an IPv4 address, got " + quoted(*s));
+  return a;
+}
+
+std::optional<IpAddress> Reader::ip(const YAML::Node& n, std::string_view what) {
+  auto s = scalar(n, what);
+  if (!s) return std::nullopt;
+  auto a = IpAddress::parse(*s);
+  if (!a) error(n, std::string(what) + ": expected an IPv4 or IPv6 address, got " + quoted(*s));
+  return a;
+}
+
+std::optional<IpPrefix> Reader::prefix(const YAML::Node& n, std::string_view what, bool allow_bare) {
+  auto s = scalar(n, what);
+  if (!s) return std::nullopt;
+  auto p = IpPrefix::parse(*s, allow_bare);
+  if (!p) {
+    bool missing_len = s->find('/') == std::string::npos && IpAddress::parse(*s);
+    error(n, std::string(what) + ": " +
+                 (missing_len ? quoted(*s) + " needs a prefix length (ADDRESS/LENGTH)"
+                              : "expected ADDRESS/LENGTH, got " + quoted(*s)));
+  }
+  return p;
+}
+
+std::optional<std::size_t> Reader::choice(const YAML::Node& n, std::string_view what,
+                                          std::initializer_list<std::string_view> choices) {
+  auto s = scalar(n, what);
+  if (!s) return std::nullopt;
+  std::size_t i = 0;
+  std::string list;
+  for (auto c : choices) {
+    if (*s == c) return i;
+    list += (i++ ? ", " : "") + std::string(c);
+  }
+  error(n, std::string(what) + ": " + quoted(*s) + " is not one of " + list);
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::uint8_t>> Reader::hex(const YAML::Node& n, std::string_view what) {
+  auto s = scalar(n, what);
+  if (!s) return std::nullopt;
+  std::string digits;
+  for (char c : *s) {
+    if (c != ':') digits += c;
+  }
+  std::vector<std::uint8_t> out;
+  bool ok = !digits.empty() && digits.size() % 2 == 0;
+  for (std::size_t i = 0; ok && i < digits.size(); i += 2) {
+    unsigned v = 0;
+    auto [next, ec] = std::from_chars(digits.data() + i, digits.data() + i + 2, v, 16);
+    ok = ec == std::errc{} && next == digits.data() + i + 2;
+    out.push_back(static_cast<std::uint8_t>(v));
+  }
+  if (!ok) {
+    error(n, std::string(what) + ": expected hex bytes such as 01:52:54:00, got " + quoted(*s));
+    return std::nullopt;
+  }
+  return out;
+}
+
+bool Reader::for_each(const YAML::Node& n, std::string_view what,
+                      const std::function<void(const YAML::Node&)>& each) {
+  if (!n.IsDefined() || n.IsNull()) return true;
+  if (!n.IsSequence()) {
+    error(n, std::string(what) + ": expected a list");
+    return false;
+  }
+  for (const auto& e : n) each(e);
+  return true;
+}
+
+MapReader::MapReader(Reader& r, const YAML::Node& node, std::string_view what)
+    : r_(r), node_(node), what_(what) {
+  if (!node.IsDefined() || node.IsNull()) {
+    ok_ = true;  // an empty section: every key takes its default
+    return;
+  }
+  if (!node.IsMap()) {
+    r_.error(node, what_ + ": expected a mapping of keys");
+    return;
+  }
+  ok_ = true;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (!it->first.IsScalar()) {
+      r_.error(it->first, what_ + ": keys must be plain words");
+      continue;
+    }
+    const std::string key = it->first.Scalar();
+    auto dup = std::find_if(entries_.begin(), entries_.end(), [&](auto& e) { return e.key == key; });
+    if (dup != entries_.end()) {
+      r_.error(it->first, what_ + ": duplicate key " + quoted(key) + " (first at line " +
+                              std::to_string(dup->key_mark.line) + ")");
+      continue;
+    }
+    entries_.push_back({key, it->second, Reader::mark(it->first)});
+  }
+}
+
+MapReader::~MapReader() {
+  if (!node_.IsDefined() || !node_.IsMap()) return;
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    if (!it->first.IsScalar()) continue;
+    const std::string key = it->first.Scalar();
+    if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
+    std::string msg = what_ + ": unknown key " + quoted(key);
+    // Suggest a key this mapping understands when the typo is small.
+    std::string best;
+    std::size_t best_d = 3;
+    for (const auto& k : known_) {
+      std::size_t d = edit_distance(key, k);
+      if (d < best_d) {
+        best_d = d;
+        best = k;
+      }
+    }
+    if (!best.empty()) msg += " (did you mean " + quoted(best) + "?)";
+    r_.error(it->first, std::move(msg));
+    known_.push_back(key);  // report a repeated unknown key once
+  }
+}
+
+bool MapReader::has(std::string_view key) const {
+  return std::any_of(entries_.begin(), entries_.end(), [&](auto& e) { return e.key == key; });
+}
+
+YAML::Node MapReader::get(std::string_view key) {
+  known_.emplace_back(key);
+  for (auto& e : entries_) {
+    if (e.key != key) continue;
+    if (e.value.IsNull()) r_.set_null_key(e.key_mark);
+    return e.value;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+YAML::Node MapReader::required(std::string_view key) {
+  if (!has(key) && ok_) {
+    r_.error(mark().line ? mark() : Mark{}, what_ + ": missing required key " + quoted(key));
+  }
+  return get(key);
+}
+
+void MapReader::read(std::string_view key, std::string& out) {
+  if (auto n = get(key); n.IsDefined()) {
+    if (auto v = r_.string(n, key)) out = *v;
+  }
+}
+
+void MapReader::read(std::string_view key, bool& out) {
+  if (auto n = get(key); n.IsDefined()) {
+    if (auto v = r_.boolean(n, key)) out = *v;
+  }
+}
+
+void MapReader::read(std::string_view key, unsigned& out, long long min, long long max) {
+  if (auto n = get(key); n.IsDefined()) {
+    if (auto v = r_.integer(n, key, min, max)) out = static_cast<unsigned>(*v);
+  }
+}
+
+void MapReader::read(std::string_view key, Duration& out, Duration min, Duration max) {
+  if (auto n = get(key); n.IsDefined()) {
+    if (auto v = r_.duration(n, key, min, max)) out = *v;
+  }
+}
+
+}  // namespace pairgate::conf
