@@ -102,7 +102,7 @@ std::string render_status(const json& s) {
   if (auto tl = s.find("tunnels"); tl != s.end() && tl->is_array() && !tl->empty()) {
     Table t({"TUNNEL", "STATE", "LOCAL", "REMOTE", "RTT MS", "FAILURES", "REASON"});
     for (const auto& tun : *tl) {
-      const json health = tun.value("health", json::object());
+      const json health = tun.is_object() ? tun.value("health", json::object()) : json::object();
       t.add({text(tun, "name"), text(tun, "state"), text(tun, "local"), text(tun, "remote"),
              text(health, "last_rtt_ms"), text(health, "failures"), text(tun, "reason", "")});
     }

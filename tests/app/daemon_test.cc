@@ -1,0 +1,143 @@
+// The daemon's frame with placeholder modules: status, leases, reload with a
+// good and a broken file, permission for reload, graceful stop.
+#include "app/daemon.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "conf/parser.h"
+
+namespace pairgate {
+namespace {
+
+using namespace std::chrono_literals;
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("pairgate-daemon-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    config_path_ = (dir_ / "pairgate.yaml").string();
+    write(120);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void write(int priority, const std::string& extra = "") {
+    std::ofstream(config_path_) << "node: testhost\n"
+                                << "control: {socket: " << (dir_ / "control.sock").string() << "}\n"
+                                << "logging: {target: stderr, level: warn}\n"
+                                << "vrrp:\n  instances:\n"
+                                << "    - {name: V1, interface: lan0, vrid: 7, priority: " << priority
+                                << ", virtual_addresses: [198.51.100.1/24]}\n"
+                                << "dhcp:\n  subnets:\n"
+                                << "    - {interface: lan0, subnet: 198.51.100.0/24, pools: [198.51.100.20-198.51.100.99]}\n"
+                                << extra;
+  }
+
+  std::unique_ptr<Daemon> make() {
+    auto loaded = conf::load(config_path_);
+    EXPECT_TRUE(loaded.config.has_value()) << loaded.report();
+    auto d = std::make_unique<Daemon>(io_, Daemon::Options{config_path_, 500ms}, std::move(*loaded.config));
+    d->start();
+    return d;
+  }
+
+  static nlohmann::json call(Daemon& d, control::Command c, uid_t uid = 0) {
+    PeerCredentials peer;
+    peer.uid = uid;
+    std::string line = d.handle(control::Request{c}, peer);
+    auto r = control::parse_response(line.substr(0, line.size() - 1));
+    EXPECT_TRUE(r.has_value());
+    nlohmann::json j = {{"ok", r->ok}, {"result", r->result}, {"error", r->error}, {"code", r->code}, {"details", r->details}};
+    return j;
+  }
+
+  boost::asio::io_context io_;
+  std::filesystem::path dir_;
+  std::string config_path_;
+};
+
+TEST_F(DaemonTest, StatusFollowsTheContract) {
+  auto d = make();
+  auto s = call(*d, control::Command::status)["result"];
+  EXPECT_EQ(s["node"], "testhost");
+  EXPECT_TRUE(s["uptime_s"].is_number());
+  ASSERT_EQ(s["vrrp"].size(), 1u);
+  EXPECT_EQ(s["vrrp"][0]["name"], "V1");
+  EXPECT_EQ(s["vrrp"][0]["vrid"], 7);
+  EXPECT_EQ(s["vrrp"][0]["priority"], 120);
+  EXPECT_EQ(s["vrrp"][0]["state"], "INIT");
+  EXPECT_EQ(s["vrrp"][0]["virtual_addresses"][0], "198.51.100.1/24");
+  EXPECT_EQ(s["dhcp"]["pools"][0]["size"], 80);
+  EXPECT_TRUE(s["tunnels"].is_array());
+  EXPECT_TRUE(s.contains("firewall"));
+  EXPECT_TRUE(call(*d, control::Command::leases)["result"].is_array());
+}
+
+TEST_F(DaemonTest, ReloadAppliesAGoodFile) {
+  auto d = make();
+  write(150);
+  auto r = call(*d, control::Command::reload);
+  EXPECT_TRUE(r["ok"]) << r.dump();
+  EXPECT_EQ(r["result"]["changed"], "vrrp changed [V1]");
+  EXPECT_EQ(call(*d, control::Command::status)["result"]["vrrp"][0]["priority"], 150);
+}
+
+TEST_F(DaemonTest, ReloadWithABrokenFileKeepsTheRunningConfiguration) {
+  auto d = make();
+  write(150, "bogus_section: 1\n");
+  auto r = call(*d, control::Command::reload);
+  EXPECT_FALSE(r["ok"]);
+  EXPECT_EQ(r["code"], "invalid_config");
+  ASSERT_EQ(r["details"].size(), 1u);
+  EXPECT_EQ(r["details"][0], config_path_ + ":10:1: error: configuration: unknown key 'bogus_section'");
+  auto s = call(*d, control::Command::status)["result"];
+  EXPECT_EQ(s["vrrp"][0]["priority"], 120);
+  EXPECT_EQ(s["reload"]["failures"], 1);
+  EXPECT_TRUE(s["reload"].contains("last_error"));
+}
+
+TEST_F(DaemonTest, ReloadOfAVanishedFileIsAnErrorNotACrash) {
+  auto d = make();
+  std::filesystem::remove(config_path_);
+  auto r = call(*d, control::Command::reload);
+  EXPECT_FALSE(r["ok"]);
+  EXPECT_NE(r["details"][0].get<std::string>().find("cannot read the file"), std::string::npos);
+}
+
+TEST_F(DaemonTest, ReloadIsForRootOnly) {
+  auto d = make();
+  auto r = call(*d, control::Command::reload, 1000);
+  EXPECT_FALSE(r["ok"]);
+  EXPECT_EQ(r["code"], "permission_denied");
+  EXPECT_EQ(call(*d, control::Command::status)["result"]["control"]["denied"], 1);
+  // Status is for everyone who can open the socket.
+  EXPECT_TRUE(call(*d, control::Command::status, 1000)["ok"]);
+}
+
+TEST_F(DaemonTest, StopRemovesTheSocketAndEndsTheLoop) {
+  auto d = make();
+  const auto sock = dir_ / "control.sock";
+  EXPECT_TRUE(std::filesystem::exists(sock));
+  d->stop();
+  io_.run_for(2s);
+  EXPECT_TRUE(io_.stopped());
+  EXPECT_FALSE(std::filesystem::exists(sock));
+}
+
+TEST_F(DaemonTest, ASecondDaemonOnTheSameSocketRefusesToStart) {
+  auto first = make();
+  auto loaded = conf::load(config_path_);
+  Daemon second(io_, Daemon::Options{config_path_, 500ms}, std::move(*loaded.config));
+  EXPECT_THROW(second.start(), std::runtime_error);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "control.sock"));
+}
+
+}  // namespace
+}  // namespace pairgate

@@ -1,0 +1,42 @@
+#include "app/status_table.h"
+
+#include <gtest/gtest.h>
+
+namespace pairgate {
+namespace {
+
+TEST(StatusTable, RendersEverySection) {
+  auto s = nlohmann::json::parse(R"({
+    "node": "beagle", "uptime_s": 3725.2,
+    "vrrp": [{"name": "VRRP1", "interface": "enp3s0", "vrid": 1, "state": "MASTER", "priority": 200,
+              "effective_priority": 200, "master": "192.0.2.3", "virtual_addresses": ["192.0.2.2/24"]}],
+    "dhcp": {"leases_active": 3, "serving": true,
+             "pools": [{"subnet": "198.51.100.0/24", "interface": "lan0", "range": "198.51.100.20-198.51.100.99", "size": 80, "used": 3}]},
+    "tunnels": [{"name": "ip6tnl1", "state": "UP", "local": "2001:db8::2", "remote": "2001:db8::1",
+                 "health": {"last_rtt_ms": 4.1, "failures": 0}}],
+    "firewall": {"applied": true, "table": "pairgate"}})");
+  const std::string out = render_status(s);
+  EXPECT_NE(out.find("node beagle, up 1h 2m 5s"), std::string::npos) << out;
+  EXPECT_NE(out.find("VRRP1  enp3s0     1     MASTER  200   200        192.0.2.3  192.0.2.2/24"), std::string::npos) << out;
+  EXPECT_NE(out.find("DHCP: 3 active leases, serving: yes"), std::string::npos) << out;
+  EXPECT_NE(out.find("198.51.100.20-198.51.100.99"), std::string::npos);
+  EXPECT_NE(out.find("ip6tnl1  UP     2001:db8::2  2001:db8::1  4.1"), std::string::npos) << out;
+  EXPECT_NE(out.find("FIREWALL: table pairgate, applied: yes"), std::string::npos);
+}
+
+TEST(StatusTable, ToleratesMissingAndOddFields) {
+  EXPECT_EQ(render_status(nlohmann::json::object()), "node -\n");
+  EXPECT_NO_THROW(render_status(nlohmann::json::parse(R"({"vrrp": [{"vrid": "x"}], "dhcp": {"pools": [1]}, "tunnels": [null]})")));
+  EXPECT_NO_THROW(render_status(nlohmann::json::array()));
+}
+
+TEST(StatusTable, Leases) {
+  EXPECT_EQ(render_leases(nlohmann::json::array()), "no leases\n");
+  auto l = nlohmann::json::parse(R"([{"address": "198.51.100.20", "hw_address": "52:54:00:12:34:56",
+                                      "client_id": null, "hostname": "printer", "expires": "2026-11-24T12:00:00Z"}])");
+  const std::string out = render_leases(l);
+  EXPECT_NE(out.find("198.51.100.20  52:54:00:12:34:56  -          printer   2026-11-24T12:00:00Z"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace pairgate
