@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# pairgated as operators run it: in its own network namespace, driven through
+# pairgatectl and signals. Usage: daemon_test.sh BUILD_DIR
+set -uo pipefail
+build=$(cd "${1:?build dir}" && pwd)
+src=$(cd "$(dirname "$0")/../.." && pwd)
+pairgated=$build/pairgated
+ctl=$build/pairgatectl
+
+ns="pgd$$-$RANDOM"
+dir=$(mktemp -d /tmp/pairgate-it.XXXXXX)
+chmod 755 "$dir"
+sock=$dir/control.sock
+pid=
+cleanup() {
+  [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null
+  ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+  ip netns del "$ns" 2>/dev/null
+  rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+passed=0
+failed=0
+check() {  # check NAME COMMAND...
+  local name=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "ok   $name"
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name"
+  fi
+}
+
+write_config() {  # write_config PRIORITY [EXTRA_LINE]
+  cat >"$dir/pairgate.yaml" <<YAML
+node: ittest
+control: {socket: $sock, mode: "0660", group: root}
+logging: {target: stderr, level: info}
+vrrp:
+  instances:
+    - {name: V1, interface: lan0, vrid: 7, priority: $1, virtual_addresses: [198.51.100.1/24]}
+dhcp:
+  lease_file: $dir/dhcp4.leases
+  subnets:
+    - {interface: lan0, subnet: 198.51.100.0/24, pools: [198.51.100.20-198.51.100.99]}
+${2:-}
+YAML
+}
+
+quiet() { "$@" >/dev/null 2>&1; }
+
+wait_for() {  # wait_for CONDITION... (up to 5 s)
+  for _ in $(seq 50); do
+    "$@" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+start() {
+  ip netns exec "$ns" "$pairgated" --config "$dir/pairgate.yaml" >>"$dir/log" 2>&1 &
+  pid=$!
+  wait_for test -S "$sock"
+}
+
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip -n "$ns" link add lan0 type veth peer name lan1
+ip -n "$ns" addr add 198.51.100.2/24 dev lan0
+ip -n "$ns" link set lan0 up
+ip -n "$ns" link set lan1 up
+
+check "--check accepts beagle.yaml" quiet "$pairgated" --config "$src/../shared/design/beagle.yaml" --check
+check "--check accepts primergy.yaml" quiet "$pairgated" --config "$src/../shared/design/primergy.yaml" --check
+printf 'node: x\nvrrp:\n  instances:\n    - {name: V, interface: lan0, vrid: 0, virtual_addresses: [198.51.100.1/24]}\n' >"$dir/bad.yaml"
+out=$("$pairgated" --config "$dir/bad.yaml" --check 2>&1)
+check "--check exits 1 on errors" test $? -eq 1
+check "--check prints FILE:LINE:COLUMN" grep -q "^$dir/bad.yaml:4:40: error: vrid: 0 is out of range 1..255$" <<<"$out"
+
+out=$("$ctl" --socket "$sock" status 2>&1)
+check "pairgatectl without a daemon exits 2" test $? -eq 2
+check "pairgatectl says the daemon is not running" grep -q "pairgated is not running" <<<"$out"
+
+write_config 120
+check "daemon starts and creates its socket" start
+check "socket mode is 0660" test "$(stat -c %a "$sock")" = 660
+check "status --json has the node" grep -q '"node": "ittest"' <<<"$("$ctl" --socket "$sock" status --json)"
+check "status table shows the instance" grep -q "V1.*lan0.*7.*INIT.*120" <<<"$("$ctl" --socket "$sock" status)"
+check "leases answers" test "$("$ctl" --socket "$sock" leases)" = "no leases"
+
+out=$(ip netns exec "$ns" "$pairgated" --config "$dir/pairgate.yaml" 2>&1)
+check "a second daemon refuses to start" test $? -eq 1
+check "it says why" grep -q "another pairgated is running" <<<"$out"
+check "the first one still answers" quiet "$ctl" --socket "$sock" status --json
+
+write_config 150
+check "reload over the socket applies a good file" grep -q "reloaded: vrrp changed \[V1\]" <<<"$("$ctl" --socket "$sock" reload)"
+check "the new priority is in force" grep -q '"priority": 150' <<<"$("$ctl" --socket "$sock" status --json)"
+
+write_config 160 "bogus: 1"
+out=$("$ctl" --socket "$sock" reload 2>&1)
+check "reload of a broken file exits 1" test $? -eq 1
+check "and lists the error" grep -q "pairgate.yaml:11:1: error: configuration: unknown key 'bogus'" <<<"$out"
+check "the old configuration stays" grep -q '"priority": 150' <<<"$("$ctl" --socket "$sock" status --json)"
+
+kill -HUP "$pid"
+check "SIGHUP with a broken file is logged" wait_for grep -q "reload rejected" "$dir/log"
+check "the daemon survives it" kill -0 "$pid"
+write_config 170
+kill -HUP "$pid"
+check "SIGHUP with a good file reloads" wait_for grep -q '"priority": 170' <<<"$("$ctl" --socket "$sock" status --json)"
+check "SIGHUP reload is logged" wait_for grep -q "reloaded: vrrp changed \[V1\]" "$dir/log"
+
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" --socket "$sock" status 2>&1)
+check "a user outside the group is refused (exit 2)" test $? -eq 2
+check "with a clear message" grep -q "permission denied" <<<"$out"
+chmod 0666 "$sock"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" --socket "$sock" reload 2>&1)
+check "reload by a non-root user is refused (exit 1)" test $? -eq 1
+check "because it needs root" grep -q "reload needs root" <<<"$out"
+check "status still works for them" quiet setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" --socket "$sock" status
+chmod 0660 "$sock"
+
+# A hostile client: connects and sends nothing, and another floods a line.
+python3 - "$sock" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(3)
+PY
+idle=$!
+python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect('$sock'); s.sendall(b'x' * 100000)
+print(s.recv(200).decode())" >"$dir/flood" 2>&1
+check "an over-long request is refused" grep -q "longer than 4096" "$dir/flood"
+check "an idle client does not stall others" quiet "$ctl" --socket "$sock" --timeout 1 status --json
+kill "$idle" 2>/dev/null
+
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+check "SIGTERM: exit 0" test $rc -eq 0
+check "SIGTERM: socket removed" test ! -e "$sock"
+check "SIGTERM: stop logged" grep -q "pairgated stopped" "$dir/log"
+
+start
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+pid=
+check "kill -9 leaves the socket behind" test -S "$sock"
+check "a new daemon replaces the stale socket" start
+check "and serves" quiet "$ctl" --socket "$sock" status --json
+check "the replacement is logged" grep -q "replacing stale socket" "$dir/log"
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+pid=
+check "SIGINT: exit 0" test $rc -eq 0
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
