@@ -20,6 +20,8 @@ using Duration = std::chrono::milliseconds;
 using namespace std::chrono_literals;
 
 // Where a value stood in the file, 1-based; {0, 0} when it came from a default.
+// A list of marks beside a list of values compares equal whenever the values
+// do, since lists of the same length have equal marks.
 struct Mark {
   int line = 0;
   int column = 0;
@@ -96,6 +98,10 @@ struct VrrpInstance {
   Garp garp;
   std::vector<Track> track;
   Mark mark;
+  Mark name_mark;
+  Mark vrid_mark;
+  std::vector<Mark> virtual_address_marks;   // one per virtual_addresses entry
+  std::vector<Mark> excluded_address_marks;  // one per excluded_addresses entry
   bool operator==(const VrrpInstance&) const = default;
 };
 
@@ -103,6 +109,7 @@ struct SyncGroup {
   std::string name;
   std::vector<std::string> instances;
   Mark mark;
+  std::vector<Mark> instance_marks;  // one per instances entry
   bool operator==(const SyncGroup&) const = default;
 };
 
@@ -142,6 +149,7 @@ struct Reservation {
   Ipv4Address address;
   std::string hostname;
   Mark mark;
+  Mark address_mark;
   bool operator==(const Reservation&) const = default;
 };
 
@@ -165,6 +173,11 @@ struct DhcpSubnet {
   DhcpOptions options;
   std::vector<Reservation> reservations;
   Mark mark;
+  Mark lease_time_mark;      // each {0, 0} when the key is absent
+  Mark max_lease_time_mark;
+  Mark renew_time_mark;
+  Mark rebind_time_mark;
+  std::vector<Mark> router_marks;  // one per options.routers entry
   bool operator==(const DhcpSubnet&) const = default;
 };
 

@@ -49,6 +49,8 @@ std::optional<RawOption> parse_custom(Reader& r, const YAML::Node& n) {
   MapReader m(r, n, "custom option");
   if (!m.ok()) return std::nullopt;
   RawOption o;
+  const bool hex = m.has("hex");
+  const bool text = m.has("text");
   auto code = r.integer(m.required("code"), "code", 1, 254);
   if (!code) return std::nullopt;
   o.code = static_cast<unsigned>(*code);
@@ -56,8 +58,6 @@ std::optional<RawOption> parse_custom(Reader& r, const YAML::Node& n) {
     r.error(m.get("code"), "code: option " + std::to_string(o.code) + " cannot be custom: " + std::string(why));
     return std::nullopt;
   }
-  const bool hex = m.has("hex");
-  const bool text = m.has("text");
   if (hex == text) {
     r.error(m.mark(), "custom option: give exactly one of 'hex' or 'text'");
     m.get("hex");
@@ -82,9 +82,14 @@ std::optional<RawOption> parse_custom(Reader& r, const YAML::Node& n) {
   return o;
 }
 
-void parse_options(Reader& r, const YAML::Node& n, DhcpOptions& o) {
+void parse_options(Reader& r, const YAML::Node& n, DhcpOptions& o, std::vector<Mark>& router_marks) {
   MapReader m(r, n, "options");
-  o.routers = ipv4_list(r, m.get("routers"), "routers");
+  r.for_each(m.get("routers"), "routers", [&](const YAML::Node& e) {
+    if (auto a = r.ipv4(e, "routers")) {
+      o.routers.push_back(*a);
+      router_marks.push_back(r.where(e));
+    }
+  });
   o.domain_name_servers = ipv4_list(r, m.get("domain_name_servers"), "domain_name_servers");
   o.ntp_servers = ipv4_list(r, m.get("ntp_servers"), "ntp_servers");
   if (auto d = m.get("domain_name"); d.IsDefined()) {
@@ -137,7 +142,12 @@ std::optional<Reservation> parse_reservation(Reader& r, const YAML::Node& n) {
       }
     }
   }
-  if (auto a = r.ipv4(m.required("address"), "address")) res.address = *a;
+  if (auto n2 = m.required("address"); n2.IsDefined()) {
+    if (auto a = r.ipv4(n2, "address")) {
+      res.address = *a;
+      res.address_mark = r.where(n2);
+    }
+  }
   if (auto h = m.get("hostname"); h.IsDefined()) {
     if (auto s = r.string(h, "hostname")) res.hostname = *s;
   }
@@ -176,16 +186,24 @@ std::optional<DhcpSubnet> parse_subnet(Reader& r, const YAML::Node& n) {
       r.error(e, "pools: " + *text + " ends before it starts");
       return std::nullopt;
     }
-    return Pool{*range, Reader::mark(e)};
+    return Pool{*range, r.where(e)};
   });
   m.read("lease_time", s.lease_time, 10s, 8760h);
+  s.lease_time_mark = r.where(m.get("lease_time"));
   m.read("max_lease_time", s.max_lease_time, 10s, 8760h);
-  if (auto t = m.get("renew_time"); t.IsDefined()) s.renew_time = r.duration(t, "renew_time", 5s, 8760h);
-  if (auto t = m.get("rebind_time"); t.IsDefined()) s.rebind_time = r.duration(t, "rebind_time", 5s, 8760h);
+  s.max_lease_time_mark = r.where(m.get("max_lease_time"));
+  if (auto t = m.get("renew_time"); t.IsDefined()) {
+    s.renew_time = r.duration(t, "renew_time", 5s, 8760h);
+    s.renew_time_mark = r.where(t);
+  }
+  if (auto t = m.get("rebind_time"); t.IsDefined()) {
+    s.rebind_time = r.duration(t, "rebind_time", 5s, 8760h);
+    s.rebind_time_mark = r.where(t);
+  }
   if (auto c = m.get("conflict_check"); c.IsDefined()) {
     if (auto i = r.choice(c, "conflict_check", {"arp", "icmp", "none"})) s.conflict_check = static_cast<ConflictCheck>(*i);
   }
-  parse_options(r, m.get("options"), s.options);
+  parse_options(r, m.get("options"), s.options, s.router_marks);
   s.reservations = r.list<Reservation>(m.get("reservations"), "reservations",
                                        [&](const YAML::Node& e) { return parse_reservation(r, e); });
   return s;

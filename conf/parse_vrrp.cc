@@ -51,21 +51,30 @@ std::optional<VrrpInstance> parse_instance(Reader& r, const YAML::Node& n) {
   if (!m.ok()) return std::nullopt;
   VrrpInstance v;
   v.mark = m.mark();
-  if (auto s = r.string(m.required("name"), "name"); s) {
-    if (s->empty() || s->size() > 64 || s->find_first_of(" \t/") != std::string::npos) {
-      r.error(m.get("name"), "name: '" + *s + "' must be 1-64 characters without spaces or '/'");
-    } else {
-      v.name = *s;
+  if (auto n2 = m.required("name"); n2.IsDefined()) {
+    if (auto s = r.string(n2, "name")) {
+      if (s->empty() || s->size() > 64 || s->find_first_of(" \t/") != std::string::npos) {
+        r.error(n2, "name: '" + *s + "' must be 1-64 characters without spaces or '/'");
+      } else {
+        v.name = *s;
+        v.name_mark = r.where(n2);
+      }
     }
   }
   if (auto s = read_interface(r, m.required("interface"), "interface")) v.interface = *s;
-  if (auto i = r.integer(m.required("vrid"), "vrid", 1, 255)) v.vrid = static_cast<unsigned>(*i);
+  if (auto n2 = m.required("vrid"); n2.IsDefined()) {
+    if (auto i = r.integer(n2, "vrid", 1, 255)) {
+      v.vrid = static_cast<unsigned>(*i);
+      v.vrid_mark = r.where(n2);
+    }
+  }
   m.read("priority", v.priority, 1, 255);
   if (auto a = m.get("advert_interval"); a.IsDefined()) {
     if (auto d = r.duration(a, "advert_interval", 1s, 255s)) {
       // RFC 3768 §5.3.7: Adver Int is a whole number of seconds.
       if (d->count() % 1000 != 0) {
-        r.error(a, "advert_interval: VRRPv2 advertises whole seconds (1s..255s)");
+        r.error(a, "advert_interval: " + a.Scalar() +
+                       " is not a whole number of seconds (VRRPv2 advertises 1s..255s)");
       } else {
         v.advert_interval = *d;
       }
@@ -73,24 +82,29 @@ std::optional<VrrpInstance> parse_instance(Reader& r, const YAML::Node& n) {
   }
   m.read("preempt", v.preempt);
   m.read("preempt_delay", v.preempt_delay, 0s, 1000s);
-  v.virtual_addresses = r.list<IpPrefix>(m.required("virtual_addresses"), "virtual_addresses",
-                                         [&](const YAML::Node& e) -> std::optional<IpPrefix> {
+  const YAML::Node vips = m.required("virtual_addresses");
+  r.for_each(vips, "virtual_addresses", [&](const YAML::Node& e) {
     auto p = r.prefix(e, "virtual_addresses");
     if (p && !p->address().is_v4()) {
-      r.error(e, "virtual_addresses: VRRPv2 carries IPv4 only; put IPv6 in excluded_addresses");
-      return std::nullopt;
+      r.error(e, "virtual_addresses: " + p->to_string() +
+                     " is IPv6; VRRPv2 carries IPv4 only (put IPv6 in excluded_addresses)");
+    } else if (p) {
+      v.virtual_addresses.push_back(*p);
+      v.virtual_address_marks.push_back(r.where(e));
     }
-    return p;
   });
-  if (m.has("virtual_addresses") && v.virtual_addresses.empty() && m.get("virtual_addresses").IsSequence() &&
-      m.get("virtual_addresses").size() == 0) {
-    r.error(m.get("virtual_addresses"), "virtual_addresses: at least one address is required");
+  if (vips.IsDefined() && (vips.IsNull() || (vips.IsSequence() && vips.size() == 0))) {
+    r.error(vips, "virtual_addresses: at least one address is required");
   }
-  if (v.virtual_addresses.size() > 255) {
-    r.error(m.get("virtual_addresses"), "virtual_addresses: at most 255 (the advert's Count IP Addrs)");
+  if (vips.IsSequence() && vips.size() > 255) {
+    r.error(vips, "virtual_addresses: at most 255 (the advert's Count IP Addrs)");
   }
-  v.excluded_addresses = r.list<IpPrefix>(m.get("excluded_addresses"), "excluded_addresses",
-                                          [&](const YAML::Node& e) { return r.prefix(e, "excluded_addresses"); });
+  r.for_each(m.get("excluded_addresses"), "excluded_addresses", [&](const YAML::Node& e) {
+    if (auto p = r.prefix(e, "excluded_addresses")) {
+      v.excluded_addresses.push_back(*p);
+      v.excluded_address_marks.push_back(r.where(e));
+    }
+  });
   if (auto a = m.get("auth_pass"); a.IsDefined()) {
     if (auto s = r.string(a, "auth_pass")) {
       if (s->empty() || s->size() > 8) {
@@ -111,8 +125,12 @@ std::optional<SyncGroup> parse_sync_group(Reader& r, const YAML::Node& n) {
   SyncGroup g;
   g.mark = m.mark();
   if (auto s = r.string(m.required("name"), "sync group name")) g.name = *s;
-  g.instances = r.list<std::string>(m.required("instances"), "sync group instances",
-                                    [&](const YAML::Node& e) { return r.string(e, "sync group instance"); });
+  r.for_each(m.required("instances"), "sync group instances", [&](const YAML::Node& e) {
+    if (auto s = r.string(e, "sync group instance")) {
+      g.instances.push_back(*s);
+      g.instance_marks.push_back(r.where(e));
+    }
+  });
   return g;
 }
 

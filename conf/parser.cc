@@ -94,7 +94,7 @@ void parse_root(Reader& r, const YAML::Node& root, Config& c) {
   MapReader m(r, root, "configuration");
   if (!m.ok()) return;
   if (!root.IsDefined() || root.IsNull()) {
-    r.error(Mark{}, "the file is empty: at least 'node' is required");
+    r.error(Mark{}, "configuration: the file is empty; at least 'node' is required");
     return;
   }
   if (auto n = m.required("node"); n.IsDefined()) {

@@ -1,17 +1,33 @@
 #include "conf/validate.h"
 
 #include <grp.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
+
+#include "conf/duration.h"
 
 namespace pairgate::conf {
 
 namespace {
 
 std::string at_line(Mark m) { return " (line " + std::to_string(m.line) + ")"; }
+
+// The first mark that stands in the file: where an explicit key was written,
+// else where its section starts.
+Mark first_set(std::initializer_list<Mark> marks) {
+  for (const Mark& m : marks) {
+    if (m.line > 0) return m;
+  }
+  return {};
+}
+
+// The mark of element i, or `fallback` when the list has none.
+Mark mark_at(const std::vector<Mark>& marks, std::size_t i, Mark fallback) {
+  return i < marks.size() && marks[i].line > 0 ? marks[i] : fallback;
+}
 
 void check_control(Reader& r, const Config& c) {
   if (!c.control.group.empty() && ::getgrnam(c.control.group.c_str()) == nullptr) {
@@ -23,18 +39,20 @@ void check_sysctl(Reader& r, const Config& c) {
   for (const auto& e : c.sysctl) {
     std::string path = "/proc/sys/" + e.key;
     std::replace(path.begin() + 10, path.end(), '.', '/');
-    if (::access(path.c_str(), F_OK) != 0) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
       r.error(e.mark, "sysctl: this kernel has no '" + e.key + "' (" + path + ")");
     }
   }
 }
 
-void check_vip(Reader& r, const VrrpInstance& in, const IpPrefix& p, std::string_view what) {
+void check_vip(Reader& r, const VrrpInstance& in, const IpPrefix& p, Mark at, std::string_view what) {
   if (!p.address().is_v4() || p.length() >= 31) return;
   auto a = p.address().v4();
-  if (a == p.network().address().v4() || a == p.v4_last()) {
-    r.error(in.mark, "vrrp instance " + in.name + ": " + std::string(what) + " " + p.to_string() +
-                         " is the network or broadcast address of its subnet");
+  const bool network = a == p.network().address().v4();
+  if (network || a == p.v4_last()) {
+    r.error(at, "vrrp instance " + in.name + ": " + std::string(what) + " " + p.to_string() + " is the " +
+                    (network ? "network" : "broadcast") + " address of " + p.network().to_string());
   }
 }
 
@@ -45,22 +63,28 @@ void check_vrrp(Reader& r, const Config& c) {
   std::map<std::pair<std::string, unsigned>, std::string> vrids;
   std::map<IpAddress, std::string> addresses;
   for (const auto& in : v.instances) {
-    if (auto [it, fresh] = names.emplace(in.name, in.mark); !fresh) {
-      r.error(in.mark, "vrrp instance name '" + in.name + "' is used twice" + at_line(it->second));
+    const Mark name_at = first_set({in.name_mark, in.mark});
+    if (auto [it, fresh] = names.emplace(in.name, name_at); !fresh) {
+      r.error(name_at, "vrrp instance name '" + in.name + "' is used twice" + at_line(it->second));
     }
     if (auto [it, fresh] = vrids.emplace(std::pair(in.interface, in.vrid), in.name); !fresh) {
-      r.error(in.mark, "vrrp instance " + in.name + ": vrid " + std::to_string(in.vrid) + " on " +
-                           in.interface + " is already used by " + it->second);
+      r.error(first_set({in.vrid_mark, in.mark}), "vrrp instance " + in.name + ": vrid " +
+                                                      std::to_string(in.vrid) + " on " + in.interface +
+                                                      " is already used by " + it->second);
     }
-    auto claim = [&](const IpPrefix& p, std::string_view what) {
-      check_vip(r, in, p, what);
+    auto claim = [&](const IpPrefix& p, Mark at, std::string_view what) {
+      check_vip(r, in, p, at, what);
       if (auto [it, fresh] = addresses.emplace(p.address(), in.name); !fresh) {
-        r.error(in.mark, "vrrp instance " + in.name + ": " + p.address().to_string() +
-                             " is already a virtual address of " + it->second);
+        r.error(at, "vrrp instance " + in.name + ": " + p.address().to_string() +
+                        (it->second == in.name ? " is listed twice" : " is already an address of " + it->second));
       }
     };
-    for (const auto& p : in.virtual_addresses) claim(p, "virtual address");
-    for (const auto& p : in.excluded_addresses) claim(p, "excluded address");
+    for (std::size_t i = 0; i < in.virtual_addresses.size(); ++i) {
+      claim(in.virtual_addresses[i], mark_at(in.virtual_address_marks, i, in.mark), "virtual address");
+    }
+    for (std::size_t i = 0; i < in.excluded_addresses.size(); ++i) {
+      claim(in.excluded_addresses[i], mark_at(in.excluded_address_marks, i, in.mark), "excluded address");
+    }
     std::set<std::pair<Track::Kind, std::string>> tracked;
     for (const auto& t : in.track) {
       if (!tracked.emplace(t.kind, t.name).second) {
@@ -87,12 +111,14 @@ void check_vrrp(Reader& r, const Config& c) {
       r.error(g.mark, "sync group name '" + g.name + "' is used twice");
     }
     if (g.instances.empty()) r.error(g.mark, "sync group " + g.name + ": no instances");
-    for (const auto& name : g.instances) {
+    for (std::size_t i = 0; i < g.instances.size(); ++i) {
+      const std::string& name = g.instances[i];
+      const Mark at = mark_at(g.instance_marks, i, g.mark);
       if (c.find_instance(name) == nullptr) {
-        r.error(g.mark, "sync group " + g.name + ": no vrrp instance named '" + name + "'");
+        r.error(at, "sync group " + g.name + ": no vrrp instance named '" + name + "'");
       } else if (auto [it, fresh] = member_of.emplace(name, g.name); !fresh) {
-        r.error(g.mark, "sync group " + g.name + ": instance " + name + " is already in sync group " +
-                            it->second);
+        r.error(at, "sync group " + g.name + ": instance " + name +
+                        (it->second == g.name ? " is listed twice" : " is already in sync group " + it->second));
       }
     }
   }
@@ -122,18 +148,20 @@ void check_subnet(Reader& r, const DhcpSubnet& s, std::vector<std::pair<Ipv4Rang
   std::set<MacAddress> res_hw;
   std::set<std::vector<std::uint8_t>> res_id;
   for (const auto& res : s.reservations) {
+    const Mark at = first_set({res.address_mark, res.mark});
     if (!usable(res.address)) {
-      r.error(res.mark, where + ": reservation " + res.address.to_string() +
-                            " is not a usable address of the subnet");
+      r.error(at, where + ": reservation " + res.address.to_string() +
+                      (s.subnet.contains(res.address) ? " is the network or broadcast address"
+                                                      : " is not inside the subnet"));
     }
     for (const auto& p : s.pools) {
       if (p.range.contains(res.address)) {
-        r.error(res.mark, where + ": reservation " + res.address.to_string() + " lies inside pool " +
-                              p.range.to_string() + " (keep reservations out of the pools)");
+        r.error(at, where + ": reservation " + res.address.to_string() + " lies inside pool " +
+                        p.range.to_string() + " (keep reservations out of the pools)");
       }
     }
-    if (auto [it, fresh] = res_addrs.emplace(res.address, res.mark); !fresh) {
-      r.error(res.mark, where + ": " + res.address.to_string() + " is reserved twice" + at_line(it->second));
+    if (auto [it, fresh] = res_addrs.emplace(res.address, at); !fresh) {
+      r.error(at, where + ": " + res.address.to_string() + " is reserved twice" + at_line(it->second));
     }
     if (res.hw_address && !res_hw.insert(*res.hw_address).second) {
       r.error(res.mark, where + ": hw_address " + res.hw_address->to_string() + " has two reservations");
@@ -142,9 +170,12 @@ void check_subnet(Reader& r, const DhcpSubnet& s, std::vector<std::pair<Ipv4Rang
       r.error(res.mark, where + ": this client_id has two reservations");
     }
   }
-  for (const auto& router : s.options.routers) {
+  for (std::size_t i = 0; i < s.options.routers.size(); ++i) {
+    const Ipv4Address router = s.options.routers[i];
     if (!usable(router)) {
-      r.error(s.mark, where + ": router " + router.to_string() + " is not a usable address of the subnet");
+      r.error(mark_at(s.router_marks, i, s.mark),
+              where + ": router " + router.to_string() +
+                  (s.subnet.contains(router) ? " is the network or broadcast address" : " is not inside the subnet"));
     }
   }
   if (s.options.broadcast_address && !s.subnet.contains(*s.options.broadcast_address)) {
@@ -158,13 +189,17 @@ void check_subnet(Reader& r, const DhcpSubnet& s, std::vector<std::pair<Ipv4Rang
     }
   }
   if (s.lease_time > s.max_lease_time) {
-    r.error(s.mark, where + ": lease_time is longer than max_lease_time");
+    r.error(first_set({s.lease_time_mark, s.max_lease_time_mark, s.mark}),
+            where + ": lease_time " + format_duration(s.lease_time) + " is longer than max_lease_time " +
+                format_duration(s.max_lease_time));
   }
   const Duration t1 = s.renew_time.value_or(s.lease_time / 2);
   const Duration t2 = s.rebind_time.value_or(s.lease_time * 7 / 8);
   // RFC 2131 §4.4.5: T1 < T2 < lease time.
   if (!(t1 < t2) || !(t2 < s.lease_time)) {
-    r.error(s.mark, where + ": need renew_time < rebind_time < lease_time (RFC 2131 §4.4.5)");
+    r.error(first_set({s.renew_time_mark, s.rebind_time_mark, s.lease_time_mark, s.mark}),
+            where + ": need renew_time < rebind_time < lease_time (RFC 2131 §4.4.5), have " +
+                format_duration(t1) + ", " + format_duration(t2) + ", " + format_duration(s.lease_time));
   }
 }
 
@@ -220,11 +255,12 @@ void check_firewall(Reader& r, const Config& c) {
   for (const auto& w : f.wan_interfaces) {
     if (!seen.insert(w).second) r.error(f.mark, "firewall.wan_interfaces: " + w + " is listed twice");
   }
-  for (const auto* chain : {&f.input, &f.forward}) {
-    for (const auto& rule : *chain) {
+  for (const auto& [chain, rules] : {std::pair{"input", &f.input}, std::pair{"forward", &f.forward}}) {
+    const std::string what = std::string("firewall.") + chain + " rule";
+    for (const auto& rule : *rules) {
       const bool ports = rule.proto == Proto::tcp || rule.proto == Proto::udp;
       if ((rule.sport || rule.dport) && !ports) {
-        r.error(rule.mark, "firewall rule: sport and dport need proto tcp or udp");
+        r.error(rule.mark, what + ": sport and dport need proto tcp or udp");
       }
       std::optional<Family> implied;
       if (rule.proto == Proto::icmp || rule.proto == Proto::vrrp) implied = Family::ipv4;
@@ -233,13 +269,13 @@ void check_firewall(Reader& r, const Config& c) {
       if (rule.from) from_family = rule.from->family();
       auto name = [](Family fam) { return fam == Family::ipv4 ? "ipv4" : "ipv6"; };
       if (rule.family && implied && *rule.family != *implied) {
-        r.error(rule.mark, std::string("firewall rule: proto ") + std::string(to_string(rule.proto)) +
+        r.error(rule.mark, what + ": proto " + std::string(to_string(rule.proto)) +
                                " is " + name(*implied) + " only, but family is " + name(*rule.family));
       } else if (rule.family && from_family && *rule.family != *from_family) {
-        r.error(rule.mark, std::string("firewall rule: from ") + rule.from->to_string() + " is " +
+        r.error(rule.mark, what + ": from " + rule.from->to_string() + " is " +
                                name(*from_family) + ", but family is " + name(*rule.family));
       } else if (implied && from_family && *implied != *from_family) {
-        r.error(rule.mark, std::string("firewall rule: proto ") + std::string(to_string(rule.proto)) +
+        r.error(rule.mark, what + ": proto " + std::string(to_string(rule.proto)) +
                                " is " + name(*implied) + " only, but from " + rule.from->to_string() +
                                " is " + name(*from_family));
       }

@@ -35,7 +35,16 @@ Mark Reader::mark(const YAML::Node& n) {
   return {m.line + 1, m.column + 1};
 }
 
-void Reader::error(const YAML::Node& at, std::string message) { error(mark(at), std::move(message)); }
+Mark Reader::where(const YAML::Node& n) const {
+  if (n.IsDefined() && n.IsNull()) {
+    for (const auto& k : null_keys_) {
+      if (k.value.is(n)) return k.key;
+    }
+  }
+  return mark(n);
+}
+
+void Reader::error(const YAML::Node& at, std::string message) { error(where(at), std::move(message)); }
 
 void Reader::error(Mark at, std::string message) {
   errors_.push_back({file_, at.line, at.column, std::move(message)});
@@ -49,8 +58,9 @@ std::vector<Diagnostic> Reader::take_errors() {
 }
 
 std::optional<std::string> Reader::scalar(const YAML::Node& n, std::string_view what) {
-  if (!n.IsDefined() || n.IsNull()) {
-    error(n.IsNull() && null_key_.line > 0 ? null_key_ : mark(n), std::string(what) + ": expected a value");
+  if (!n.IsDefined()) return std::nullopt;
+  if (n.IsNull()) {
+    error(n, std::string(what) + ": expected a value");
     return std::nullopt;
   }
   if (!n.IsScalar()) {
@@ -71,11 +81,11 @@ std::optional<long long> Reader::integer(const YAML::Node& n, std::string_view w
   if (!s) return std::nullopt;
   long long v = 0;
   auto [next, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc{} || next != s->data() + s->size()) {
+  if (next != s->data() + s->size() || (ec != std::errc{} && ec != std::errc::result_out_of_range)) {
     error(n, std::string(what) + ": expected a whole number, got " + quoted(*s));
     return std::nullopt;
   }
-  if (v < min || v > max) {
+  if (ec == std::errc::result_out_of_range || v < min || v > max) {
     error(n, std::string(what) + ": " + *s + " is out of range " + std::to_string(min) + ".." +
                  std::to_string(max));
     return std::nullopt;
@@ -86,8 +96,13 @@ std::optional<long long> Reader::integer(const YAML::Node& n, std::string_view w
 std::optional<bool> Reader::boolean(const YAML::Node& n, std::string_view what) {
   auto s = scalar(n, what);
   if (!s) return std::nullopt;
-  if (*s == "true" || *s == "yes" || *s == "on") return true;
-  if (*s == "false" || *s == "no" || *s == "off") return false;
+  // YAML 1.2's core schema, and YAML 1.1's lower-case words.
+  for (std::string_view t : {"true", "True", "TRUE", "yes", "on"}) {
+    if (*s == t) return true;
+  }
+  for (std::string_view f : {"false", "False", "FALSE", "no", "off"}) {
+    if (*s == f) return false;
+  }
   error(n, std::string(what) + ": expected true or false, got " + quoted(*s));
   return std::nullopt;
 }
@@ -238,7 +253,8 @@ MapReader::~MapReader() {
   }
 }
 
-bool MapReader::has(std::string_view key) const {
+bool MapReader::has(std::string_view key) {
+  known_.emplace_back(key);
   return std::any_of(entries_.begin(), entries_.end(), [&](auto& e) { return e.key == key; });
 }
 
@@ -246,7 +262,7 @@ YAML::Node MapReader::get(std::string_view key) {
   known_.emplace_back(key);
   for (auto& e : entries_) {
     if (e.key != key) continue;
-    if (e.value.IsNull()) r_.set_null_key(e.key_mark);
+    if (e.value.IsNull()) r_.set_null_key(e.value, e.key_mark);
     return e.value;
   }
   return YAML::Node(YAML::NodeType::Undefined);

@@ -25,10 +25,14 @@ class Reader {
   std::vector<Diagnostic> take_errors();
   std::size_t error_count() const { return errors_.size(); }
   // yaml-cpp places an empty value ("priority:") at the next token; MapReader
-  // tells where its key stood so the error points there.
-  void set_null_key(Mark m) { null_key_ = m; }
+  // tells where the key of such a value stood so errors about it point there.
+  void set_null_key(const YAML::Node& value, Mark key) { null_keys_.push_back({value, key}); }
+  // mark(n), or the key's position when n is an empty value.
+  Mark where(const YAML::Node& n) const;
 
-  // Each returns nullopt after recording an error naming `what`.
+  // Each returns nullopt after recording an error naming `what`. An undefined
+  // node (an absent key) gives nullopt without an error: required() has
+  // already reported a missing key.
   std::optional<std::string> string(const YAML::Node& n, std::string_view what);
   std::optional<long long> integer(const YAML::Node& n, std::string_view what, long long min,
                                    long long max);
@@ -64,7 +68,11 @@ class Reader {
 
   std::string file_;
   std::vector<Diagnostic> errors_;
-  Mark null_key_;
+  struct NullKey {
+    YAML::Node value;
+    Mark key;
+  };
+  std::vector<NullKey> null_keys_;
 };
 
 // A mapping whose keys must all be known. Every key taken with get() or
@@ -78,8 +86,10 @@ class MapReader {
   MapReader& operator=(const MapReader&) = delete;
 
   bool ok() const { return ok_; }
-  Mark mark() const { return Reader::mark(node_); }
-  bool has(std::string_view key) const;
+  Mark mark() const { return r_.where(node_); }
+  // Asking about a key makes it known: it is not reported as unknown, and is
+  // offered as the suggestion for a near miss.
+  bool has(std::string_view key);
   YAML::Node get(std::string_view key);       // undefined node when absent
   YAML::Node required(std::string_view key);  // error when absent
 
