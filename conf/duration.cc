@@ -21,10 +21,13 @@ constexpr std::int64_t kMaxMs = 10LL * 365 * 86'400'000;
 std::optional<Duration> parse_duration(std::string_view text) {
   if (text.empty()) return std::nullopt;
   std::int64_t total = 0;
+  std::int64_t previous_unit = 0;
   while (!text.empty()) {
+    // from_chars would take a sign; a duration has none.
+    if (text.front() < '0' || text.front() > '9') return std::nullopt;
     std::int64_t n = 0;
     auto [next, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc{} || n < 0) return std::nullopt;
+    if (ec != std::errc{}) return std::nullopt;
     text.remove_prefix(next - text.data());
     const Unit* unit = nullptr;
     for (const auto& u : kUnits) {
@@ -34,6 +37,9 @@ std::optional<Duration> parse_duration(std::string_view text) {
       }
     }
     if (unit == nullptr) return std::nullopt;
+    // Compound forms go from larger to smaller units, each once ("1h30m").
+    if (previous_unit != 0 && unit->ms >= previous_unit) return std::nullopt;
+    previous_unit = unit->ms;
     text.remove_prefix(unit->suffix.size());
     if (n > kMaxMs / unit->ms) return std::nullopt;
     total += n * unit->ms;

@@ -9,7 +9,8 @@
 
 namespace pairgate::conf {
 
-// Units: ms, s, m, h, d. A bare number is rejected: a duration needs a unit.
+// Units: ms, s, m, h, d; compound forms go from larger to smaller units, each
+// once ("1m30s", not "30s1m"). A bare number is rejected: a duration needs a unit.
 // Returns nullopt on malformed text or overflow (above 10 years).
 std::optional<Duration> parse_duration(std::string_view text);
 
