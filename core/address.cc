@@ -100,7 +100,7 @@ std::optional<IpPrefix> IpPrefix::parse(std::string_view text, bool allow_bare) 
   unsigned len = 0;
   auto [next, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
   if (ec != std::errc{} || next != len_text.data() + len_text.size() || len > width ||
-      len_text.empty() || len_text.size() > 3) {
+      len_text.size() > 3 || (len_text.size() > 1 && len_text.front() == '0')) {
     return std::nullopt;
   }
   return IpPrefix(*addr, len);

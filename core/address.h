@@ -82,8 +82,8 @@ class IpPrefix {
   IpPrefix() = default;
   IpPrefix(IpAddress a, unsigned len) : address_(a), length_(len) {}
 
-  // "ADDR/LEN" with LEN within the family's width; "ADDR" alone gives the
-  // host prefix only when allow_bare is set.
+  // "ADDR/LEN" with LEN a decimal within the family's width, without leading
+  // zeros; "ADDR" alone gives the host prefix only when allow_bare is set.
   static std::optional<IpPrefix> parse(std::string_view text, bool allow_bare = false);
 
   const IpAddress& address() const { return address_; }
