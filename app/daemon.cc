@@ -42,14 +42,10 @@ void Daemon::start() {
 
   netlink_ = make_libnl_netlink(io_);
   ModuleContext ctx{io_, *netlink_};
-  // Start order: the firewall guards before anything listens; tunnels before
-  // VRRP so that tracking sees their first state; DHCP serves last.
-  modules_.push_back(std::make_unique<firewall::Service>(ctx));
-  modules_.push_back(std::make_unique<tunnel::Service>(ctx));
-  modules_.push_back(std::make_unique<vrrp::Service>(ctx));
-  auto dhcp = std::make_unique<dhcp::Service>(ctx);
-  dhcp_ = dhcp.get();
-  modules_.push_back(std::move(dhcp));
+  modules_ = options_.modules ? options_.modules(ctx) : standard_modules(ctx);
+  for (auto& m : modules_) {
+    if (auto* d = dynamic_cast<dhcp::Service*>(m.get())) dhcp_ = d;
+  }
 
   ControlServer::Options copts;
   copts.path = config_.control.socket;
@@ -68,6 +64,15 @@ void Daemon::start() {
   systemd_.ready();
   systemd_.start_watchdog();
   spdlog::info("pairgated ready: control socket {}", config_.control.socket);
+}
+
+std::vector<std::unique_ptr<Module>> Daemon::standard_modules(ModuleContext ctx) {
+  std::vector<std::unique_ptr<Module>> out;
+  out.push_back(std::make_unique<firewall::Service>(ctx));
+  out.push_back(std::make_unique<tunnel::Service>(ctx));
+  out.push_back(std::make_unique<vrrp::Service>(ctx));
+  out.push_back(std::make_unique<dhcp::Service>(ctx));
+  return out;
 }
 
 void Daemon::wait_signals() {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,10 +27,19 @@ class Service;
 
 class Daemon {
  public:
+  // Makes the modules in start order; stop runs in reverse.
+  using ModuleFactory = std::function<std::vector<std::unique_ptr<Module>>(ModuleContext)>;
+
   struct Options {
     std::string config_path;
     std::chrono::milliseconds stop_deadline = std::chrono::seconds(3);  // per module
+    ModuleFactory modules;  // empty: standard_modules()
   };
+
+  // firewall, tunnel, vrrp, dhcp: the firewall guards before anything
+  // listens; tunnels come up before VRRP so tracking sees their first state;
+  // DHCP serves last.
+  static std::vector<std::unique_ptr<Module>> standard_modules(ModuleContext ctx);
 
   // `config` is the validated content of options.config_path.
   Daemon(boost::asio::io_context& io, Options options, conf::Config config);

@@ -33,7 +33,9 @@ int main(int argc, char** argv) {
 
   std::signal(SIGPIPE, SIG_IGN);
   boost::asio::io_context io(1);
-  pairgate::Daemon daemon(io, {config_path}, std::move(*loaded.config));
+  pairgate::Daemon::Options options;
+  options.config_path = config_path;
+  pairgate::Daemon daemon(io, options, std::move(*loaded.config));
   try {
     daemon.start();
   } catch (const std::exception& e) {

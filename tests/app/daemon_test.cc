@@ -43,7 +43,7 @@ class DaemonTest : public ::testing::Test {
   std::unique_ptr<Daemon> make() {
     auto loaded = conf::load(config_path_);
     EXPECT_TRUE(loaded.config.has_value()) << loaded.report();
-    auto d = std::make_unique<Daemon>(io_, Daemon::Options{config_path_, 500ms}, std::move(*loaded.config));
+    auto d = std::make_unique<Daemon>(io_, Daemon::Options{config_path_, 500ms, {}}, std::move(*loaded.config));
     d->start();
     return d;
   }
@@ -134,9 +134,72 @@ TEST_F(DaemonTest, StopRemovesTheSocketAndEndsTheLoop) {
 TEST_F(DaemonTest, ASecondDaemonOnTheSameSocketRefusesToStart) {
   auto first = make();
   auto loaded = conf::load(config_path_);
-  Daemon second(io_, Daemon::Options{config_path_, 500ms}, std::move(*loaded.config));
+  Daemon second(io_, Daemon::Options{config_path_, 500ms, {}}, std::move(*loaded.config));
   EXPECT_THROW(second.start(), std::runtime_error);
   EXPECT_TRUE(std::filesystem::exists(dir_ / "control.sock"));
+}
+
+}  // namespace
+}  // namespace pairgate
+
+namespace pairgate {
+namespace {
+
+// A module that records its calls and, if told, never finishes stopping.
+class FakeModule final : public Module {
+ public:
+  FakeModule(std::string name, std::vector<std::string>& log, bool hangs) : name_(std::move(name)), log_(log), hangs_(hangs) {}
+  std::string_view name() const override { return name_; }
+  void start(const conf::Config&) override { log_.push_back("start " + name_); }
+  void reload(const conf::Config&, const conf::ConfigDiff&) override { log_.push_back("reload " + name_); }
+  void stop(std::function<void()> done) override {
+    log_.push_back("stop " + name_);
+    if (!hangs_) done();
+  }
+  void status(nlohmann::json& out) const override { out[name_] = "fake"; }
+
+ private:
+  std::string name_;
+  std::vector<std::string>& log_;
+  bool hangs_;
+};
+
+TEST_F(DaemonTest, ModulesStopInReverseOrderAndAHungOneIsPassedAfterItsDeadline) {
+  std::vector<std::string> log;
+  auto loaded = conf::load(config_path_);
+  Daemon::Options options{config_path_, 100ms, [&](ModuleContext) {
+                            std::vector<std::unique_ptr<Module>> m;
+                            m.push_back(std::make_unique<FakeModule>("a", log, false));
+                            m.push_back(std::make_unique<FakeModule>("b", log, true));
+                            m.push_back(std::make_unique<FakeModule>("c", log, false));
+                            return m;
+                          }};
+  Daemon d(io_, options, std::move(*loaded.config));
+  d.start();
+  EXPECT_EQ(d.status()["b"], "fake");
+  d.stop();
+  io_.run_for(2s);
+  EXPECT_TRUE(io_.stopped());
+  EXPECT_EQ(log, (std::vector<std::string>{"start a", "start b", "start c", "stop c", "stop b", "stop a"}));
+}
+
+TEST_F(DaemonTest, AnUnchangedFileReloadsNoModule) {
+  std::vector<std::string> log;
+  auto loaded = conf::load(config_path_);
+  Daemon::Options options{config_path_, 100ms, [&](ModuleContext) {
+                            std::vector<std::unique_ptr<Module>> m;
+                            m.push_back(std::make_unique<FakeModule>("a", log, false));
+                            return m;
+                          }};
+  Daemon d(io_, options, std::move(*loaded.config));
+  d.start();
+  auto r = d.reload();
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.summary, "no changes");
+  EXPECT_EQ(log, (std::vector<std::string>{"start a"}));
+  write(130);
+  EXPECT_TRUE(d.reload().ok);
+  EXPECT_EQ(log.back(), "reload a");
 }
 
 }  // namespace
