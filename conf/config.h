@@ -20,13 +20,17 @@ using Duration = std::chrono::milliseconds;
 using namespace std::chrono_literals;
 
 // Where a value stood in the file, 1-based; {0, 0} when it came from a default.
-// A list of marks beside a list of values compares equal whenever the values
-// do, since lists of the same length have equal marks.
 struct Mark {
   int line = 0;
   int column = 0;
   // Positions are not part of a configuration's meaning.
   friend constexpr bool operator==(const Mark&, const Mark&) { return true; }
+};
+
+// The marks of a list's elements, index for index; empty for a configuration
+// built in code. Like Mark, never part of a configuration's meaning.
+struct MarkList : std::vector<Mark> {
+  friend bool operator==(const MarkList&, const MarkList&) { return true; }
 };
 
 enum class LogLevel { trace, debug, info, warn, error };
@@ -100,8 +104,8 @@ struct VrrpInstance {
   Mark mark;
   Mark name_mark;
   Mark vrid_mark;
-  std::vector<Mark> virtual_address_marks;   // one per virtual_addresses entry
-  std::vector<Mark> excluded_address_marks;  // one per excluded_addresses entry
+  MarkList virtual_address_marks;   // one per virtual_addresses entry
+  MarkList excluded_address_marks;  // one per excluded_addresses entry
   bool operator==(const VrrpInstance&) const = default;
 };
 
@@ -109,7 +113,7 @@ struct SyncGroup {
   std::string name;
   std::vector<std::string> instances;
   Mark mark;
-  std::vector<Mark> instance_marks;  // one per instances entry
+  MarkList instance_marks;  // one per instances entry
   bool operator==(const SyncGroup&) const = default;
 };
 
@@ -177,7 +181,7 @@ struct DhcpSubnet {
   Mark max_lease_time_mark;
   Mark renew_time_mark;
   Mark rebind_time_mark;
-  std::vector<Mark> router_marks;  // one per options.routers entry
+  MarkList router_marks;  // one per options.routers entry
   bool operator==(const DhcpSubnet&) const = default;
 };
 

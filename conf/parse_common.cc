@@ -17,9 +17,12 @@ bool valid_interface_name(std::string_view name) {
 
 std::optional<std::string> read_interface(Reader& r, const YAML::Node& n, std::string_view what) {
   auto v = r.string(n, what);
+  if (v && v->size() > 15) {
+    r.error(n, std::string(what) + ": '" + *v + "' is longer than 15 bytes (IFNAMSIZ - 1)");
+    return std::nullopt;
+  }
   if (v && !valid_interface_name(*v)) {
-    r.error(n, std::string(what) + ": '" + *v +
-                   "' is not an interface name (1-15 bytes, no '/', ':' or spaces)");
+    r.error(n, std::string(what) + ": '" + *v + "' is not an interface name (no '/', ':' or spaces)");
     return std::nullopt;
   }
   return v;

@@ -82,7 +82,7 @@ std::optional<RawOption> parse_custom(Reader& r, const YAML::Node& n) {
   return o;
 }
 
-void parse_options(Reader& r, const YAML::Node& n, DhcpOptions& o, std::vector<Mark>& router_marks) {
+void parse_options(Reader& r, const YAML::Node& n, DhcpOptions& o, MarkList& router_marks) {
   MapReader m(r, n, "options");
   r.for_each(m.get("routers"), "routers", [&](const YAML::Node& e) {
     if (auto a = r.ipv4(e, "routers")) {

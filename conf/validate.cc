@@ -133,8 +133,10 @@ void check_subnet(Reader& r, const DhcpSubnet& s, std::vector<std::pair<Ipv4Rang
     if (!s.subnet.contains(p.range.first) || !s.subnet.contains(p.range.last)) {
       r.error(p.mark, where + ": pool " + p.range.to_string() + " is not inside the subnet");
     } else if (p.range.contains(first) || p.range.contains(last)) {
-      r.error(p.mark, where + ": pool " + p.range.to_string() +
-                          " includes the network or broadcast address");
+      const bool network = p.range.contains(first);
+      r.error(p.mark, where + ": pool " + p.range.to_string() + " includes the " +
+                          (network ? "network address " + first.to_string()
+                                   : "broadcast address " + last.to_string()));
     }
     for (const auto& [other, mark] : all_pools) {
       if (other.overlaps(p.range)) {
@@ -145,8 +147,8 @@ void check_subnet(Reader& r, const DhcpSubnet& s, std::vector<std::pair<Ipv4Rang
     all_pools.emplace_back(p.range, p.mark);
   }
   std::map<Ipv4Address, Mark> res_addrs;
-  std::set<MacAddress> res_hw;
-  std::set<std::vector<std::uint8_t>> res_id;
+  std::map<MacAddress, Mark> res_hw;
+  std::map<std::vector<std::uint8_t>, Mark> res_id;
   for (const auto& res : s.reservations) {
     const Mark at = first_set({res.address_mark, res.mark});
     if (!usable(res.address)) {
@@ -163,11 +165,16 @@ void check_subnet(Reader& r, const DhcpSubnet& s, std::vector<std::pair<Ipv4Rang
     if (auto [it, fresh] = res_addrs.emplace(res.address, at); !fresh) {
       r.error(at, where + ": " + res.address.to_string() + " is reserved twice" + at_line(it->second));
     }
-    if (res.hw_address && !res_hw.insert(*res.hw_address).second) {
-      r.error(res.mark, where + ": hw_address " + res.hw_address->to_string() + " has two reservations");
+    if (res.hw_address) {
+      if (auto [it, fresh] = res_hw.emplace(*res.hw_address, res.mark); !fresh) {
+        r.error(res.mark, where + ": hw_address " + res.hw_address->to_string() + " is reserved twice" +
+                              at_line(it->second));
+      }
     }
-    if (!res.client_id.empty() && !res_id.insert(res.client_id).second) {
-      r.error(res.mark, where + ": this client_id has two reservations");
+    if (!res.client_id.empty()) {
+      if (auto [it, fresh] = res_id.emplace(res.client_id, res.mark); !fresh) {
+        r.error(res.mark, where + ": this client_id is reserved twice" + at_line(it->second));
+      }
     }
   }
   for (std::size_t i = 0; i < s.options.routers.size(); ++i) {
@@ -238,7 +245,8 @@ void check_tunnels(Reader& r, const Config& c) {
     }
     if (t.default_route) {
       if (default_route) {
-        r.error(t.mark, "tunnel " + t.name + ": default_route is already set on tunnel " + default_route->name);
+        r.error(t.mark, "tunnel " + t.name + ": default_route (on unless set to false) is already on tunnel " +
+                            default_route->name);
       }
       default_route = &t;
     }
