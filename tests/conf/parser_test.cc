@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "tests/conf/print.h"
+
 namespace pairgate::conf {
 namespace {
 
@@ -537,7 +539,7 @@ dhcp:
                           "cross.yaml:9:13: error: vrrp instance name 'VRRP1' is used twice (line 4)",
                           "cross.yaml:11:13: error: vrrp instance VRRP1: vrid 1 on eth0 is already used by VRRP1",
                           "cross.yaml:17:15: error: dhcp subnet 198.51.100.0/24: pool 198.51.100.0-198.51.100.9 "
-                          "includes the network or broadcast address"));
+                          "includes the network address 198.51.100.0"));
 }
 
 TEST(Parser, ErrorsAreNotRepeatedForAMissingKey) {
