@@ -10,6 +10,7 @@
 #include "core/logging.h"
 #include "dhcp/service.h"
 #include "firewall/service.h"
+#include "firewall/sysctl.h"
 #include "tunnel/service.h"
 #include "vrrp/service.h"
 
@@ -68,6 +69,7 @@ void Daemon::start() {
 
 std::vector<std::unique_ptr<Module>> Daemon::standard_modules(ModuleContext ctx) {
   std::vector<std::unique_ptr<Module>> out;
+  out.push_back(std::make_unique<firewall::SysctlService>(ctx));
   out.push_back(std::make_unique<firewall::Service>(ctx));
   out.push_back(std::make_unique<tunnel::Service>(ctx));
   out.push_back(std::make_unique<vrrp::Service>(ctx));

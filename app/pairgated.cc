@@ -9,13 +9,16 @@
 #include "app/daemon.h"
 #include "conf/parser.h"
 #include "core/logging.h"
+#include "firewall/render.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"pairgated: VRRP, DHCPv4, IPoE tunnel and firewall for a redundant router pair"};
   std::string config_path = "/etc/pairgate/pairgate.yaml";
   bool check = false;
+  bool print_firewall = false;
   app.add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   app.add_flag("--check", check, "validate the configuration and exit (0 valid, 1 errors on stderr)");
+  app.add_flag("--print-firewall", print_firewall, "print the nftables table the configuration gives and exit");
   app.set_version_flag("--version", "pairgated 0.1.0");
   CLI11_PARSE(app, argc, argv);
 
@@ -25,6 +28,14 @@ int main(int argc, char** argv) {
     std::cerr << loaded.errors.size() << (loaded.errors.size() == 1 ? " error" : " errors") << " in "
               << config_path << "\n";
     return 1;
+  }
+  if (print_firewall) {
+    if (!loaded.config->firewall) {
+      std::cerr << config_path << ": no firewall section\n";
+      return 1;
+    }
+    std::cout << pairgate::firewall::render_table(*loaded.config);
+    return 0;
   }
   if (check) {
     std::cout << config_path << ": OK\n";

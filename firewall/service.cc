@@ -1,21 +1,86 @@
 #include "firewall/service.h"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "firewall/render.h"
 
 namespace pairgate::firewall {
 
-void Service::start(const conf::Config& config) { config_ = config.firewall; }
+void Service::start(const conf::Config& config) {
+  if (!nft_) nft_ = make_libnftables();
+  apply(config);
+}
 
-void Service::reload(const conf::Config& config, const conf::ConfigDiff&) { config_ = config.firewall; }
+// The table depends on more than the firewall section (tunnels, VRRP
+// interfaces, the node name); rendering is cheap, so compare the text.
+void Service::reload(const conf::Config& config, const conf::ConfigDiff&) { apply(config); }
 
-void Service::stop(std::function<void()> done) { done(); }
+void Service::apply(const conf::Config& config) {
+  configured_ = config.firewall.has_value();
+  enabled_ = configured_ && config.firewall->enabled;
+  if (configured_) table_ = config.firewall->table;
+  if (!enabled_) {
+    if (!applied_.empty()) remove();
+    return;
+  }
+  const std::string text = render_table(config);
+  if (text == applied_) return;  // unchanged: leave the kernel alone
+  auto r = nft_->run(render_apply_script(config, applied_table_));
+  if (!r) {
+    ++failures_;
+    error_ = r.error();
+    spdlog::error("firewall: nft refused table inet {}: {}; {}", config.firewall->table, error_,
+                  applied_.empty() ? "no pairgate table is in force" : "the previous table stays in force");
+    return;
+  }
+  ++applies_;
+  error_.clear();
+  spdlog::info("firewall: table inet {} {}", config.firewall->table, applied_.empty() ? "applied" : "replaced");
+  applied_ = text;
+  applied_table_ = config.firewall->table;
+}
+
+void Service::remove() {
+  auto r = nft_->run(render_delete_script(applied_table_));
+  if (!r) {
+    error_ = r.error();
+    spdlog::error("firewall: cannot remove table inet {}: {}", applied_table_, error_);
+    return;
+  }
+  spdlog::info("firewall: table inet {} removed", applied_table_);
+  applied_.clear();
+  applied_table_.clear();
+}
+
+void Service::stop(std::function<void()> done) {
+  if (!applied_.empty()) remove();
+  done();
+}
+
+std::optional<std::uint64_t> Service::drops(const std::string& counter) const {
+  auto r = nft_->run("list counter inet " + applied_table_ + " " + counter, true);
+  if (!r) return std::nullopt;
+  auto j = nlohmann::json::parse(*r, nullptr, false);
+  if (j.is_discarded() || !j.contains("nftables")) return std::nullopt;
+  for (const auto& item : j["nftables"]) {
+    if (item.contains("counter")) return item["counter"].value("packets", std::uint64_t{0});
+  }
+  return std::nullopt;
+}
 
 void Service::status(nlohmann::json& out) const {
-  if (!config_) {
+  if (!configured_) {
     out["firewall"] = nullptr;
     return;
   }
-  out["firewall"] = {{"applied", false}, {"enabled", config_->enabled}, {"table", config_->table}};
+  nlohmann::json f = {{"applied", !applied_.empty()}, {"enabled", enabled_}, {"table", table_},
+                      {"applies", applies_}, {"failures", failures_}};
+  if (!error_.empty()) f["error"] = error_;
+  if (!applied_.empty()) {
+    f["drops"] = {{"input", drops("input_drops").value_or(0)}, {"forward", drops("forward_drops").value_or(0)}};
+  }
+  out["firewall"] = std::move(f);
 }
 
 }  // namespace pairgate::firewall

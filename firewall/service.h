@@ -1,16 +1,23 @@
-// The firewall module as the daemon sees it. Rendering and applying the
-// nftables table arrive with the firewall issue; until then nothing is
-// applied and status says so.
+// The firewall module: applies render.h's table through nft.h, re-applies it
+// on reload only when the rendered text changed, removes it on stop. A
+// ruleset nft refuses leaves the previous table in force; the error is logged
+// and shown in status.
 #pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
 
 #include "conf/config.h"
 #include "core/module.h"
+#include "firewall/nft.h"
 
 namespace pairgate::firewall {
 
 class Service final : public Module {
  public:
-  explicit Service(ModuleContext ctx) : ctx_(ctx) {}
+  // nft: null = libnftables, made at start.
+  explicit Service(ModuleContext ctx, std::unique_ptr<Nft> nft = nullptr) : ctx_(ctx), nft_(std::move(nft)) {}
   std::string_view name() const override { return "firewall"; }
   void start(const conf::Config& config) override;
   void reload(const conf::Config& config, const conf::ConfigDiff& diff) override;
@@ -18,8 +25,20 @@ class Service final : public Module {
   void status(nlohmann::json& out) const override;
 
  private:
+  void apply(const conf::Config& config);
+  void remove();
+  std::optional<std::uint64_t> drops(const std::string& counter) const;
+
   ModuleContext ctx_;
-  std::optional<conf::Firewall> config_;
+  std::unique_ptr<Nft> nft_;
+  bool configured_ = false;
+  bool enabled_ = false;
+  std::string table_;          // the configured table name
+  std::string applied_table_;  // the name of the table in the kernel; empty = none
+  std::string applied_;        // the rendered text in force; empty = none
+  std::string error_;      // nft's refusal of the last attempt
+  std::uint64_t applies_ = 0;
+  std::uint64_t failures_ = 0;
 };
 
 }  // namespace pairgate::firewall

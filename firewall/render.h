@@ -1,0 +1,26 @@
+// The firewall section as one nftables table: a pure function of the
+// configuration, so the ruleset can be printed, diffed and golden-tested.
+#pragma once
+
+#include <string>
+
+#include "conf/config.h"
+
+namespace pairgate::firewall {
+
+// The table only, as `nft list table` would show it (tabs, one rule a line).
+// Traffic arriving on a WAN interface — firewall.wan_interfaces and every
+// tunnel, whose far end is the Internet too — is filtered; all else passes
+// this table untouched (other tables still see it). Precondition:
+// config.firewall is set (enabled or not).
+std::string render_table(const conf::Config& config);
+
+// The script that replaces the table whole in one transaction: declare it
+// (so that the delete cannot fail), delete it, define it anew. `old_table` is
+// the name of the table applied before, deleted too when the name changed.
+std::string render_apply_script(const conf::Config& config, const std::string& old_table = "");
+
+// The script that removes the table; harmless when it does not exist.
+std::string render_delete_script(const std::string& table);
+
+}  // namespace pairgate::firewall

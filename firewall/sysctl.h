@@ -1,0 +1,41 @@
+// The sysctl section: kernel settings written at start-up and on reload,
+// each change logged with the value it replaced. Values stay when pairgated
+// stops, as the seed's /etc/sysctl.d edit did.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "conf/config.h"
+#include "core/module.h"
+
+namespace pairgate::firewall {
+
+class SysctlService final : public Module {
+ public:
+  // root: where the sysctl tree is; tests point it at a directory.
+  explicit SysctlService(ModuleContext ctx, std::string root = "/proc/sys") : ctx_(ctx), root_(std::move(root)) {}
+  std::string_view name() const override { return "sysctl"; }
+  void start(const conf::Config& config) override;
+  void reload(const conf::Config& config, const conf::ConfigDiff& diff) override;
+  void stop(std::function<void()> done) override { done(); }
+  void status(nlohmann::json& out) const override;
+
+  struct Entry {
+    std::string key;
+    std::string value;
+    std::string previous;  // what the kernel had before pairgate wrote it
+    std::string error;     // empty when in force
+  };
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  void apply(const conf::Config& config);
+  std::string path(const std::string& key) const;
+
+  ModuleContext ctx_;
+  std::string root_;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace pairgate::firewall

@@ -1,0 +1,105 @@
+// firewall/render against golden files. To accept a deliberate change:
+//   PAIRGATE_UPDATE_GOLDEN=1 build/tests/firewall_tests
+// then review the diff of tests/firewall/golden/.
+#include "firewall/render.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "conf/parser.h"
+
+namespace pairgate::firewall {
+namespace {
+
+const std::string kGolden = std::string(PAIRGATE_SOURCE_DIR) + "/tests/firewall/golden/";
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+conf::Config load_text(const std::string& text) {
+  auto r = conf::parse(text, "test.yaml");
+  EXPECT_TRUE(r.config.has_value()) << r.report();
+  return r.config.value_or(conf::Config{});
+}
+
+void expect_golden(const conf::Config& c, const std::string& name) {
+  const std::string got = render_table(c);
+  const std::string path = kGolden + name;
+  if (std::getenv("PAIRGATE_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << got;
+  EXPECT_EQ(got, read(path)) << "golden file " << path;
+}
+
+TEST(Render, Beagle) {
+  auto r = conf::load(std::string(PAIRGATE_SHARED_DIR) + "/design/beagle.yaml");
+  ASSERT_TRUE(r.config) << r.report();
+  expect_golden(*r.config, "beagle.nft");
+}
+
+TEST(Render, Primergy) {
+  auto r = conf::load(std::string(PAIRGATE_SHARED_DIR) + "/design/primergy.yaml");
+  ASSERT_TRUE(r.config) << r.report();
+  expect_golden(*r.config, "primergy.nft");
+}
+
+TEST(Render, AShortConfigurationStillLetsThePairAndTheAftrIn) {
+  auto c = load_text(R"(node: short
+vrrp:
+  instances:
+    - {name: V, interface: wan0, vrid: 1, virtual_addresses: [192.0.2.2/24]}
+tunnels:
+  - {name: tun0, wan_interface: wan0, aftr: [2001:db8:ffff::1, 2001:db8:ffff::2]}
+firewall:
+  wan_interfaces: [wan0]
+)");
+  expect_golden(c, "short.nft");
+  const std::string t = render_table(c);
+  EXPECT_NE(t.find("iifname { \"wan0\" } ip daddr 224.0.0.18 ip ttl 255 meta l4proto 112 counter accept"), std::string::npos);
+  EXPECT_NE(t.find("ip6 saddr { 2001:db8:ffff::1, 2001:db8:ffff::2 } meta l4proto 4 counter accept"), std::string::npos);
+  EXPECT_NE(t.find("nd-neighbor-solicit"), std::string::npos);
+}
+
+TEST(Render, OptionsOff) {
+  auto c = load_text(R"(node: quiet
+tunnels:
+  - {name: tun0, wan_interface: wan0, aftr: 2001:db8:ffff::1}
+firewall:
+  table: edge
+  wan_interfaces: [wan0, wan1]
+  mss_clamp: false
+  log_drops: false
+  input:
+    - {proto: tcp, sport: 1024, dport: 22}
+    - {from: 2001:db8::/32, proto: udp}
+    - {family: ipv4}
+)");
+  expect_golden(c, "options_off.nft");
+  const std::string t = render_table(c);
+  EXPECT_EQ(t.find("maxseg"), std::string::npos);
+  EXPECT_EQ(t.find("log prefix"), std::string::npos);
+  EXPECT_NE(t.find("table inet edge {"), std::string::npos);
+  EXPECT_NE(t.find("tcp sport 1024 tcp dport 22 counter accept"), std::string::npos);
+  EXPECT_NE(t.find("ip6 saddr 2001:db8::/32 meta l4proto udp counter accept"), std::string::npos);
+  EXPECT_NE(t.find("meta nfproto ipv4 counter accept"), std::string::npos);
+  EXPECT_NE(t.find("iifname != { \"wan0\", \"wan1\", \"tun0\" } accept"), std::string::npos);
+}
+
+TEST(Render, ApplyScriptReplacesTheTableInOneGo) {
+  auto c = load_text("node: n\nfirewall: {wan_interfaces: [wan0]}\n");
+  const std::string s = render_apply_script(c);
+  EXPECT_TRUE(s.starts_with("add table inet pairgate\ndelete table inet pairgate\ntable inet pairgate {\n")) << s;
+  // A renamed table: the old one goes in the same transaction.
+  const std::string renamed = render_apply_script(c, "oldname");
+  EXPECT_TRUE(renamed.starts_with("add table inet oldname\ndelete table inet oldname\nadd table inet pairgate\n")) << renamed;
+  EXPECT_EQ(render_apply_script(c, "pairgate"), s);
+  EXPECT_EQ(render_delete_script("x"), "add table inet x\ndelete table inet x\n");
+}
+
+}  // namespace
+}  // namespace pairgate::firewall

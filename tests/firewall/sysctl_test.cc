@@ -1,0 +1,70 @@
+#include "firewall/sysctl.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "conf/diff.h"
+#include "tests/mocks/mock_netlink.h"
+
+namespace pairgate::firewall {
+namespace {
+
+class SysctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() / ("pairgate-sysctl-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(root_ / "net/ipv4");
+    std::ofstream(root_ / "net/ipv4/ip_forward") << "0\n";
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  std::string value() {
+    std::ifstream in(root_ / "net/ipv4/ip_forward");
+    std::string v;
+    in >> v;
+    return v;
+  }
+  static conf::Config with(std::vector<conf::SysctlEntry> entries) {
+    conf::Config c;
+    c.node = "n";
+    c.sysctl = std::move(entries);
+    return c;
+  }
+
+  boost::asio::io_context io_;
+  testing::MockNetlink netlink_;
+  std::filesystem::path root_;
+};
+
+TEST_F(SysctlTest, WritesAndRemembersThePreviousValue) {
+  SysctlService s(ModuleContext{io_, netlink_}, root_.string());
+  auto c = with({{"net.ipv4.ip_forward", "1", {}}});
+  s.start(c);
+  EXPECT_EQ(value(), "1");
+  ASSERT_EQ(s.entries().size(), 1u);
+  EXPECT_EQ(s.entries()[0].previous, "0");
+  EXPECT_TRUE(s.entries()[0].error.empty());
+  // A reload keeps what the kernel had before pairgate.
+  auto c2 = with({{"net.ipv4.ip_forward", "2", {}}});
+  s.reload(c2, conf::diff(c, c2));
+  EXPECT_EQ(value(), "2");
+  EXPECT_EQ(s.entries()[0].previous, "0");
+  nlohmann::json j;
+  s.status(j);
+  EXPECT_EQ(j["sysctl"][0]["key"], "net.ipv4.ip_forward");
+  EXPECT_EQ(j["sysctl"][0]["value"], "2");
+}
+
+TEST_F(SysctlTest, AMissingKeyIsAnErrorInStatusNotAStop) {
+  SysctlService s(ModuleContext{io_, netlink_}, root_.string());
+  s.start(with({{"net.ipv4.nope", "1", {}}, {"net.ipv4.ip_forward", "1", {}}}));
+  ASSERT_EQ(s.entries().size(), 2u);
+  EXPECT_NE(s.entries()[0].error.find("cannot read"), std::string::npos);
+  EXPECT_EQ(value(), "1");
+}
+
+}  // namespace
+}  // namespace pairgate::firewall
