@@ -102,7 +102,8 @@ Daemon::ReloadResult Daemon::reload() {
   if (!loaded.config) {
     ++reload_failures_;
     for (const auto& d : loaded.errors) spdlog::error("{}", conf::headline(d));
-    last_reload_error_ = std::to_string(loaded.errors.size()) + " error(s) in " + options_.config_path;
+    const auto n = loaded.errors.size();
+    last_reload_error_ = std::to_string(n) + (n == 1 ? " error in " : " errors in ") + options_.config_path;
     spdlog::error("reload rejected: {}; the running configuration stays in force", last_reload_error_);
     result.errors = std::move(loaded.errors);
     systemd_.ready();

@@ -1,7 +1,7 @@
 // pairgatectl: talks to pairgated over its control socket.
 //
 // Exit codes: 0 done; 1 the daemon refused (bad configuration, not allowed);
-// 2 the daemon could not be reached.
+// 2 the daemon could not be reached or is busy; 64 a wrong command line.
 #include <CLI/CLI.hpp>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -75,6 +75,7 @@ int run(const std::string& socket_path, double timeout_s, Command command, bool 
   if (!response) return fail(response.error());
   if (!response->ok) {
     std::cerr << "pairgatectl: " << response->error << "\n";
+    if (response->code == pairgate::control::code::busy) return 2;
     if (response->details.is_array()) {
       for (const auto& d : response->details) std::cerr << "  " << (d.is_string() ? d.get<std::string>() : d.dump()) << "\n";
     }
@@ -108,7 +109,11 @@ int main(int argc, char** argv) {
   auto* leases = app.add_subcommand("leases", "list DHCP leases");
   leases->add_flag("--json", leases_json, "print the daemon's JSON");
   app.add_subcommand("reload", "re-read the configuration (root only)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 64;  // EX_USAGE
+  }
 
   if (app.got_subcommand("status")) return run(socket_path, timeout_s, Command::status, status_json);
   if (app.got_subcommand("leases")) return run(socket_path, timeout_s, Command::leases, leases_json);
