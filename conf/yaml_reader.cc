@@ -199,7 +199,15 @@ bool Reader::for_each(const YAML::Node& n, std::string_view what,
     error(n, std::string(what) + ": expected a list");
     return false;
   }
-  for (const auto& e : n) each(e);
+  for (const auto& e : n) {
+    // No list takes empty entries; without this, an empty entry in a list of
+    // mappings reads as a mapping with every required key missing.
+    if (e.IsNull()) {
+      error(e, std::string(what) + ": an empty entry");
+      continue;
+    }
+    each(e);
+  }
   return true;
 }
 

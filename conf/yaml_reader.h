@@ -50,7 +50,8 @@ class Reader {
   std::optional<std::vector<std::uint8_t>> hex(const YAML::Node& n, std::string_view what);
 
   // Calls each(element) for every element of a sequence; a missing node is an
-  // empty list. Returns false (after an error) when n is not a sequence.
+  // empty list, an empty element ("-" alone, "~") an error. Returns false
+  // (after an error) when n is not a sequence.
   bool for_each(const YAML::Node& n, std::string_view what,
                 const std::function<void(const YAML::Node&)>& each);
 

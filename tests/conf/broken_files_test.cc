@@ -108,6 +108,7 @@ const Case kCases[] = {
     {"scalar_expected", "      priority: 200\n", "      priority: [200]\n", 13, 17,
      "priority: expected a single value, not a list"},
     {"empty_value", "      preempt: true\n", "      preempt:\n", 15, 7, "preempt: expected a value"},
+    {"empty_list_entry", "[192.0.2.2/24]", "[192.0.2.2/24, ~]", 17, 41, "virtual_addresses: an empty entry"},
 
     // Required keys.
     {"missing_node", "node: beagle\n", "", 1, 1, "configuration: missing required key 'node'"},
