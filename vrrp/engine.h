@@ -1,0 +1,142 @@
+// One VRRP router for one VRID: the state machine of RFC 3768 §6.4 with
+// time as an input. No I/O: every call returns the effects for the adapter
+// (vrrp/service) to carry out, and next_deadline() says when to call
+// on_timer() again.
+//
+// Beyond the RFC: FAULT (a tracked interface or tunnel is down; a master
+// first advertises priority 0 so the peer takes over within Skew_Time),
+// tracking weights on the effective priority, keepalived's preempt_delay,
+// and RFC 9568 §6.4.3's repair: a master hearing a lower priority answers at
+// once, so ARP caches left stale by a split brain heal.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "vrrp/packet.h"
+
+namespace pairgate::vrrp {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+using Duration = Clock::duration;
+
+enum class State { initialize, backup, master, fault };
+std::string_view to_string(State s);  // "INIT", "BACKUP", "MASTER", "FAULT"
+
+struct InstanceConfig {
+  std::string name;
+  VrId vrid;
+  Priority priority{100};
+  std::chrono::seconds advert_interval{1};
+  bool preempt = true;
+  Duration preempt_delay{0};
+  std::vector<IpPrefix> virtual_addresses;   // IPv4, advertised in order
+  std::vector<IpPrefix> excluded_addresses;  // moved with the router, not advertised
+  AuthType auth_type = AuthType::none;
+  std::array<std::uint8_t, 8> auth_data{};
+};
+
+// Effects, executed in order.
+struct SendAdvert {
+  Priority priority;  // 0 when resigning
+};
+struct AddAddresses {
+  std::vector<IpPrefix> addresses;
+};
+struct RemoveAddresses {
+  std::vector<IpPrefix> addresses;
+};
+struct SendGratuitousArp {
+  std::vector<IpPrefix> addresses;  // ARP for IPv4, unsolicited NA for IPv6
+};
+struct StateChanged {
+  State from;
+  State to;
+  std::string reason;
+};
+using Effect = std::variant<SendAdvert, AddAddresses, RemoveAddresses, SendGratuitousArp, StateChanged>;
+using Effects = std::vector<Effect>;
+
+struct Counters {
+  std::uint64_t advert_rcvd = 0;
+  std::uint64_t advert_sent = 0;
+  std::uint64_t become_master = 0;
+  std::uint64_t release_master = 0;
+  std::uint64_t pri_zero_rcvd = 0;
+  std::uint64_t pri_zero_sent = 0;
+  std::array<std::uint64_t, kDropKinds> drops{};
+  std::uint64_t transitions = 0;
+};
+
+class Instance {
+ public:
+  // `primary` is this router's primary IPv4 address on the interface: the
+  // adverts' source, and the tie-breaker of §6.4.3.
+  Instance(InstanceConfig config, Ipv4Address primary);
+
+  // §6.4.1: the owner becomes master at once, any other router backup.
+  Effects startup(TimePoint now);
+  // §6.4.2/§6.4.3 Shutdown: a master advertises priority 0 and lets go.
+  Effects shutdown(TimePoint now);
+  // Runs the timer that expired, if any; harmless to call early.
+  Effects on_timer(TimePoint now);
+  // An advert for our VRID that passed parse_datagram().
+  Effects on_advert(TimePoint now, const Received& r);
+
+  // Tracking: `fault` true puts the router in FAULT, false lets it go back.
+  Effects set_fault(TimePoint now, bool fault, const std::string& reason);
+  // Tracking weights: effective priority = configured + delta, kept in
+  // 1..254 (an owner's 255 never moves).
+  Effects set_priority_delta(TimePoint now, int delta);
+  // Sync groups: move to a state a group member entered.
+  Effects follow(TimePoint now, State state, const std::string& reason);
+  // Reload: new settings for the same VRID, keeping the state.
+  Effects reconfigure(TimePoint now, InstanceConfig config);
+
+  std::optional<TimePoint> next_deadline() const;
+  State state() const { return state_; }
+  Priority effective_priority() const;
+  const InstanceConfig& config() const { return config_; }
+  Ipv4Address primary() const { return primary_; }
+  void set_primary(Ipv4Address a) { primary_ = a; }
+  // The current master's address: ours while master, the last advert's
+  // source while backup.
+  std::optional<Ipv4Address> master() const;
+  const Counters& counters() const { return counters_; }
+  std::optional<TimePoint> last_transition() const { return last_transition_; }
+
+  // §6.1 timer formulas.
+  Duration skew_time() const;              // ((256 - Priority) / 256) s
+  Duration master_down_interval() const;   // 3 * Advertisement_Interval + Skew_Time
+
+ private:
+  Effects become_master(TimePoint now, const std::string& reason);
+  Effects become_backup(TimePoint now, const std::string& reason);
+  Effects become_fault(TimePoint now, const std::string& reason);
+  void transition(Effects& out, TimePoint now, State to, const std::string& reason);
+  void send(Effects& out, Priority p);
+  Effects drop(Drop d);
+  bool preempt_allowed(TimePoint now) const;
+  std::vector<IpPrefix> all_addresses() const;
+  std::vector<Ipv4Address> advertised() const;
+
+  InstanceConfig config_;
+  Ipv4Address primary_;
+  State state_ = State::initialize;
+  int delta_ = 0;
+  bool fault_ = false;
+  std::optional<TimePoint> adver_timer_;
+  std::optional<TimePoint> master_down_timer_;
+  TimePoint started_{};
+  std::optional<Ipv4Address> master_;
+  Counters counters_;
+  std::optional<TimePoint> last_transition_;
+};
+
+}  // namespace pairgate::vrrp
