@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <cctype>
 #include <charconv>
 
 #include "conf/parse_sections.h"
@@ -10,7 +11,7 @@ bool valid_interface_name(std::string_view name) {
   // IFNAMSIZ - 1 bytes, and what dev_valid_name() in the kernel refuses.
   if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
   for (char c : name) {
-    if (c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\0') return false;
+    if (c == '/' || c == ':' || c == '\0' || std::isspace(static_cast<unsigned char>(c))) return false;
   }
   return true;
 }
@@ -59,14 +60,18 @@ void parse_email(Reader& r, const YAML::Node& n, Email& out) {
   }
   if (auto s = m.get("server"); s.IsDefined()) {
     if (auto v = r.string(s, "notify.email.server")) {
-      // host, host:port, [v6]:port
+      // host, host:port, [v6] or [v6]:port; a bare v6 address has no port.
       std::string host = *v;
-      std::string port;
+      std::optional<std::string> port;
+      bool ok = true;
       if (!host.empty() && host.front() == '[') {
-        auto close = host.find(']');
-        if (close != std::string::npos) {
-          port = close + 1 < host.size() && host[close + 1] == ':' ? host.substr(close + 2) : "";
+        const auto close = host.find(']');
+        ok = close != std::string::npos &&
+             (close + 1 == host.size() || host[close + 1] == ':');
+        if (ok) {
+          if (close + 1 < host.size()) port = host.substr(close + 2);
           host = host.substr(1, close - 1);
+          ok = Ipv6Address::parse(host).has_value();
         }
       } else if (auto colon = host.rfind(':'); colon != std::string::npos &&
                                                 host.find(':') == colon) {
@@ -74,10 +79,11 @@ void parse_email(Reader& r, const YAML::Node& n, Email& out) {
         host = host.substr(0, colon);
       }
       unsigned p = 25;
-      bool ok = !host.empty();
-      if (!port.empty()) {
-        auto [next, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-        ok = ok && ec == std::errc{} && next == port.data() + port.size() && p >= 1 && p <= 65535;
+      ok = ok && !host.empty();
+      if (port) {
+        auto [next, ec] = std::from_chars(port->data(), port->data() + port->size(), p);
+        ok = ok && !port->empty() && ec == std::errc{} && next == port->data() + port->size() && p >= 1 &&
+             p <= 65535;
       }
       if (!ok) {
         r.error(s, "notify.email.server: expected HOST or HOST:PORT, got '" + *v + "'");

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -83,10 +84,13 @@ void parse_sysctl(Reader& r, const YAML::Node& n, std::vector<SysctlEntry>& out)
       r.error(it->first, "sysctl: '" + *key + "' is not a sysctl name");
       continue;
     }
-    for (const auto& e : out) {
-      if (e.key == *key) r.error(it->first, "sysctl: duplicate key '" + *key + "'");
+    auto first = std::find_if(out.begin(), out.end(), [&](const SysctlEntry& e) { return e.key == *key; });
+    if (first != out.end()) {
+      r.error(it->first, "sysctl: duplicate key '" + *key + "' (first at line " +
+                             std::to_string(first->mark.line) + ")");
+      continue;
     }
-    out.push_back({*key, *value, Reader::mark(it->first)});
+    out.push_back({*key, *value, r.where(it->first)});
   }
 }
 

@@ -37,8 +37,10 @@ void check_control(Reader& r, const Config& c) {
 
 void check_sysctl(Reader& r, const Config& c) {
   for (const auto& e : c.sysctl) {
+    // As sysctl(8): "net.ipv4.ip_forward", or "net/ipv4/conf/eth0.100/rp_filter"
+    // where the dots stay.
     std::string path = "/proc/sys/" + e.key;
-    std::replace(path.begin() + 10, path.end(), '.', '/');
+    if (e.key.find('/') == std::string::npos) std::replace(path.begin() + 10, path.end(), '.', '/');
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
       r.error(e.mark, "sysctl: this kernel has no '" + e.key + "' (" + path + ")");

@@ -430,6 +430,27 @@ tunnels:
   EXPECT_EQ(t.health.up_after, 2u);
 }
 
+TEST(Parser, SysctlKeysInEitherOfSysctlsForms) {
+  const Config c = parse_ok("node: n\nsysctl:\n  net.ipv4.conf.lo.rp_filter: 2\n  net/ipv4/conf/lo/forwarding: 1\n");
+  ASSERT_EQ(c.sysctl.size(), 2u);
+  EXPECT_EQ(c.sysctl[0].key, "net.ipv4.conf.lo.rp_filter");
+  EXPECT_EQ(c.sysctl[0].value, "2");
+  EXPECT_EQ(c.sysctl[1].key, "net/ipv4/conf/lo/forwarding");
+}
+
+TEST(Parser, EmailServerForms) {
+  auto server = [](std::string_view s) {
+    const Config c = parse_ok("node: n\nnotify:\n  email: {to: [a@example.com], from: b@example.com, server: \"" +
+                              std::string(s) + "\"}\n");
+    return std::pair(c.notify.email.value_or(Email{}).server_host, c.notify.email.value_or(Email{}).server_port);
+  };
+  EXPECT_EQ(server("mail.example.com"), std::pair(std::string("mail.example.com"), std::uint16_t{25}));
+  EXPECT_EQ(server("mail.example.com:587"), std::pair(std::string("mail.example.com"), std::uint16_t{587}));
+  EXPECT_EQ(server("[2001:db8::25]:2525"), std::pair(std::string("2001:db8::25"), std::uint16_t{2525}));
+  EXPECT_EQ(server("[2001:db8::25]"), std::pair(std::string("2001:db8::25"), std::uint16_t{25}));
+  EXPECT_EQ(server("2001:db8::25"), std::pair(std::string("2001:db8::25"), std::uint16_t{25}));
+}
+
 TEST(Parser, EverySectionButNodeMayBeOmitted) {
   const Config dhcp_only = parse_ok(R"(node: n
 dhcp:
