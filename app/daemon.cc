@@ -163,6 +163,9 @@ void Daemon::stop_next(std::size_t remaining) {
 
 void Daemon::finish_stop() {
   spdlog::info("pairgated stopped");
+  // Modules hold subscriptions on netlink: they go first.
+  dhcp_ = nullptr;
+  modules_.clear();
   netlink_.reset();
   io_.stop();
 }

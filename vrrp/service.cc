@@ -1,42 +1,447 @@
 #include "vrrp/service.h"
 
+#include <linux/if_addr.h>
+#include <net/ethernet.h>
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "conf/diff.h"
+#include "core/byte_io.h"
 
 namespace pairgate::vrrp {
 
+namespace asio = boost::asio;
+
+struct Service::Router {
+  explicit Router(asio::io_context& io) : timer(io), garp_timer(io) {}
+  conf::VrrpInstance config;
+  std::unique_ptr<Instance> engine;
+  int ifindex = 0;
+  MacAddress mac;
+  asio::steady_timer timer;
+  asio::steady_timer garp_timer;
+  std::optional<RawSocket> arp;
+  std::uint64_t addresses_restored = 0;
+  std::uint64_t garp_sent = 0;
+  bool propagating = false;
+};
+
+namespace {
+
+InstanceConfig engine_config(const conf::VrrpInstance& c) {
+  InstanceConfig e;
+  e.name = c.name;
+  e.vrid = VrId{static_cast<std::uint8_t>(c.vrid)};
+  e.priority = Priority{static_cast<std::uint8_t>(c.priority)};
+  e.advert_interval = std::chrono::duration_cast<std::chrono::seconds>(c.advert_interval);
+  e.preempt = c.preempt;
+  e.preempt_delay = c.preempt_delay;
+  e.virtual_addresses = c.virtual_addresses;
+  e.excluded_addresses = c.excluded_addresses;
+  if (!c.auth_pass.empty()) {
+    e.auth_type = AuthType::simple;
+    e.auth_data = simple_auth_data(c.auth_pass);
+  }
+  return e;
+}
+
+// RFC 826 request announcing `address` at `mac` (sender = target = address).
+std::vector<std::byte> gratuitous_arp(const MacAddress& mac, Ipv4Address address) {
+  ByteWriter w;
+  w.u16(1);       // Ethernet
+  w.u16(0x0800);  // IPv4
+  w.u8(6);
+  w.u8(4);
+  w.u16(1);  // request
+  for (auto b : mac.bytes()) w.u8(b);
+  w.u32(address.to_uint());
+  w.zeros(6);
+  w.u32(address.to_uint());
+  return w.take();
+}
+
+}  // namespace
+
+Service::Service(ModuleContext ctx, TunnelHealthSource* tunnels) : ctx_(ctx), tunnels_(tunnels) {}
+
+Service::~Service() {
+  if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
+}
+
 void Service::start(const conf::Config& config) {
-  config_ = config.vrrp.value_or(conf::Vrrp{});
-  for (const auto& in : config_.instances) {
-    spdlog::info("({}) Entering INIT STATE on {} vrid {} (engine not built yet)", in.name, in.interface, in.vrid);
+  config_ = config;
+  if (!config.vrrp || config.vrrp->instances.empty()) return;
+  socket_.emplace(RawSocket::ip(ctx_.io, Family::ipv4, kProtocol));
+  socket_->set_multicast_hops(kTtl);
+  socket_->set_unicast_hops(kTtl);
+  socket_->set_multicast_loop(false);
+  socket_->start([this](const RawPacket& p) { on_packet(p); });
+  subscription_ = ctx_.netlink.subscribe({.on_link = [this](const LinkEvent& e) { on_link(e); },
+                                          .on_address = [this](const AddressEvent& e) { on_address(e); },
+                                          .on_resync = [this] {
+                                            for (auto& r : routers_) retrack(*r, "netlink resync");
+                                          }});
+  if (tunnels_ != nullptr) {
+    tunnels_->subscribe([this](const std::string& tunnel, TunnelHealth, const std::string& reason) {
+      for (auto& r : routers_) {
+        for (const auto& t : r->config.track) {
+          if (t.kind == conf::Track::Kind::tunnel && t.name == tunnel) retrack(*r, reason);
+        }
+      }
+    });
+  }
+  for (const auto& c : config.vrrp->instances) routers_.push_back(make_router(c));
+  for (auto& r : routers_) {
+    retrack(*r, "startup");
+    execute(*r, r->engine->startup(now()));
   }
 }
 
-void Service::reload(const conf::Config& config, const conf::ConfigDiff&) {
-  config_ = config.vrrp.value_or(conf::Vrrp{});
+std::unique_ptr<Service::Router> Service::make_router(const conf::VrrpInstance& c) {
+  auto r = std::make_unique<Router>(ctx_.io);
+  r->config = c;
+  r->engine = std::make_unique<Instance>(engine_config(c), Ipv4Address());
+  bind_interface(*r);
+  return r;
 }
 
-void Service::stop(std::function<void()> done) { done(); }
+// Finds the interface, its MAC and its primary IPv4 address (the adverts'
+// source and tie-breaker); joins 224.0.0.18 there.
+void Service::bind_interface(Router& r) {
+  auto link = ctx_.netlink.link(r.config.interface);
+  if (!link) {
+    r.ifindex = 0;
+    return;
+  }
+  const bool changed = r.ifindex != link->index;
+  r.ifindex = link->index;
+  r.mac = link->mac;
+  for (const auto& a : ctx_.netlink.addresses(r.ifindex, Family::ipv4)) {
+    if (a.flags & IFA_F_SECONDARY) continue;
+    bool virtual_address = false;
+    for (const auto& other : routers_) {
+      for (const auto& v : other->config.virtual_addresses) virtual_address |= v.address() == a.prefix.address();
+    }
+    for (const auto& v : r.config.virtual_addresses) virtual_address |= v.address() == a.prefix.address();
+    if (virtual_address) continue;
+    r.engine->set_primary(a.prefix.address().v4());
+    break;
+  }
+  if (changed && socket_) {
+    if (auto ec = socket_->join_multicast(r.ifindex, kMulticastGroup); ec && ec.value() != EADDRINUSE) {
+      spdlog::warn("({}) cannot join 224.0.0.18 on {}: {}", r.config.name, r.config.interface, ec.message());
+    }
+    try {
+      r.arp.emplace(RawSocket::packet(ctx_.io, r.ifindex, ETH_P_ARP));
+    } catch (const std::exception& e) {
+      spdlog::warn("({}) no gratuitous ARP on {}: {}", r.config.name, r.config.interface, e.what());
+    }
+  }
+}
+
+Service::Router* Service::find(int ifindex, std::uint8_t vrid) {
+  for (auto& r : routers_) {
+    if (r->ifindex == ifindex && r->config.vrid == vrid) return r.get();
+  }
+  return nullptr;
+}
+
+Service::Router* Service::find(const std::string& name) {
+  for (auto& r : routers_) {
+    if (r->config.name == name) return r.get();
+  }
+  return nullptr;
+}
+
+void Service::on_packet(const RawPacket& p) {
+  if (stopping_) return;
+  auto rec = parse_datagram(p.data);
+  if (!rec) {
+    auto& c = interface_counters_[p.ifindex];
+    if (c.drops[static_cast<std::size_t>(rec.error())]++ == 0) {
+      spdlog::warn("vrrp: dropped a packet on ifindex {}: {} (counted from now on)", p.ifindex, to_string(rec.error()));
+    }
+    return;
+  }
+  Router* r = find(p.ifindex, rec->advert.vrid.value);
+  if (r == nullptr) {
+    // §7.1: the VRID is not configured on the receiving interface.
+    ++unknown_vrid_;
+    return;
+  }
+  execute(*r, r->engine->on_advert(now(), *rec));
+}
+
+void Service::on_link(const LinkEvent& e) {
+  for (auto& r : routers_) {
+    bool relevant = e.link.name == r->config.interface || e.link.index == r->ifindex;
+    for (const auto& t : r->config.track) relevant |= t.kind == conf::Track::Kind::interface && t.name == e.link.name;
+    if (!relevant) continue;
+    if (e.link.name == r->config.interface && !e.removed) bind_interface(*r);
+    if (e.removed && e.link.index == r->ifindex) r->ifindex = 0;
+    retrack(*r, "link " + e.link.name + (e.removed ? " removed" : e.link.oper_up ? " up" : " down"));
+  }
+}
+
+void Service::on_address(const AddressEvent& e) {
+  if (stopping_) return;
+  for (auto& r : routers_) {
+    if (e.address.ifindex != r->ifindex) continue;
+    if (!e.removed) {
+      if (r->engine->primary() == Ipv4Address() && e.address.prefix.address().is_v4()) bind_interface(*r);
+      continue;
+    }
+    if (r->engine->state() != State::master) continue;
+    auto mine = r->config.virtual_addresses;
+    mine.insert(mine.end(), r->config.excluded_addresses.begin(), r->config.excluded_addresses.end());
+    if (std::find(mine.begin(), mine.end(), e.address.prefix) == mine.end()) continue;
+    // Somebody else removed our address while we are master: put it back
+    // (keepalived drops to BACKUP instead and the address is gone until the
+    // next election).
+    ++r->addresses_restored;
+    spdlog::warn("({}) virtual address {} was removed by someone else; restoring it", r->config.name,
+                 e.address.prefix.to_string());
+    execute(*r, {AddAddresses{{e.address.prefix}}, SendGratuitousArp{{e.address.prefix}}});
+  }
+}
+
+void Service::retrack(Router& r, const std::string& why) {
+  int delta = 0;
+  std::string fault;
+  auto own = r.ifindex != 0 ? ctx_.netlink.link(r.ifindex) : std::nullopt;
+  if (!own) {
+    fault = "interface " + r.config.interface + " not found";
+  } else if (!own->oper_up) {
+    fault = "interface " + r.config.interface + " down";
+  } else if (r.engine->primary() == Ipv4Address()) {
+    fault = "no IPv4 address on " + r.config.interface;
+  }
+  for (const auto& t : r.config.track) {
+    bool down = false;
+    std::string what;
+    if (t.kind == conf::Track::Kind::interface) {
+      auto l = ctx_.netlink.link(t.name);
+      down = !l || !l->oper_up;
+      what = "interface " + t.name + (l ? " down" : " not found");
+    } else if (tunnels_ != nullptr) {
+      auto h = tunnels_->health(t.name);
+      down = h && *h == TunnelHealth::down;
+      what = "tunnel " + t.name + " DOWN";
+    }
+    if (!down) continue;
+    if (t.weight) {
+      delta += *t.weight;
+    } else if (fault.empty()) {
+      fault = what;
+    }
+  }
+  Effects effects = r.engine->set_priority_delta(now(), delta);
+  auto f = r.engine->set_fault(now(), !fault.empty(), fault.empty() ? why : fault);
+  effects.insert(effects.end(), f.begin(), f.end());
+  execute(r, std::move(effects));
+}
+
+void Service::execute(Router& r, Effects effects) {
+  for (auto& effect : effects) {
+    if (auto* s = std::get_if<SendAdvert>(&effect)) {
+      if (!socket_ || r.ifindex == 0) continue;
+      Advert a;
+      a.vrid = r.engine->config().vrid;
+      a.priority = s->priority;
+      a.interval = r.engine->config().advert_interval;
+      a.auth_type = r.engine->config().auth_type;
+      a.auth_data = r.engine->config().auth_data;
+      for (const auto& p : r.config.virtual_addresses) a.addresses.push_back(p.address().v4());
+      if (auto ec = socket_->send_to(build_advert(a), kMulticastGroup, r.ifindex)) {
+        if (send_errors_++ == 0) spdlog::warn("({}) cannot send an advert: {}", r.config.name, ec.message());
+      }
+    } else if (auto* add = std::get_if<AddAddresses>(&effect)) {
+      for (const auto& p : add->addresses) {
+        AddressOptions o;
+        if (!p.address().is_v4()) o.flags = IFA_F_NODAD;
+        if (auto ec = ctx_.netlink.add_address(r.ifindex, p, o)) {
+          spdlog::error("({}) cannot add {} to {}: {}", r.config.name, p.to_string(), r.config.interface, ec.message());
+        }
+      }
+    } else if (auto* rm = std::get_if<RemoveAddresses>(&effect)) {
+      for (const auto& p : rm->addresses) {
+        if (auto ec = ctx_.netlink.remove_address(r.ifindex, p)) {
+          spdlog::error("({}) cannot remove {} from {}: {}", r.config.name, p.to_string(), r.config.interface, ec.message());
+        }
+      }
+    } else if (auto* g = std::get_if<SendGratuitousArp>(&effect)) {
+      garp(r, g->addresses, r.config.garp.repeat);
+      schedule_garp(r);
+    } else if (auto* t = std::get_if<StateChanged>(&effect)) {
+      spdlog::info("({}) Entering {} STATE: {}", r.config.name, to_string(t->to), t->reason);
+      if (t->to == State::master || t->to == State::backup || t->to == State::fault) {
+        propagate(r, t->to, t->reason);
+      }
+    }
+  }
+  arm(r);
+}
+
+void Service::arm(Router& r) {
+  auto deadline = r.engine->next_deadline();
+  if (!deadline) {
+    r.timer.cancel();
+    return;
+  }
+  r.timer.expires_at(*deadline);
+  r.timer.async_wait([this, &r](boost::system::error_code ec) {
+    if (ec || stopping_) return;
+    execute(r, r.engine->on_timer(now()));
+  });
+}
+
+void Service::garp(Router& r, const std::vector<IpPrefix>& addresses, unsigned repeat) {
+  if (!r.arp) return;
+  const MacAddress broadcast({0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+  for (unsigned i = 0; i < repeat; ++i) {
+    for (const auto& p : addresses) {
+      if (!p.address().is_v4()) continue;
+      if (!r.arp->send_frame(gratuitous_arp(r.mac, p.address().v4()), broadcast)) ++r.garp_sent;
+    }
+  }
+}
+
+// A second burst after garp.delay, then one every garp.refresh while master.
+void Service::schedule_garp(Router& r) {
+  auto wait = r.config.garp.delay;
+  if (wait <= conf::Duration::zero()) wait = r.config.garp.refresh;
+  if (wait <= conf::Duration::zero()) return;
+  r.garp_timer.expires_after(wait);
+  r.garp_timer.async_wait([this, &r](boost::system::error_code ec) {
+    if (ec || stopping_ || r.engine->state() != State::master) return;
+    auto all = r.config.virtual_addresses;
+    garp(r, all, r.config.garp.repeat);
+    if (r.config.garp.refresh > conf::Duration::zero()) {
+      r.garp_timer.expires_after(r.config.garp.refresh);
+      r.garp_timer.async_wait([this, &r](boost::system::error_code ec2) {
+        if (!ec2 && !stopping_ && r.engine->state() == State::master) schedule_garp(r);
+      });
+    }
+  });
+}
+
+void Service::propagate(Router& from, State to, const std::string& reason) {
+  if (from.propagating || !config_.vrrp) return;
+  from.propagating = true;
+  for (const auto& g : config_.vrrp->sync_groups) {
+    if (std::find(g.instances.begin(), g.instances.end(), from.config.name) == g.instances.end()) continue;
+    for (const auto& name : g.instances) {
+      Router* other = find(name);
+      if (other == nullptr || other == &from || other->propagating) continue;
+      execute(*other, other->engine->follow(now(), to, "sync group " + g.name + ": " + from.config.name + " " +
+                                                          std::string(to_string(to)) + " (" + reason + ")"));
+    }
+  }
+  from.propagating = false;
+}
+
+void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
+  const bool had_socket = socket_.has_value();
+  config_ = config;
+  if (!had_socket && config.vrrp && !config.vrrp->instances.empty()) {
+    start(config);
+    return;
+  }
+  for (const auto& name : diff.vrrp_instances.removed) {
+    if (Router* r = find(name)) {
+      execute(*r, r->engine->shutdown(now()));
+      r->timer.cancel();
+      r->garp_timer.cancel();
+      std::erase_if(routers_, [&](const auto& p) { return p.get() == r; });
+    }
+  }
+  for (const auto& name : diff.vrrp_instances.changed) {
+    Router* r = find(name);
+    const conf::VrrpInstance* c = config.find_instance(name);
+    if (r == nullptr || c == nullptr) continue;
+    if (c->interface != r->config.interface || c->vrid != r->config.vrid) {
+      // Another router altogether: stop the old one, start the new one.
+      execute(*r, r->engine->shutdown(now()));
+      r->timer.cancel();
+      r->garp_timer.cancel();
+      std::erase_if(routers_, [&](const auto& p) { return p.get() == r; });
+      routers_.push_back(make_router(*c));
+      retrack(*routers_.back(), "reload");
+      execute(*routers_.back(), routers_.back()->engine->startup(now()));
+      continue;
+    }
+    r->config = *c;
+    execute(*r, r->engine->reconfigure(now(), engine_config(*c)));
+    retrack(*r, "reload");
+  }
+  for (const auto& name : diff.vrrp_instances.added) {
+    if (const conf::VrrpInstance* c = config.find_instance(name)) {
+      routers_.push_back(make_router(*c));
+      retrack(*routers_.back(), "reload");
+      execute(*routers_.back(), routers_.back()->engine->startup(now()));
+    }
+  }
+}
+
+void Service::stop(std::function<void()> done) {
+  for (auto& r : routers_) {
+    execute(*r, r->engine->shutdown(now()));
+    r->timer.cancel();
+    r->garp_timer.cancel();
+  }
+  stopping_ = true;
+  if (socket_) socket_->close();
+  for (auto& r : routers_) {
+    if (r->arp) r->arp->close();
+  }
+  done();
+}
 
 void Service::status(nlohmann::json& out) const {
   auto list = nlohmann::json::array();
-  for (const auto& in : config_.instances) {
+  for (const auto& r : routers_) {
+    const auto& e = *r->engine;
     auto vips = nlohmann::json::array();
-    for (const auto& p : in.virtual_addresses) vips.push_back(p.to_string());
-    list.push_back({{"name", in.name},
-                    {"interface", in.interface},
-                    {"vrid", in.vrid},
-                    {"state", "INIT"},
-                    {"priority", in.priority},
-                    {"effective_priority", in.priority},
-                    {"master", nullptr},
-                    {"virtual_addresses", vips},
-                    {"counters", {{"advert_rcvd", 0}, {"advert_sent", 0}, {"become_master", 0},
-                                  {"pri_zero_rcvd", 0}, {"pri_zero_sent", 0}, {"drops", nlohmann::json::object()}}}});
+    for (const auto& p : r->config.virtual_addresses) vips.push_back(p.to_string());
+    const auto& c = e.counters();
+    nlohmann::json drops = nlohmann::json::object();
+    for (std::size_t i = 0; i < kDropKinds; ++i) {
+      std::uint64_t n = c.drops[i];
+      if (auto it = interface_counters_.find(r->ifindex); it != interface_counters_.end()) n += it->second.drops[i];
+      drops[std::string(to_string(static_cast<Drop>(i)))] = n;
+    }
+    auto master = e.master();
+    nlohmann::json j = {{"name", r->config.name},
+                        {"interface", r->config.interface},
+                        {"vrid", r->config.vrid},
+                        {"state", to_string(e.state())},
+                        {"priority", r->config.priority},
+                        {"effective_priority", e.effective_priority().value},
+                        {"master", master ? nlohmann::json(master->to_string()) : nlohmann::json(nullptr)},
+                        {"primary_address", e.primary().to_string()},
+                        {"virtual_addresses", vips},
+                        {"counters",
+                         {{"advert_rcvd", c.advert_rcvd},
+                          {"advert_sent", c.advert_sent},
+                          {"become_master", c.become_master},
+                          {"release_master", c.release_master},
+                          {"pri_zero_rcvd", c.pri_zero_rcvd},
+                          {"pri_zero_sent", c.pri_zero_sent},
+                          {"garp_sent", r->garp_sent},
+                          {"addresses_restored", r->addresses_restored},
+                          {"transitions", c.transitions},
+                          {"drops", drops}}}};
+    if (auto t = e.last_transition()) {
+      j["last_transition_s_ago"] = std::chrono::duration<double>(Clock::now() - *t).count();
+    }
+    list.push_back(std::move(j));
   }
+  // Instances configured but not running (no vrrp section started yet).
   out["vrrp"] = std::move(list);
+  out["vrrp_interface_drops"] = {{"vrid_err", unknown_vrid_}, {"send_errors", send_errors_}};
 }
 
 }  // namespace pairgate::vrrp

@@ -1,16 +1,33 @@
-// The VRRP module as the daemon sees it. The RFC 3768 engine arrives with
-// the VRRP issue; until then every instance is reported in INIT and no
-// address is touched.
+// The VRRP module: runs one vrrp::Instance per configured instance on the
+// event loop. It reads and sends adverts on a raw IP socket (protocol 112),
+// adds and removes the virtual addresses over netlink, sends gratuitous ARP
+// on an AF_PACKET socket, tracks interfaces (netlink link events) and
+// tunnels (TunnelHealthSource), moves sync groups together, and logs every
+// transition as keepalived does: "(VRRP1) Entering MASTER STATE".
 #pragma once
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "conf/config.h"
 #include "core/module.h"
+#include "core/netlink.h"
+#include "core/raw_socket.h"
+#include "vrrp/engine.h"
+#include "vrrp/track.h"
 
 namespace pairgate::vrrp {
 
 class Service final : public Module {
  public:
-  explicit Service(ModuleContext ctx) : ctx_(ctx) {}
+  // tunnels: may be null (no tunnel module): tracked tunnels count as up.
+  explicit Service(ModuleContext ctx, TunnelHealthSource* tunnels = nullptr);
+  ~Service() override;
   std::string_view name() const override { return "vrrp"; }
   void start(const conf::Config& config) override;
   void reload(const conf::Config& config, const conf::ConfigDiff& diff) override;
@@ -18,8 +35,37 @@ class Service final : public Module {
   void status(nlohmann::json& out) const override;
 
  private:
+  struct Router;
+  struct InterfaceCounters {
+    std::array<std::uint64_t, kDropKinds> drops{};
+  };
+
+  std::unique_ptr<Router> make_router(const conf::VrrpInstance& c);
+  void bind_interface(Router& r);
+  void on_packet(const RawPacket& p);
+  void on_link(const LinkEvent& e);
+  void on_address(const AddressEvent& e);
+  void execute(Router& r, Effects effects);
+  void arm(Router& r);
+  void garp(Router& r, const std::vector<IpPrefix>& addresses, unsigned repeat);
+  void schedule_garp(Router& r);
+  void retrack(Router& r, const std::string& why);
+  void propagate(Router& from, State to, const std::string& reason);
+  void notify(const Router& r, State from, State to, const std::string& reason);
+  Router* find(int ifindex, std::uint8_t vrid);
+  Router* find(const std::string& name);
+  TimePoint now() const { return Clock::now(); }
+
   ModuleContext ctx_;
-  conf::Vrrp config_;
+  TunnelHealthSource* tunnels_;
+  conf::Config config_;
+  std::vector<std::unique_ptr<Router>> routers_;
+  std::optional<RawSocket> socket_;
+  std::map<int, InterfaceCounters> interface_counters_;
+  std::uint64_t unknown_vrid_ = 0;
+  std::uint64_t send_errors_ = 0;
+  std::optional<Netlink::SubscriptionId> subscription_;
+  bool stopping_ = false;
 };
 
 }  // namespace pairgate::vrrp

@@ -88,7 +88,7 @@ write_config 120
 check "daemon starts and creates its socket" start
 check "socket mode is 0660" test "$(stat -c %a "$sock")" = 660
 check "status --json has the node" grep -q '"node": "ittest"' <<<"$("$ctl" --socket "$sock" status --json)"
-check "status table shows the instance" grep -q "V1.*lan0.*7.*INIT.*120" <<<"$("$ctl" --socket "$sock" status)"
+check "status table shows the instance" grep -qE "V1 +lan0 +7 +(BACKUP|MASTER) +120" <<<"$("$ctl" --socket "$sock" status)"
 check "leases answers" test "$("$ctl" --socket "$sock" leases)" = "no leases"
 
 out=$(ip netns exec "$ns" "$pairgated" --config "$dir/pairgate.yaml" 2>&1)
@@ -160,5 +160,6 @@ rc=$?
 pid=
 check "SIGINT: exit 0" test $rc -eq 0
 
+((failed)) && tail -30 "$dir/log"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
