@@ -73,6 +73,8 @@ Service::~Service() {
 
 void Service::start(const conf::Config& config) {
   config_ = config;
+  if (!notifier_) notifier_ = std::make_unique<Notifier>(ctx_.io, config.node);
+  notifier_->configure(config.notify);
   if (!config.vrrp || config.vrrp->instances.empty()) return;
   socket_.emplace(RawSocket::ip(ctx_.io, Family::ipv4, kProtocol));
   socket_->set_multicast_hops(kTtl);
@@ -277,6 +279,7 @@ void Service::execute(Router& r, Effects effects) {
       schedule_garp(r);
     } else if (auto* t = std::get_if<StateChanged>(&effect)) {
       spdlog::info("({}) Entering {} STATE: {}", r.config.name, to_string(t->to), t->reason);
+      if (notifier_) notifier_->state_changed(r.config.name, t->from, t->to, t->reason);
       if (t->to == State::master || t->to == State::backup || t->to == State::fault) {
         propagate(r, t->to, t->reason);
       }
@@ -346,6 +349,7 @@ void Service::propagate(Router& from, State to, const std::string& reason) {
 void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
   const bool had_socket = socket_.has_value();
   config_ = config;
+  if (notifier_) notifier_->configure(config.notify);
   if (!had_socket && config.vrrp && !config.vrrp->instances.empty()) {
     start(config);
     return;
@@ -442,6 +446,12 @@ void Service::status(nlohmann::json& out) const {
   // Instances configured but not running (no vrrp section started yet).
   out["vrrp"] = std::move(list);
   out["vrrp_interface_drops"] = {{"vrid_err", unknown_vrid_}, {"send_errors", send_errors_}};
+  if (notifier_) {
+    out["notify"] = {{"exec_started", notifier_->exec_started()},
+                     {"exec_failed", notifier_->exec_failed()},
+                     {"mail_sent", notifier_->mail_sent()},
+                     {"mail_failed", notifier_->mail_failed()}};
+  }
 }
 
 }  // namespace pairgate::vrrp

@@ -19,6 +19,7 @@
 #include "core/netlink.h"
 #include "core/raw_socket.h"
 #include "vrrp/engine.h"
+#include "vrrp/notify.h"
 #include "vrrp/track.h"
 
 namespace pairgate::vrrp {
@@ -51,7 +52,6 @@ class Service final : public Module {
   void schedule_garp(Router& r);
   void retrack(Router& r, const std::string& why);
   void propagate(Router& from, State to, const std::string& reason);
-  void notify(const Router& r, State from, State to, const std::string& reason);
   Router* find(int ifindex, std::uint8_t vrid);
   Router* find(const std::string& name);
   TimePoint now() const { return Clock::now(); }
@@ -65,6 +65,7 @@ class Service final : public Module {
   std::uint64_t unknown_vrid_ = 0;
   std::uint64_t send_errors_ = 0;
   std::optional<Netlink::SubscriptionId> subscription_;
+  std::unique_ptr<Notifier> notifier_;
   bool stopping_ = false;
 };
 

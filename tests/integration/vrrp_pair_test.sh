@@ -51,11 +51,56 @@ ip -n "$A" link add trk0 type veth peer name trk1
 ip -n "$A" link set trk0 up
 ip -n "$A" link set trk1 up
 
+# Notifications: A mails a fake SMTP server and runs a script; B's mail
+# server accepts and then says nothing, which must not hold B up.
+cat >"$dir/notify.sh" <<SH
+#!/bin/sh
+echo "\$*" >>$dir/notify.\$(basename \$(dirname \$0)).out
+echo "notified \$*"
+SH
+mkdir -p "$dir/a" "$dir/b"
+cp "$dir/notify.sh" "$dir/a/notify.sh"
+cp "$dir/notify.sh" "$dir/b/notify.sh"
+chmod +x "$dir/a/notify.sh" "$dir/b/notify.sh"
+smtp_server() {  # smtp_server NS PORT OUTFILE [silent]
+  ip netns exec "$1" python3 - "$2" "$3" "${4:-}" <<'PY' &
+import socket, sys, time
+port, out, silent = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port)); s.listen(8)
+while True:
+    c, _ = s.accept()
+    if silent:
+        time.sleep(60); continue
+    f = c.makefile("rb")
+    def say(x): c.sendall(x.encode() + b"\r\n")
+    say("220 fake ESMTP")
+    data = False
+    for line in f:
+        t = line.decode().rstrip("\r\n")
+        if data:
+            open(out, "a").write(t + "\n")
+            if t == ".": data = False; say("250 queued")
+            continue
+        cmd = t[:4].upper()
+        if cmd == "EHLO": say("250-fake"); say("250 OK")
+        elif cmd == "DATA": data = True; say("354 go")
+        elif cmd == "QUIT": say("221 bye"); break
+        else: say("250 OK")
+    c.close()
+PY
+}
+
 write_config() {  # write_config NS NAME PRIORITY [TRACK]
+  local port=2525
+  [[ $2 == b ]] && port=2526
   cat >"$dir/$2.yaml" <<YAML
 node: $2
 control: {socket: $dir/$2.sock}
 logging: {target: stderr, level: debug}
+notify:
+  exec: [$dir/$2/notify.sh]
+  email: {to: [ops@example.com], from: pairgate@example.com, server: "127.0.0.1:$port", timeout: 2s}
 vrrp:
   instances:
     - name: V1
@@ -88,6 +133,9 @@ print(int(max((b - a for a, b in zip(t, t[1:])), default=99) * 1000) if len(t) >
 PY
 }
 
+smtp_server "$A" 2525 "$dir/mail.a"
+smtp_server "$B" 2526 "$dir/mail.b" silent
+sleep 0.3
 write_config "$A" a 200 "track: [{interface: trk1, weight: -150}]"
 write_config "$B" b 100
 start "$A" a
@@ -99,6 +147,10 @@ check "only the master holds the virtual address" sh -c "ip -n $A addr show dev 
 check "the client reaches the virtual address" ip netns exec "$C" ping -c1 -W1 192.0.2.2
 check "the backup knows the master" sh -c "$build/pairgatectl --socket $dir/b.sock status --json | grep -q '\"master\": \"192.0.2.3\"'"
 check "log lines as keepalived's" grep -q "(V1) Entering MASTER STATE" "$dir/a.log"
+check "notify.exec ran with instance, old and new state" wait_for 3 grep -qx "V1 BACKUP MASTER" "$dir/notify.a.out"
+check "its output is logged" grep -q "notified V1 BACKUP MASTER" "$dir/a.log"
+check "an alert mail went out" wait_for 3 grep -q "Subject: \[a\] VRRP Instance V1 - Entering MASTER state" "$dir/mail.a"
+check "a silent mail server is logged after the timeout" wait_for 4 grep -q "mail to 127.0.0.1:2526 failed: no answer within the timeout" "$dir/b.log"
 
 # Host loss: A's cable is cut. B takes over after Master_Down_Interval
 # (3 s + (256-100)/256 s = 3.61 s).
