@@ -2,6 +2,7 @@
 
 #include <linux/if_addr.h>
 #include <net/ethernet.h>
+#include <netinet/in.h>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -27,6 +28,8 @@ struct Service::Router {
   std::uint64_t addresses_restored = 0;
   std::uint64_t garp_sent = 0;
   bool propagating = false;
+  std::string reason;  // of the last transition
+  std::chrono::system_clock::time_point changed_at{};
 };
 
 namespace {
@@ -46,6 +49,22 @@ InstanceConfig engine_config(const conf::VrrpInstance& c) {
     e.auth_data = simple_auth_data(c.auth_pass);
   }
   return e;
+}
+
+// RFC 4861 §4.4 unsolicited neighbour advertisement for `address` at `mac`:
+// Router and Override set, Solicited clear, with the target link-layer
+// address option. The kernel fills the ICMPv6 checksum.
+std::vector<std::byte> unsolicited_na(const MacAddress& mac, const Ipv6Address& address) {
+  ByteWriter w;
+  w.u8(136);  // Neighbor Advertisement
+  w.u8(0);
+  w.u16(0);
+  w.u32(0xa0000000);  // R | O
+  for (auto b : address.bytes()) w.u8(b);
+  w.u8(2);  // Target Link-Layer Address
+  w.u8(1);  // 8 bytes
+  for (auto b : mac.bytes()) w.u8(b);
+  return w.take();
 }
 
 // RFC 826 request announcing `address` at `mac` (sender = target = address).
@@ -88,6 +107,7 @@ void Service::start(const conf::Config& config) {
                                           }});
   if (tunnels_ != nullptr) {
     tunnels_->subscribe([this](const std::string& tunnel, TunnelHealth, const std::string& reason) {
+      tunnel_reasons_[tunnel] = reason;
       for (auto& r : routers_) {
         for (const auto& t : r->config.track) {
           if (t.kind == conf::Track::Kind::tunnel && t.name == tunnel) retrack(*r, reason);
@@ -174,7 +194,27 @@ void Service::on_packet(const RawPacket& p) {
     ++unknown_vrid_;
     return;
   }
-  execute(*r, r->engine->on_advert(now(), *rec));
+  const auto before = r->engine->counters().drops;
+  auto effects = r->engine->on_advert(now(), *rec);
+  const auto& after = r->engine->counters().drops;
+  for (std::size_t i = 0; i < kDropKinds; ++i) {
+    if (after[i] != before[i]) log_drop(*r, static_cast<Drop>(i));
+  }
+  execute(*r, std::move(effects));
+}
+
+// One line per instance and reason per minute, with what was not logged.
+void Service::log_drop(Router& r, Drop d) {
+  if (d == Drop::own_advert) return;
+  auto& [last, suppressed] = drop_log_[{r.config.name, d}];
+  if (last != TimePoint{} && now() - last < std::chrono::minutes(1)) {
+    ++suppressed;
+    return;
+  }
+  spdlog::warn("({}) advert dropped: {}{}", r.config.name, to_string(d),
+               suppressed ? " (" + std::to_string(suppressed) + " more since the last report)" : std::string());
+  last = now();
+  suppressed = 0;
 }
 
 void Service::on_link(const LinkEvent& e) {
@@ -211,37 +251,29 @@ void Service::on_address(const AddressEvent& e) {
 }
 
 void Service::retrack(Router& r, const std::string& why) {
-  int delta = 0;
-  std::string fault;
+  std::vector<TrackItem> items;
   auto own = r.ifindex != 0 ? ctx_.netlink.link(r.ifindex) : std::nullopt;
   if (!own) {
-    fault = "interface " + r.config.interface + " not found";
+    items.push_back({std::nullopt, true, "interface " + r.config.interface + " not found"});
   } else if (!own->oper_up) {
-    fault = "interface " + r.config.interface + " down";
+    items.push_back({std::nullopt, true, "interface " + r.config.interface + " down"});
   } else if (r.engine->primary() == Ipv4Address()) {
-    fault = "no IPv4 address on " + r.config.interface;
+    items.push_back({std::nullopt, true, "no IPv4 address on " + r.config.interface});
   }
   for (const auto& t : r.config.track) {
-    bool down = false;
-    std::string what;
     if (t.kind == conf::Track::Kind::interface) {
       auto l = ctx_.netlink.link(t.name);
-      down = !l || !l->oper_up;
-      what = "interface " + t.name + (l ? " down" : " not found");
+      items.push_back({t.weight, !l || !l->oper_up, "interface " + t.name + (l ? " down" : " not found")});
     } else if (tunnels_ != nullptr) {
       auto h = tunnels_->health(t.name);
-      down = h && *h == TunnelHealth::down;
-      what = "tunnel " + t.name + " DOWN";
-    }
-    if (!down) continue;
-    if (t.weight) {
-      delta += *t.weight;
-    } else if (fault.empty()) {
-      fault = what;
+      auto why = tunnel_reasons_.find(t.name);
+      items.push_back({t.weight, h && *h == TunnelHealth::down,
+                       "tunnel " + t.name + " DOWN" + (why != tunnel_reasons_.end() && !why->second.empty() ? ": " + why->second : "")});
     }
   }
-  Effects effects = r.engine->set_priority_delta(now(), delta);
-  auto f = r.engine->set_fault(now(), !fault.empty(), fault.empty() ? why : fault);
+  const TrackOutcome o = evaluate(items);
+  Effects effects = r.engine->set_priority_delta(now(), o.delta);
+  auto f = r.engine->set_fault(now(), o.fault, o.fault ? o.reason : why);
   effects.insert(effects.end(), f.begin(), f.end());
   execute(r, std::move(effects));
 }
@@ -279,6 +311,8 @@ void Service::execute(Router& r, Effects effects) {
       schedule_garp(r);
     } else if (auto* t = std::get_if<StateChanged>(&effect)) {
       spdlog::info("({}) Entering {} STATE: {}", r.config.name, to_string(t->to), t->reason);
+      r.reason = t->reason;
+      r.changed_at = std::chrono::system_clock::now();
       if (notifier_) notifier_->state_changed(r.config.name, t->from, t->to, t->reason);
       if (t->to == State::master || t->to == State::backup || t->to == State::fault) {
         propagate(r, t->to, t->reason);
@@ -302,12 +336,26 @@ void Service::arm(Router& r) {
 }
 
 void Service::garp(Router& r, const std::vector<IpPrefix>& addresses, unsigned repeat) {
-  if (!r.arp) return;
   const MacAddress broadcast({0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+  const IpAddress all_nodes = *IpAddress::parse("ff02::1");
   for (unsigned i = 0; i < repeat; ++i) {
     for (const auto& p : addresses) {
-      if (!p.address().is_v4()) continue;
-      if (!r.arp->send_frame(gratuitous_arp(r.mac, p.address().v4()), broadcast)) ++r.garp_sent;
+      if (p.address().is_v4()) {
+        if (r.arp && !r.arp->send_frame(gratuitous_arp(r.mac, p.address().v4()), broadcast)) ++r.garp_sent;
+        continue;
+      }
+      if (!icmp6_) {
+        try {
+          icmp6_.emplace(RawSocket::ip(ctx_.io, Family::ipv6, IPPROTO_ICMPV6));
+          icmp6_->set_multicast_hops(255);  // RFC 4861 §7.1.2: hop limit 255
+          icmp6_->set_unicast_hops(255);
+          icmp6_->set_multicast_loop(false);
+        } catch (const std::exception& e) {
+          spdlog::warn("({}) no neighbour adverts: {}", r.config.name, e.what());
+          return;
+        }
+      }
+      if (!icmp6_->send_to(unsolicited_na(r.mac, p.address().v6()), all_nodes, r.ifindex)) ++r.garp_sent;
     }
   }
 }
@@ -321,6 +369,7 @@ void Service::schedule_garp(Router& r) {
   r.garp_timer.async_wait([this, &r](boost::system::error_code ec) {
     if (ec || stopping_ || r.engine->state() != State::master) return;
     auto all = r.config.virtual_addresses;
+    all.insert(all.end(), r.config.excluded_addresses.begin(), r.config.excluded_addresses.end());
     garp(r, all, r.config.garp.repeat);
     if (r.config.garp.refresh > conf::Duration::zero()) {
       r.garp_timer.expires_after(r.config.garp.refresh);
@@ -398,6 +447,7 @@ void Service::stop(std::function<void()> done) {
   }
   stopping_ = true;
   if (socket_) socket_->close();
+  if (icmp6_) icmp6_->close();
   for (auto& r : routers_) {
     if (r->arp) r->arp->close();
   }
@@ -438,8 +488,14 @@ void Service::status(nlohmann::json& out) const {
                           {"addresses_restored", r->addresses_restored},
                           {"transitions", c.transitions},
                           {"drops", drops}}}};
-    if (auto t = e.last_transition()) {
-      j["last_transition_s_ago"] = std::chrono::duration<double>(Clock::now() - *t).count();
+    if (e.last_transition()) {
+      const std::time_t t = std::chrono::system_clock::to_time_t(r->changed_at);
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      char buf[32];
+      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      j["last_transition"] = buf;
+      j["reason"] = r->reason;
     }
     list.push_back(std::move(j));
   }

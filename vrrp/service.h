@@ -49,6 +49,7 @@ class Service final : public Module {
   void execute(Router& r, Effects effects);
   void arm(Router& r);
   void garp(Router& r, const std::vector<IpPrefix>& addresses, unsigned repeat);
+  void log_drop(Router& r, Drop d);
   void schedule_garp(Router& r);
   void retrack(Router& r, const std::string& why);
   void propagate(Router& from, State to, const std::string& reason);
@@ -61,8 +62,11 @@ class Service final : public Module {
   conf::Config config_;
   std::vector<std::unique_ptr<Router>> routers_;
   std::optional<RawSocket> socket_;
+  std::optional<RawSocket> icmp6_;  // unsolicited neighbour adverts for IPv6 excluded_addresses
   std::map<int, InterfaceCounters> interface_counters_;
   std::uint64_t unknown_vrid_ = 0;
+  std::map<std::string, std::string> tunnel_reasons_;
+  std::map<std::pair<std::string, Drop>, std::pair<TimePoint, std::uint64_t>> drop_log_;
   std::uint64_t send_errors_ = 0;
   std::optional<Netlink::SubscriptionId> subscription_;
   std::unique_ptr<Notifier> notifier_;

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pairgate::vrrp {
 
@@ -16,16 +17,26 @@ class TunnelHealthSource {
   virtual ~TunnelHealthSource() = default;
   // nullopt: the tunnel is not managed (yet); tracking treats it as up.
   virtual std::optional<TunnelHealth> health(const std::string& tunnel) const = 0;
-  // Called at once on every change of any tunnel.
+  // Called at once on every change of any tunnel; `reason` is the cause
+  // alone ("3 probes to 203.0.113.1 lost"), VRRP logs "tunnel NAME DOWN: reason".
   virtual void subscribe(Listener listener) = 0;
 };
 
-// A tracked item's contribution: with a weight, a DOWN item adds the weight
-// to the priority (DEGRADED counts as up); without one, DOWN means FAULT.
-struct TrackOutcome {
-  int delta = 0;
-  bool fault = false;
-  std::string reason;  // of the fault, or of the last weight applied
+// One tracked item as seen now: an interface, a tunnel, or the instance's
+// own interface (never weighted).
+struct TrackItem {
+  std::optional<int> weight;  // none: down => FAULT
+  bool down = false;          // a DEGRADED tunnel counts as up
+  std::string what;           // "interface enp3s0 down", "tunnel ip6tnl1 DOWN"
 };
+
+struct TrackOutcome {
+  int delta = 0;       // sum of the weights of the items that are down
+  bool fault = false;  // an unweighted item is down
+  std::string reason;  // the first unweighted item that is down
+};
+
+// The tracking arithmetic: weights add up, any unweighted item down faults.
+TrackOutcome evaluate(const std::vector<TrackItem>& items);
 
 }  // namespace pairgate::vrrp

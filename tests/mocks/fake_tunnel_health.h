@@ -1,0 +1,29 @@
+// A TunnelHealthSource the test sets by hand.
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include "vrrp/track.h"
+
+namespace pairgate::testing {
+
+class FakeTunnelHealth : public vrrp::TunnelHealthSource {
+ public:
+  std::optional<vrrp::TunnelHealth> health(const std::string& tunnel) const override {
+    auto it = state_.find(tunnel);
+    if (it == state_.end()) return std::nullopt;
+    return it->second;
+  }
+  void subscribe(Listener l) override { listeners_.push_back(std::move(l)); }
+  void set(const std::string& tunnel, vrrp::TunnelHealth h, const std::string& reason) {
+    state_[tunnel] = h;
+    for (auto& l : listeners_) l(tunnel, h, reason);
+  }
+
+ private:
+  std::map<std::string, vrrp::TunnelHealth> state_;
+  std::vector<Listener> listeners_;
+};
+
+}  // namespace pairgate::testing
