@@ -128,3 +128,42 @@ TEST_F(VrrpServiceTest, AWeightedTunnelLowersThePriorityInstead) {
 
 }  // namespace
 }  // namespace pairgate::vrrp
+
+namespace pairgate::vrrp {
+namespace {
+
+TEST_F(VrrpServiceTest, ASyncGroupMovesTogether) {
+  const std::string ifname = testing::env("PG_IF");
+  auto r = conf::parse("node: t\n"
+                       "vrrp:\n  instances:\n"
+                       "    - {name: A1, interface: " + ifname + ", vrid: 11, priority: 200, virtual_addresses: [198.51.100.11/24], track: [{tunnel: tun0}]}\n"
+                       "    - {name: A2, interface: " + ifname + ", vrid: 12, priority: 200, virtual_addresses: [198.51.100.12/24]}\n"
+                       "  sync_groups:\n    - {name: G, instances: [A1, A2]}\n"
+                       "tunnels:\n  - {name: tun0, wan_interface: x0, aftr: 2001:db8:ffff::1}\n",
+                       "t.yaml");
+  ASSERT_TRUE(r.config) << r.report();
+  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  s.start(*r.config);
+  auto states = [&] {
+    nlohmann::json j;
+    s.status(j);
+    return j["vrrp"][0]["state"].get<std::string>() + "/" + j["vrrp"][1]["state"].get<std::string>();
+  };
+  ASSERT_TRUE(run_until([&] { return states() == "MASTER/MASTER"; })) << states();
+  EXPECT_TRUE(has("198.51.100.11/24"));
+  EXPECT_TRUE(has("198.51.100.12/24"));
+  // A1's tunnel fails: A2 has nothing wrong but follows it into FAULT.
+  tunnels_.set("tun0", TunnelHealth::down, "lost");
+  EXPECT_EQ(states(), "FAULT/FAULT");
+  EXPECT_FALSE(has("198.51.100.12/24"));
+  nlohmann::json j;
+  s.status(j);
+  EXPECT_EQ(j["vrrp"][1]["reason"], "sync group G: A1 FAULT (tunnel tun0 DOWN: lost)");
+  tunnels_.set("tun0", TunnelHealth::up, "answering");
+  EXPECT_EQ(states(), "BACKUP/BACKUP");
+  ASSERT_TRUE(run_until([&] { return states() == "MASTER/MASTER"; })) << states();
+  s.stop([] {});
+}
+
+}  // namespace
+}  // namespace pairgate::vrrp
