@@ -1,5 +1,6 @@
 #include "firewall/nft.h"
 
+#include <dlfcn.h>
 #include <nftables/libnftables.h>
 
 #include <stdexcept>
@@ -8,23 +9,65 @@ namespace pairgate::firewall {
 
 namespace {
 
+// libnftables and what it pulls in (libnftnl, libmnl, libjansson, libgmp,
+// libxtables) cost about 600 KiB of resident memory once mapped. They are
+// opened on first use, so a host without a firewall section never maps them.
+struct Api {
+  decltype(&nft_ctx_new) ctx_new;
+  decltype(&nft_ctx_free) ctx_free;
+  decltype(&nft_ctx_buffer_output) buffer_output;
+  decltype(&nft_ctx_buffer_error) buffer_error;
+  decltype(&nft_ctx_output_get_flags) get_flags;
+  decltype(&nft_ctx_output_set_flags) set_flags;
+  decltype(&nft_run_cmd_from_buffer) run;
+  decltype(&nft_ctx_get_output_buffer) output;
+  decltype(&nft_ctx_get_error_buffer) error;
+
+  static const Api& get() {
+    static const Api api = load();
+    return api;
+  }
+
+ private:
+  static Api load() {
+    void* h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (h == nullptr) throw std::runtime_error(std::string("cannot load libnftables: ") + dlerror());
+    auto sym = [&](const char* name) {
+      void* p = dlsym(h, name);
+      if (p == nullptr) throw std::runtime_error(std::string("libnftables lacks ") + name);
+      return p;
+    };
+    Api a{};
+    a.ctx_new = reinterpret_cast<decltype(a.ctx_new)>(sym("nft_ctx_new"));
+    a.ctx_free = reinterpret_cast<decltype(a.ctx_free)>(sym("nft_ctx_free"));
+    a.buffer_output = reinterpret_cast<decltype(a.buffer_output)>(sym("nft_ctx_buffer_output"));
+    a.buffer_error = reinterpret_cast<decltype(a.buffer_error)>(sym("nft_ctx_buffer_error"));
+    a.get_flags = reinterpret_cast<decltype(a.get_flags)>(sym("nft_ctx_output_get_flags"));
+    a.set_flags = reinterpret_cast<decltype(a.set_flags)>(sym("nft_ctx_output_set_flags"));
+    a.run = reinterpret_cast<decltype(a.run)>(sym("nft_run_cmd_from_buffer"));
+    a.output = reinterpret_cast<decltype(a.output)>(sym("nft_ctx_get_output_buffer"));
+    a.error = reinterpret_cast<decltype(a.error)>(sym("nft_ctx_get_error_buffer"));
+    return a;
+  }
+};
+
 class LibNftables final : public Nft {
  public:
-  LibNftables() : ctx_(nft_ctx_new(NFT_CTX_DEFAULT)) {
+  LibNftables() : api_(Api::get()), ctx_(api_.ctx_new(NFT_CTX_DEFAULT)) {
     if (ctx_ == nullptr) throw std::runtime_error("libnftables: cannot create a context");
-    nft_ctx_buffer_output(ctx_);
-    nft_ctx_buffer_error(ctx_);
+    api_.buffer_output(ctx_);
+    api_.buffer_error(ctx_);
   }
-  ~LibNftables() override { nft_ctx_free(ctx_); }
+  ~LibNftables() override { api_.ctx_free(ctx_); }
   LibNftables(const LibNftables&) = delete;
   LibNftables& operator=(const LibNftables&) = delete;
 
   std::expected<std::string, std::string> run(const std::string& script, bool json_output) override {
-    const unsigned flags = nft_ctx_output_get_flags(ctx_);
-    nft_ctx_output_set_flags(ctx_, json_output ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));
-    const int rc = nft_run_cmd_from_buffer(ctx_, script.c_str());
-    std::string out = nft_ctx_get_output_buffer(ctx_);
-    std::string err = nft_ctx_get_error_buffer(ctx_);
+    const unsigned flags = api_.get_flags(ctx_);
+    api_.set_flags(ctx_, json_output ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));
+    const int rc = api_.run(ctx_, script.c_str());
+    std::string out = api_.output(ctx_);
+    std::string err = api_.error(ctx_);
     if (rc != 0) {
       while (!err.empty() && err.back() == '\n') err.pop_back();
       return std::unexpected(err.empty() ? "nft failed with no message" : err);
@@ -33,6 +76,7 @@ class LibNftables final : public Nft {
   }
 
  private:
+  const Api& api_;
   nft_ctx* ctx_;
 };
 

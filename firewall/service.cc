@@ -7,10 +7,7 @@
 
 namespace pairgate::firewall {
 
-void Service::start(const conf::Config& config) {
-  if (!nft_) nft_ = make_libnftables();
-  apply(config);
-}
+void Service::start(const conf::Config& config) { apply(config); }
 
 // The table depends on more than the firewall section (tunnels, VRRP
 // interfaces, the node name); rendering is cheap, so compare the text.
@@ -26,6 +23,17 @@ void Service::apply(const conf::Config& config) {
   }
   const std::string text = render_table(config);
   if (text == applied_) return;  // unchanged: leave the kernel alone
+  // libnftables is loaded only when a table is wanted: it costs memory.
+  if (!nft_) {
+    try {
+      nft_ = make_libnftables();
+    } catch (const std::exception& e) {
+      ++failures_;
+      error_ = e.what();
+      spdlog::error("firewall: {}", error_);
+      return;
+    }
+  }
   auto r = nft_->run(render_apply_script(config, applied_table_));
   if (!r) {
     ++failures_;
