@@ -31,12 +31,14 @@ struct TrackItem {
 };
 
 struct TrackOutcome {
-  int delta = 0;       // sum of the weights of the items that are down
+  int delta = 0;       // negative weights of items down plus positive weights of items up
   bool fault = false;  // an unweighted item is down
   std::string reason;  // the first unweighted item that is down
 };
 
-// The tracking arithmetic: weights add up, any unweighted item down faults.
+// The tracking arithmetic, as keepalived's: a negative weight counts while
+// its item is down, a positive one while it is up; any unweighted item down
+// faults.
 TrackOutcome evaluate(const std::vector<TrackItem>& items);
 
 }  // namespace pairgate::vrrp

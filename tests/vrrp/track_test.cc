@@ -25,8 +25,10 @@ TEST(Track, NothingDownNothingChanges) {
   EXPECT_FALSE(evaluate({}).fault);
 }
 
-TEST(Track, PositiveWeightsRaiseThePriority) {
-  EXPECT_EQ(evaluate({{+20, true, "backup link down"}}).delta, 20);
+TEST(Track, PositiveWeightsCountWhileUpAsKeepalivedsDo) {
+  EXPECT_EQ(evaluate({{+20, false, "uplink up"}}).delta, 20);
+  EXPECT_EQ(evaluate({{+20, true, "uplink down"}}).delta, 0);
+  EXPECT_EQ(evaluate({{+20, false, "a"}, {-30, true, "b"}}).delta, -10);
 }
 
 }  // namespace
