@@ -19,7 +19,7 @@ TEST(Track, AnUnweightedItemDownIsAFaultNamedByTheFirst) {
 }
 
 TEST(Track, NothingDownNothingChanges) {
-  auto o = evaluate({{std::nullopt, false, "a"}, {10, false, "b"}});
+  auto o = evaluate({{std::nullopt, false, "a"}, {-10, false, "b"}});
   EXPECT_EQ(o.delta, 0);
   EXPECT_FALSE(o.fault);
   EXPECT_FALSE(evaluate({}).fault);
