@@ -152,8 +152,8 @@ wait "$pid" 2>/dev/null
 pid=
 check "kill -9 leaves the socket behind" test -S "$sock"
 check "a new daemon replaces the stale socket" start
-check "and serves" quiet "$ctl" --socket "$sock" status --json
-check "the replacement is logged" grep -q "replacing stale socket" "$dir/log"
+check "and serves" wait_for quiet "$ctl" --socket "$sock" status --json
+check "the replacement is logged" wait_for grep -q "replacing stale socket" "$dir/log"
 kill -INT "$pid"
 wait "$pid"
 rc=$?
