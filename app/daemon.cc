@@ -69,8 +69,10 @@ void Daemon::start() {
 
 std::vector<std::unique_ptr<Module>> Daemon::standard_modules(ModuleContext ctx) {
   std::vector<std::unique_ptr<Module>> out;
-  out.push_back(std::make_unique<firewall::SysctlService>(ctx));
+  // The firewall first: forwarding is switched on only once the table
+  // guards it.
   out.push_back(std::make_unique<firewall::Service>(ctx));
+  out.push_back(std::make_unique<firewall::SysctlService>(ctx));
   out.push_back(std::make_unique<tunnel::Service>(ctx));
   out.push_back(std::make_unique<vrrp::Service>(ctx));
   out.push_back(std::make_unique<dhcp::Service>(ctx));
@@ -109,6 +111,7 @@ Daemon::ReloadResult Daemon::reload() {
     systemd_.ready();
     return result;
   }
+  last_reload_error_.clear();
   conf::ConfigDiff d = conf::diff(config_, *loaded.config);
   if (d.node) spdlog::warn("node changed from {} to {}", config_.node, loaded.config->node);
   if (d.control) spdlog::warn("control section changed: the socket keeps its path, mode and group until restart");
@@ -117,10 +120,17 @@ Daemon::ReloadResult Daemon::reload() {
   loaded.config->control = config_.control;
   config_ = std::move(*loaded.config);
   if (!d.empty()) {
-    for (auto& m : modules_) m->reload(config_, d);
+    for (auto& m : modules_) {
+      // One module's failure must not leave the others on the old file.
+      try {
+        m->reload(config_, d);
+      } catch (const std::exception& e) {
+        spdlog::error("{}: reload failed: {}", m->name(), e.what());
+        last_reload_error_ = std::string(m->name()) + ": " + e.what();
+      }
+    }
   }
   ++reloads_;
-  last_reload_error_.clear();
   result.ok = true;
   result.summary = d.summary();
   spdlog::info("reloaded: {}", result.summary);

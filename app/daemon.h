@@ -36,8 +36,8 @@ class Daemon {
     ModuleFactory modules;  // empty: standard_modules()
   };
 
-  // sysctl, firewall, tunnel, vrrp, dhcp: forwarding is set and the
-  // firewall guards before anything listens; tunnels come up before VRRP so tracking sees their first state;
+  // firewall, sysctl, tunnel, vrrp, dhcp: the firewall guards before
+  // forwarding is switched on and before anything listens; tunnels come up before VRRP so tracking sees their first state;
   // DHCP serves last.
   static std::vector<std::unique_ptr<Module>> standard_modules(ModuleContext ctx);
 

@@ -3,6 +3,8 @@
 #include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
 
+#include <signal.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -21,6 +23,14 @@ int main(int argc, char** argv) {
   app.add_flag("--print-firewall", print_firewall, "print the nftables table the configuration gives and exit");
   app.set_version_flag("--version", "pairgated 0.1.0");
   CLI11_PARSE(app, argc, argv);
+
+  // Signals that arrive before the event loop's signal_set exists stay
+  // pending instead of being lost (or, for a background job's ignored
+  // SIGINT, dropped): they are unblocked once the handlers are installed.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&stop_signals, s);
+  sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
 
   auto loaded = pairgate::conf::load(config_path);
   if (!loaded.config) {
@@ -47,10 +57,15 @@ int main(int argc, char** argv) {
   pairgate::Daemon::Options options;
   options.config_path = config_path;
   pairgate::Daemon daemon(io, options, std::move(*loaded.config));
+  sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
   try {
     daemon.start();
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());
+    // Undo what the modules that did start have done (addresses, tables).
+    daemon.stop();
+    io.restart();
+    io.run();
     return 1;
   }
   try {

@@ -10,11 +10,27 @@ namespace {
 
 using json = nlohmann::json;
 
+// Strings from the daemon may carry what clients sent (DHCP host names):
+// control characters are shown escaped, never sent to the terminal.
+std::string clean(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string text(const json& j, const char* key, const char* missing = "-") {
   if (!j.is_object()) return missing;
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return missing;
-  if (it->is_string()) return it->get<std::string>();
+  if (it->is_string()) return clean(it->get<std::string>());
   if (it->is_boolean()) return it->get<bool>() ? "yes" : "no";
   if (it->is_number_float()) {
     char buf[32];
@@ -23,7 +39,7 @@ std::string text(const json& j, const char* key, const char* missing = "-") {
   }
   if (it->is_array()) {
     std::string out;
-    for (const auto& e : *it) out += (out.empty() ? "" : ",") + (e.is_string() ? e.get<std::string>() : e.dump());
+    for (const auto& e : *it) out += (out.empty() ? "" : ",") + (e.is_string() ? clean(e.get<std::string>()) : e.dump());
     return out.empty() ? missing : out;
   }
   return it->dump();

@@ -8,10 +8,15 @@
 namespace pairgate::conf {
 
 bool valid_interface_name(std::string_view name) {
-  // IFNAMSIZ - 1 bytes, and what dev_valid_name() in the kernel refuses.
+  // IFNAMSIZ - 1 bytes, and what dev_valid_name() in the kernel refuses;
+  // also quotes and backslashes, which the kernel takes but an nftables
+  // script (the firewall's iifname) could not quote.
   if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
   for (char c : name) {
-    if (c == '/' || c == ':' || c == '\0' || std::isspace(static_cast<unsigned char>(c))) return false;
+    if (c == '/' || c == ':' || c == '\0' || c == '"' || c == '\\' ||
+        std::isspace(static_cast<unsigned char>(c))) {
+      return false;
+    }
   }
   return true;
 }
@@ -23,7 +28,7 @@ std::optional<std::string> read_interface(Reader& r, const YAML::Node& n, std::s
     return std::nullopt;
   }
   if (v && !valid_interface_name(*v)) {
-    r.error(n, std::string(what) + ": '" + *v + "' is not an interface name (no '/', ':' or spaces)");
+    r.error(n, std::string(what) + ": '" + *v + "' is not an interface name (no '/', ':', quotes, backslashes or spaces)");
     return std::nullopt;
   }
   return v;

@@ -116,7 +116,7 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
 };
 
 ControlServer::ControlServer(asio::io_context& io, Options options, Handler handler)
-    : io_(io), options_(std::move(options)), handler_(std::move(handler)), acceptor_(io) {}
+    : io_(io), options_(std::move(options)), handler_(std::move(handler)), acceptor_(io), retry_(io) {}
 
 ControlServer::~ControlServer() { close(); }
 
@@ -175,11 +175,21 @@ void ControlServer::accept() {
   acceptor_.async_accept([this, alive = alive_](boost::system::error_code ec, stream::socket socket) {
     if (!*alive || !acceptor_.is_open()) return;
     if (ec) {
-      // EMFILE and friends: log and keep accepting; the client got nothing.
-      spdlog::warn("control: accept failed: {}", ec.message());
-    } else {
+      // EMFILE and friends: the pending connection stays queued, so accepting
+      // again at once would spin. Pause, then try again.
+      spdlog::warn("control: accept failed: {}; pausing 500 ms", ec.message());
+      retry_.expires_after(std::chrono::milliseconds(500));
+      retry_.async_wait([this, alive](boost::system::error_code wec) {
+        if (!wec && *alive && acceptor_.is_open()) accept();
+      });
+      return;
+    }
+    {
       ++counters_.connections;
-      if (*clients_ >= options_.max_clients) {
+      ucred cred{};
+      socklen_t len = sizeof cred;
+      const bool root = getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == 0;
+      if (*clients_ >= options_.max_clients + (root ? options_.root_reserve : 0)) {
         ++counters_.rejected_busy;
         auto msg = control::error_response("too many control clients", control::code::busy);
         socket.non_blocking(true, ec);
@@ -196,6 +206,7 @@ void ControlServer::close() {
   if (!acceptor_.is_open()) return;
   *alive_ = false;
   alive_ = std::make_shared<bool>(true);
+  retry_.cancel();
   boost::system::error_code ec;
   acceptor_.close(ec);
   // Remove the file only if it is still the one we bound.

@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -42,6 +43,9 @@ class ControlServer {
     unsigned mode = 0660;
     std::optional<gid_t> group;
     std::size_t max_clients = 32;
+    // Slots beyond max_clients that only root may take, so members of the
+    // socket's group holding every slot cannot lock the administrator out.
+    std::size_t root_reserve = 4;
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
     std::chrono::milliseconds write_timeout = std::chrono::seconds(5);
   };
@@ -70,6 +74,7 @@ class ControlServer {
   Options options_;
   Handler handler_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
+  boost::asio::steady_timer retry_;
   ControlCounters counters_;
   std::shared_ptr<std::size_t> clients_ = std::make_shared<std::size_t>(0);
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

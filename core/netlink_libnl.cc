@@ -285,11 +285,16 @@ class LibnlNetlink final : public Netlink {
     descriptor_.async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](boost::system::error_code ec) {
       if (ec == boost::asio::error::operation_aborted) return;
       if (ec) {
-        spdlog::error("netlink: event socket failed: {}", ec.message());
-        return;
+        // Keep listening; tell subscribers they may have missed something.
+        spdlog::error("netlink: event socket failed: {}; resynchronising", ec.message());
+        for (auto& [id, s] : snapshot()) {
+          if (subscribers_.contains(id) && s.on_resync) s.on_resync();
+        }
+      } else {
+        drain();
       }
-      drain();
       wait();
+      return;
     });
   }
 
@@ -301,7 +306,7 @@ class LibnlNetlink final : public Netlink {
       // ENOBUFS (libnl: NLE_NOMEM): the kernel dropped events for us.
       spdlog::warn("netlink: events lost ({}); resynchronising", nl_geterror(rc));
       for (auto& [id, s] : snapshot()) {
-        if (s.on_resync) s.on_resync();
+        if (subscribers_.contains(id) && s.on_resync) s.on_resync();
       }
       return;
     }
@@ -322,18 +327,27 @@ class LibnlNetlink final : public Netlink {
     auto* self = static_cast<LibnlNetlink*>(arg);
     const int type = self->current_type_;
     // Handlers may subscribe or unsubscribe; iterate over a copy.
-    if (type == RTM_NEWLINK || type == RTM_DELLINK) {
-      LinkEvent e{type == RTM_DELLINK, to_info(reinterpret_cast<rtnl_link*>(obj))};
-      for (auto& [id, s] : self->snapshot()) {
-        if (s.on_link) s.on_link(e);
+    // Nothing may unwind through libnl's C frames.
+    try {
+      if (type == RTM_NEWLINK || type == RTM_DELLINK) {
+        auto* link = reinterpret_cast<rtnl_link*>(obj);
+        // AF_BRIDGE messages describe bridge ports: `ip link set X nomaster`
+        // sends an RTM_DELLINK for a port whose link lives on.
+        if (rtnl_link_get_family(link) != AF_UNSPEC) return;
+        LinkEvent e{type == RTM_DELLINK, to_info(link)};
+        for (auto& [id, s] : self->snapshot()) {
+          if (self->subscribers_.contains(id) && s.on_link) s.on_link(e);
+        }
+      } else if (type == RTM_NEWADDR || type == RTM_DELADDR) {
+        auto info = to_info(reinterpret_cast<rtnl_addr*>(obj));
+        if (!info) return;
+        AddressEvent e{type == RTM_DELADDR, std::move(*info)};
+        for (auto& [id, s] : self->snapshot()) {
+          if (self->subscribers_.contains(id) && s.on_address) s.on_address(e);
+        }
       }
-    } else if (type == RTM_NEWADDR || type == RTM_DELADDR) {
-      auto info = to_info(reinterpret_cast<rtnl_addr*>(obj));
-      if (!info) return;
-      AddressEvent e{type == RTM_DELADDR, std::move(*info)};
-      for (auto& [id, s] : self->snapshot()) {
-        if (s.on_address) s.on_address(e);
-      }
+    } catch (const std::exception& e) {
+      spdlog::error("netlink: an event handler failed: {}", e.what());
     }
   }
 

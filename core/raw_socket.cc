@@ -54,6 +54,12 @@ RawSocket RawSocket::packet(asio::io_context& io, int ifindex, std::uint16_t eth
   return RawSocket(io, AF_PACKET, fd, ifindex, ethertype);
 }
 
+RawSocket RawSocket::packet_sender(asio::io_context& io, int ifindex, std::uint16_t ethertype) {
+  // Protocol 0: the socket is bound to no frame type and receives nothing.
+  int fd = checked(::socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), "an AF_PACKET socket");
+  return RawSocket(io, AF_PACKET, fd, ifindex, ethertype);
+}
+
 RawSocket RawSocket::ip(asio::io_context& io, Family family, int protocol) {
   const int domain = family == Family::ipv4 ? AF_INET : AF_INET6;
   int fd = checked(::socket(domain, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol), "a raw IP socket");
@@ -205,7 +211,9 @@ void RawSocket::drain() {
         p.hop_limit = hops;
       }
     }
-    handler_(p);
+    // A copy: the handler may close() this socket, which drops handler_.
+    auto handler = handler_;
+    handler(p);
   }
   // More may be queued; the next wait fires at once if so.
 }

@@ -39,10 +39,13 @@ class RawSocket {
   // AF_PACKET, SOCK_DGRAM (the kernel builds the Ethernet header), bound to
   // one interface and one ethertype (host order), e.g. ETH_P_ARP.
   static RawSocket packet(boost::asio::io_context& io, int ifindex, std::uint16_t ethertype);
+  // The same for sending only: it receives nothing, so nothing queues up.
+  static RawSocket packet_sender(boost::asio::io_context& io, int ifindex, std::uint16_t ethertype);
   // AF_INET/AF_INET6 SOCK_RAW for one IP protocol (112 VRRP, 1 ICMP, 58 ICMPv6).
   // IPv4 reads include the IP header, as raw(7) says.
   static RawSocket ip(boost::asio::io_context& io, Family family, int protocol);
 
+  // Movable only before start(): a pending wait refers to this object.
   RawSocket(RawSocket&&) noexcept = default;
   RawSocket& operator=(RawSocket&&) noexcept = default;
 

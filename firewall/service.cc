@@ -7,13 +7,48 @@
 
 namespace pairgate::firewall {
 
-void Service::start(const conf::Config& config) { apply(config); }
+// A table that cannot be applied at start-up stops the daemon: forwarding
+// without the firewall the file asks for is worse than not starting.
+void Service::start(const conf::Config& config) {
+  apply(config);
+  if (enabled_ && applied_.empty()) throw std::runtime_error("firewall: " + error_);
+  watch();
+}
+
+bool Service::table_present() {
+  return nft_ && nft_->run("list table inet " + applied_table_, true).has_value();
+}
+
+// Another program may delete the table (`nft flush ruleset`): put it back
+// and count it, as VRRP does with its addresses.
+void Service::watch() {
+  if (check_every_.count() == 0) return;
+  timer_.expires_after(check_every_);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    if (!applied_.empty() && !table_present()) {
+      ++restored_;
+      spdlog::warn("firewall: table inet {} was removed by someone else; applying it again", applied_table_);
+      applied_.clear();
+      applied_table_.clear();
+      apply(last_);
+    }
+    watch();
+  });
+}
 
 // The table depends on more than the firewall section (tunnels, VRRP
 // interfaces, the node name); rendering is cheap, so compare the text.
-void Service::reload(const conf::Config& config, const conf::ConfigDiff&) { apply(config); }
+void Service::reload(const conf::Config& config, const conf::ConfigDiff&) {
+  if (!applied_.empty() && !table_present()) {
+    applied_.clear();
+    applied_table_.clear();
+  }
+  apply(config);
+}
 
 void Service::apply(const conf::Config& config) {
+  last_ = config;
   configured_ = config.firewall.has_value();
   enabled_ = configured_ && config.firewall->enabled;
   if (configured_) table_ = config.firewall->table;
@@ -62,6 +97,7 @@ void Service::remove() {
 }
 
 void Service::stop(std::function<void()> done) {
+  timer_.cancel();
   if (!applied_.empty()) remove();
   done();
 }
@@ -83,7 +119,7 @@ void Service::status(nlohmann::json& out) const {
     return;
   }
   nlohmann::json f = {{"applied", !applied_.empty()}, {"enabled", enabled_}, {"table", table_},
-                      {"applies", applies_}, {"failures", failures_}};
+                      {"applies", applies_}, {"failures", failures_}, {"restored", restored_}};
   if (!error_.empty()) f["error"] = error_;
   if (!applied_.empty()) {
     f["drops"] = {{"input", drops("input_drops").value_or(0)}, {"forward", drops("forward_drops").value_or(0)}};

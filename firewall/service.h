@@ -4,6 +4,8 @@
 // and shown in status.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,7 +19,11 @@ namespace pairgate::firewall {
 class Service final : public Module {
  public:
   // nft: null = libnftables, made at start.
-  explicit Service(ModuleContext ctx, std::unique_ptr<Nft> nft = nullptr) : ctx_(ctx), nft_(std::move(nft)) {}
+  // check_every: how often the table is checked for removal by another
+  // program (`flush ruleset` in /etc/nftables.conf does that); zero: never.
+  explicit Service(ModuleContext ctx, std::unique_ptr<Nft> nft = nullptr,
+                   std::chrono::milliseconds check_every = std::chrono::seconds(5))
+      : ctx_(ctx), nft_(std::move(nft)), check_every_(check_every), timer_(ctx.io) {}
   std::string_view name() const override { return "firewall"; }
   void start(const conf::Config& config) override;
   void reload(const conf::Config& config, const conf::ConfigDiff& diff) override;
@@ -27,6 +33,8 @@ class Service final : public Module {
  private:
   void apply(const conf::Config& config);
   void remove();
+  bool table_present();
+  void watch();
   std::optional<std::uint64_t> drops(const std::string& counter) const;
 
   ModuleContext ctx_;
@@ -39,6 +47,10 @@ class Service final : public Module {
   std::string error_;      // nft's refusal of the last attempt
   std::uint64_t applies_ = 0;
   std::uint64_t failures_ = 0;
+  std::uint64_t restored_ = 0;
+  std::chrono::milliseconds check_every_;
+  boost::asio::steady_timer timer_;
+  conf::Config last_;
 };
 
 }  // namespace pairgate::firewall

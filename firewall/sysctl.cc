@@ -23,10 +23,29 @@ std::string trim(std::string s) {
 
 }  // namespace
 
+// sysctl(8): dots separate levels unless the key is written with slashes,
+// where dots belong to names ("net/ipv4/conf/eth0.100/rp_filter").
 std::string SysctlService::path(const std::string& key) const {
   std::string rel = key;
-  std::replace(rel.begin(), rel.end(), '.', '/');
+  if (rel.find('/') == std::string::npos) std::replace(rel.begin(), rel.end(), '.', '/');
   return root_ + "/" + rel;
+}
+
+// What pairgate changed goes back as it found it: forwarding must not
+// outlive the firewall table that guarded it.
+void SysctlService::stop(std::function<void()> done) {
+  for (const auto& e : entries_) {
+    if (!e.error.empty() || e.previous == e.value) continue;
+    std::ofstream out(path(e.key));
+    out << e.previous << "\n";
+    out.flush();
+    if (out) {
+      spdlog::info("sysctl {}: {} -> {} (restored)", e.key, e.value, e.previous);
+    } else {
+      spdlog::error("sysctl {}: cannot restore {}: {}", e.key, e.previous, std::strerror(errno));
+    }
+  }
+  done();
 }
 
 void SysctlService::start(const conf::Config& config) { apply(config); }

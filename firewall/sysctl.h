@@ -1,6 +1,6 @@
 // The sysctl section: kernel settings written at start-up and on reload,
-// each change logged with the value it replaced. Values stay when pairgated
-// stops, as the seed's /etc/sysctl.d edit did.
+// each change logged with the value it replaced, and put back when
+// pairgated stops (forwarding must not outlive the firewall table).
 #pragma once
 
 #include <string>
@@ -18,7 +18,7 @@ class SysctlService final : public Module {
   std::string_view name() const override { return "sysctl"; }
   void start(const conf::Config& config) override;
   void reload(const conf::Config& config, const conf::ConfigDiff& diff) override;
-  void stop(std::function<void()> done) override { done(); }
+  void stop(std::function<void()> done) override;
   void status(nlohmann::json& out) const override;
 
   struct Entry {

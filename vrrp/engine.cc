@@ -92,6 +92,7 @@ Effects Instance::become_backup(TimePoint now, const std::string& reason) {
   if (was_master) out.push_back(RemoveAddresses{all_addresses()});
   adver_timer_.reset();
   master_down_timer_ = now + master_down_interval();
+  resigned_ = false;
   return out;
 }
 
@@ -144,7 +145,8 @@ Effects Instance::on_timer(TimePoint now) {
   }
   if (state_ == State::backup && master_down_timer_ && *master_down_timer_ <= now) {
     // §6.4.2: "If the Master_Down_timer fires ... Transition to the Master state".
-    return become_master(now, "no advert within Master_Down_Interval");
+    return become_master(now, resigned_ ? "the master resigned (priority 0) and none took over within Skew_Time"
+                                        : "no advert within Master_Down_Interval");
   }
   return {};
 }
@@ -188,12 +190,14 @@ Effects Instance::on_advert(TimePoint now, const Received& r) {
       // §6.4.2: "Set the Master_Down_Timer to Skew_Time".
       master_down_timer_ = now + skew_time();
       master_.reset();
+      resigned_ = true;
       return {};
     }
     if (!preempt_allowed(now) || a.priority >= local) {
       // §6.4.2: reset the Master_Down_Timer; the sender is master.
       master_down_timer_ = now + master_down_interval();
       master_ = r.source;
+      resigned_ = false;
     }
     // Otherwise a lower priority master: let the timer run out and preempt.
     return {};

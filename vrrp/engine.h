@@ -135,6 +135,7 @@ class Instance {
   std::optional<TimePoint> master_down_timer_;
   TimePoint started_{};
   std::optional<Ipv4Address> master_;
+  bool resigned_ = false;  // the master advertised priority 0: the timer is Skew_Time
   Counters counters_;
   std::optional<TimePoint> last_transition_;
 };

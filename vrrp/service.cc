@@ -157,7 +157,7 @@ void Service::bind_interface(Router& r) {
       spdlog::warn("({}) cannot join 224.0.0.18 on {}: {}", r.config.name, r.config.interface, ec.message());
     }
     try {
-      r.arp.emplace(RawSocket::packet(ctx_.io, r.ifindex, ETH_P_ARP));
+      r.arp.emplace(RawSocket::packet_sender(ctx_.io, r.ifindex, ETH_P_ARP));
     } catch (const std::exception& e) {
       spdlog::warn("({}) no gratuitous ARP on {}: {}", r.config.name, r.config.interface, e.what());
     }

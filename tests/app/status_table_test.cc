@@ -30,6 +30,13 @@ TEST(StatusTable, ToleratesMissingAndOddFields) {
   EXPECT_NO_THROW(render_status(nlohmann::json::array()));
 }
 
+TEST(StatusTable, ControlCharactersAreEscaped) {
+  auto l = nlohmann::json::array({{{"address", "198.51.100.20"}, {"hostname", "evil\x1b[2J"}}});
+  const std::string out = render_leases(l);
+  EXPECT_EQ(out.find('\x1b'), std::string::npos);
+  EXPECT_NE(out.find("evil\\x1b[2J"), std::string::npos) << out;
+}
+
 TEST(StatusTable, Leases) {
   EXPECT_EQ(render_leases(nlohmann::json::array()), "no leases\n");
   auto l = nlohmann::json::parse(R"([{"address": "198.51.100.20", "hw_address": "52:54:00:12:34:56",

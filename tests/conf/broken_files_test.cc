@@ -178,7 +178,7 @@ const Case kCases[] = {
     {"interface_name_too_long", "      interface: eth0\n", "      interface: enp3s0f0verylong\n", 11, 18,
      "interface: 'enp3s0f0verylong' is longer than 15 bytes (IFNAMSIZ - 1)"},
     {"interface_name_with_slash", "      interface: eth0\n", "      interface: eth/0\n", 11, 18,
-     "interface: 'eth/0' is not an interface name (no '/', ':' or spaces)"},
+     "interface: 'eth/0' is not an interface name (no '/', ':', quotes, backslashes or spaces)"},
 
     // VRRP cross-checks.
     {"duplicate_instance_name", "    - name: VRRP2\n", "    - name: VRRP1\n", 23, 13,

@@ -36,6 +36,7 @@ class ControlServerTest : public ::testing::Test {
     o.idle_timeout = 200ms;
     o.write_timeout = 200ms;
     o.max_clients = 3;
+    o.root_reserve = 0;
     return o;
   }
 
@@ -141,6 +142,25 @@ TEST_F(ControlServerTest, ClientsBeyondTheLimitAreToldBusy) {
   for (int i = 0; i < 100 && !done; ++i) io_.run_for(10ms);
   EXPECT_NE(line.find("busy"), std::string::npos) << line;
   EXPECT_EQ(server.counters().rejected_busy, 1u);
+}
+
+TEST_F(ControlServerTest, RootHasReservedSlots) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs uid 0 to be the peer";
+  auto o = options();
+  o.root_reserve = 1;
+  ControlServer server(io_, o, answer);
+  server.open();
+  std::vector<stream::socket> held;
+  for (int i = 0; i < 3; ++i) {
+    held.emplace_back(io_);
+    held.back().connect(stream::endpoint(path_));
+  }
+  io_.run_for(50ms);
+  io_.restart();
+  stream::socket root(io_);
+  root.connect(stream::endpoint(path_));
+  EXPECT_NE(roundtrip(root, "status\n").find("\"ok\":true"), std::string::npos);
+  EXPECT_EQ(server.counters().rejected_busy, 0u);
 }
 
 TEST_F(ControlServerTest, StaleSocketIsReplaced) {

@@ -58,6 +58,29 @@ TEST_F(SysctlTest, WritesAndRemembersThePreviousValue) {
   EXPECT_EQ(j["sysctl"][0]["value"], "2");
 }
 
+TEST_F(SysctlTest, StopPutsThePreviousValueBack) {
+  SysctlService s(ModuleContext{io_, netlink_}, root_.string());
+  s.start(with({{"net.ipv4.ip_forward", "1", {}}}));
+  EXPECT_EQ(value(), "1");
+  bool done = false;
+  s.stop([&] { done = true; });
+  EXPECT_TRUE(done);
+  EXPECT_EQ(value(), "0");
+}
+
+TEST_F(SysctlTest, SlashFormKeysKeepTheirDots) {
+  std::filesystem::create_directories(root_ / "net/ipv4/conf/eth0.100");
+  std::ofstream(root_ / "net/ipv4/conf/eth0.100/rp_filter") << "1\n";
+  SysctlService s(ModuleContext{io_, netlink_}, root_.string());
+  s.start(with({{"net/ipv4/conf/eth0.100/rp_filter", "2", {}}}));
+  ASSERT_EQ(s.entries().size(), 1u);
+  EXPECT_TRUE(s.entries()[0].error.empty()) << s.entries()[0].error;
+  std::ifstream in(root_ / "net/ipv4/conf/eth0.100/rp_filter");
+  std::string v;
+  in >> v;
+  EXPECT_EQ(v, "2");
+}
+
 TEST_F(SysctlTest, AMissingKeyIsAnErrorInStatusNotAStop) {
   SysctlService s(ModuleContext{io_, netlink_}, root_.string());
   s.start(with({{"net.ipv4.nope", "1", {}}, {"net.ipv4.ip_forward", "1", {}}}));

@@ -11,6 +11,7 @@ dir=$(mktemp -d /tmp/pairgate-fw.XXXXXX)
 pid=
 old_lognetns=
 cleanup() {
+  kill "${watchdog:-}" 2>/dev/null
   [[ -n $old_lognetns ]] && echo "$old_lognetns" >/proc/sys/net/netfilter/nf_log_all_netns
   [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null
   for ns in $R $W $L; do
@@ -19,7 +20,11 @@ cleanup() {
   done
   rm -rf "$dir"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+# Our own deadline, before ctest's: cleanup runs even when a step hangs.
+( sleep 240; kill -TERM $$ ) >/dev/null 2>&1 </dev/null &
+watchdog=$!
 
 passed=0
 failed=0
@@ -105,7 +110,7 @@ done
 write_config true
 ip netns exec "$R" "$build/pairgated" --config "$dir/pairgate.yaml" >"$dir/log" 2>&1 &
 pid=$!
-for _ in $(seq 50); do [[ -S $dir/control.sock ]] && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q "pairgated ready" "$dir/log" && break; sleep 0.1; done
 status() { "$build/pairgatectl" --socket "$dir/control.sock" status --json; }
 
 check "table inet pairgate applied" has_table "inet pairgate"

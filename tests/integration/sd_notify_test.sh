@@ -8,11 +8,16 @@ ns="pgn$$-$RANDOM"
 dir=$(mktemp -d /tmp/pairgate-notify.XXXXXX)
 pid=
 cleanup() {
+  kill "${watchdog:-}" 2>/dev/null
   [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null
   ip netns del "$ns" 2>/dev/null
   rm -rf "$dir"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+# Our own deadline, before ctest's: cleanup runs even when a step hangs.
+( sleep 240; kill -TERM $$ ) >/dev/null 2>&1 </dev/null &
+watchdog=$!
 ip netns add "$ns"
 cat >"$dir/pairgate.yaml" <<YAML
 node: notifytest

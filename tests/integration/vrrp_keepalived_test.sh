@@ -10,6 +10,7 @@ SW=$id-sw P=$id-p K=$id-k C=$id-c
 dir=$(mktemp -d /tmp/pairgate-ka.XXXXXX)
 ppid_= kpid=
 cleanup() {
+  kill "${watchdog:-}" 2>/dev/null
   [[ -n $ppid_ ]] && kill -9 "$ppid_" 2>/dev/null
   [[ -n $kpid ]] && kill -9 "$kpid" 2>/dev/null
   for ns in $SW $P $K $C; do
@@ -18,7 +19,11 @@ cleanup() {
   done
   rm -rf "$dir"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+# Our own deadline, before ctest's: cleanup runs even when a step hangs.
+( sleep 240; kill -TERM $$ ) >/dev/null 2>&1 </dev/null &
+watchdog=$!
 passed=0
 failed=0
 check() {

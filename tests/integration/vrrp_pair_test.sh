@@ -10,6 +10,7 @@ SW=$id-sw A=$id-a B=$id-b C=$id-c
 dir=$(mktemp -d /tmp/pairgate-vrrp.XXXXXX)
 declare -A pid=()
 cleanup() {
+  kill "${watchdog:-}" 2>/dev/null
   for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null; done
   for ns in $SW $A $B $C; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
@@ -17,7 +18,11 @@ cleanup() {
   done
   rm -rf "$dir"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+# Our own deadline, before ctest's: cleanup runs even when a step hangs.
+( sleep 240; kill -TERM $$ ) >/dev/null 2>&1 </dev/null &
+watchdog=$!
 
 passed=0
 failed=0

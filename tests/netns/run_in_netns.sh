@@ -10,10 +10,15 @@ id="pg$$-$RANDOM"
 a="$id-a"
 b="$id-b"
 cleanup() {
+  kill "${watchdog:-}" 2>/dev/null
   ip netns del "$a" 2>/dev/null || true
   ip netns del "$b" 2>/dev/null || true
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+# Our own deadline, before ctest's: cleanup runs even when a step hangs.
+( sleep 240; kill -TERM $$ ) >/dev/null 2>&1 </dev/null &
+watchdog=$!
 ip netns add "$a"
 ip netns add "$b"
 ip -n "$a" link set lo up

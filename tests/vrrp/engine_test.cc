@@ -151,8 +151,9 @@ TEST_F(EngineTest, PriorityZeroMakesTheBackupTakeOverAfterSkewTime) {
   EXPECT_EQ(in.next_deadline(), t0 + 2s + in.skew_time());
   EXPECT_EQ(in.counters().pri_zero_rcvd, 1u);
   EXPECT_FALSE(in.master().has_value());
-  in.on_timer(t0 + 2s + in.skew_time());
+  auto e = in.on_timer(t0 + 2s + in.skew_time());
   EXPECT_EQ(in.state(), State::master);
+  EXPECT_EQ(all<StateChanged>(e)[0].reason, "the master resigned (priority 0) and none took over within Skew_Time");
 }
 
 TEST_F(EngineTest, MasterYieldsToHigherPriority) {
