@@ -12,32 +12,13 @@ dir=$(mktemp -d /tmp/pairgate-it.XXXXXX)
 chmod 755 "$dir"
 sock=$dir/control.sock
 pid=
+source "$(dirname "$0")/lib.sh"
 cleanup() {
-  kill "${watchdog:-}" 2>/dev/null
   [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null
-  ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-  ip netns del "$ns" 2>/dev/null
+  del_namespaces "$ns"
   rm -rf "$dir"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-# Our own deadline, before ctest's: cleanup runs even when a step hangs.
-( sleep 240; kill -TERM $$ ) >/dev/null 2>&1 </dev/null &
-watchdog=$!
-
-passed=0
-failed=0
-check() {  # check NAME COMMAND...
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "ok   $name"
-  else
-    failed=$((failed + 1))
-    echo "FAIL $name"
-  fi
-}
+arm_cleanup
 
 write_config() {  # write_config PRIORITY [EXTRA_LINE]
   cat >"$dir/pairgate.yaml" <<YAML
@@ -55,16 +36,6 @@ ${2:-}
 YAML
 }
 
-quiet() { "$@" >/dev/null 2>&1; }
-
-wait_for() {  # wait_for CONDITION... (up to 5 s)
-  for _ in $(seq 50); do
-    "$@" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 count() {
   local n
   n=$(grep -c "$1" "$dir/log" 2>/dev/null)
@@ -76,12 +47,11 @@ start() {  # returns once this daemon said it is ready (a stale socket file prov
   before=$(count "pairgated ready")
   ip netns exec "$ns" "$pairgated" --config "$dir/pairgate.yaml" >>"$dir/log" 2>&1 &
   pid=$!
-  wait_for more_than "pairgated ready" "$before"
+  wait_for 5 more_than "pairgated ready" "$before"
 }
 priority_is() { "$ctl" --socket "$sock" status --json | grep -q "\"priority\": $1"; }
 
-ip netns add "$ns"
-ip -n "$ns" link set lo up
+add_namespaces "$ns"
 ip -n "$ns" link add lan0 type veth peer name lan1
 ip -n "$ns" addr add 198.51.100.2/24 dev lan0
 ip -n "$ns" link set lan0 up
@@ -122,14 +92,14 @@ check "the old configuration stays" grep -q '"priority": 150' <<<"$("$ctl" --soc
 
 rejected=$(count "reload rejected")
 kill -HUP "$pid"
-check "SIGHUP with a broken file is logged" wait_for more_than "reload rejected" "$rejected"
+check "SIGHUP with a broken file is logged" wait_for 5 more_than "reload rejected" "$rejected"
 check "the daemon survives it" kill -0 "$pid"
 check "and keeps the old priority" priority_is 150
 write_config 170
 reloaded=$(count "reloaded: vrrp changed \[V1\]")
 kill -HUP "$pid"
-check "SIGHUP with a good file reloads" wait_for priority_is 170
-check "SIGHUP reload is logged" wait_for more_than "reloaded: vrrp changed \[V1\]" "$reloaded"
+check "SIGHUP with a good file reloads" wait_for 5 priority_is 170
+check "SIGHUP reload is logged" wait_for 5 more_than "reloaded: vrrp changed \[V1\]" "$reloaded"
 
 out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" --socket "$sock" status 2>&1)
 check "a user outside the group is refused (exit 2)" test $? -eq 2
@@ -177,6 +147,5 @@ rc=$?
 pid=
 check "SIGINT: exit 0" test $rc -eq 0
 
-((failed)) && tail -30 "$dir/log"
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+((failed)) && tail -n 30 "$dir/log"
+summary

@@ -10,30 +10,15 @@ R=$id-r W=$id-w L=$id-l
 dir=$(mktemp -d /tmp/pairgate-fw.XXXXXX)
 pid=
 old_lognetns=
+source "$(dirname "$0")/lib.sh"
 cleanup() {
-  kill "${watchdog:-}" 2>/dev/null
   [[ -n $old_lognetns ]] && echo "$old_lognetns" >/proc/sys/net/netfilter/nf_log_all_netns
   [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null
-  for ns in $R $W $L; do
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-  done
+  del_namespaces $R $W $L
   rm -rf "$dir"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-# Our own deadline, before ctest's: cleanup runs even when a step hangs.
-( sleep 240; kill -TERM $$ ) >/dev/null 2>&1 </dev/null &
-watchdog=$!
+arm_cleanup
 
-passed=0
-failed=0
-check() {
-  local name=$1
-  shift
-  if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
-fails() { ! "$@"; }
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 tcp_connect() {  # tcp_connect NS HOST PORT [SOURCE]: connect and read one line within 1 s
   nsx "$1" python3 - "$2" "$3" "${4:-}" <<'PY'
@@ -64,7 +49,7 @@ PY
 nft_counter() { nsx "$R" nft -j list counter inet pairgate "$1" | python3 -c "import json,sys; print([o['counter']['packets'] for o in json.load(sys.stdin)['nftables'] if 'counter' in o][0])"; }
 has_table() { nsx "$R" nft list tables | grep -x "table $1" >/dev/null; }
 
-for ns in $R $W $L; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+add_namespaces $R $W $L
 ip -n "$R" link add wan0 type veth peer name wanp netns "$W"
 ip -n "$R" link add lan0 type veth peer name lanp netns "$L"
 ip -n "$R" addr add 198.51.100.2/24 dev wan0
@@ -184,5 +169,4 @@ check "stop: table inet pairgate removed" fails has_table "inet pairgate"
 check "the other table survives stop" has_table "ip docker_like"
 
 ((failed)) && cat "$dir/log"
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary

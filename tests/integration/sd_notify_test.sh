@@ -7,18 +7,14 @@ build=$(cd "${1:?build dir}" && pwd)
 ns="pgn$$-$RANDOM"
 dir=$(mktemp -d /tmp/pairgate-notify.XXXXXX)
 pid=
+source "$(dirname "$0")/lib.sh"
 cleanup() {
-  kill "${watchdog:-}" 2>/dev/null
   [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null
-  ip netns del "$ns" 2>/dev/null
+  del_namespaces "$ns"
   rm -rf "$dir"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-# Our own deadline, before ctest's: cleanup runs even when a step hangs.
-( sleep 240; kill -TERM $$ ) >/dev/null 2>&1 </dev/null &
-watchdog=$!
-ip netns add "$ns"
+arm_cleanup
+add_namespaces "$ns"
 cat >"$dir/pairgate.yaml" <<YAML
 node: notifytest
 control: {socket: $dir/control.sock}

@@ -9,45 +9,17 @@ id="pgk$$-$RANDOM"
 SW=$id-sw P=$id-p K=$id-k C=$id-c
 dir=$(mktemp -d /tmp/pairgate-ka.XXXXXX)
 ppid_= kpid=
+source "$(dirname "$0")/lib.sh"
 cleanup() {
-  kill "${watchdog:-}" 2>/dev/null
   [[ -n $ppid_ ]] && kill -9 "$ppid_" 2>/dev/null
   [[ -n $kpid ]] && kill -9 "$kpid" 2>/dev/null
-  for ns in $SW $P $K $C; do
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-  done
+  del_namespaces $SW $P $K $C
   rm -rf "$dir"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-# Our own deadline, before ctest's: cleanup runs even when a step hangs.
-( sleep 240; kill -TERM $$ ) >/dev/null 2>&1 </dev/null &
-watchdog=$!
-passed=0
-failed=0
-check() {
-  local name=$1
-  shift
-  if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
-wait_for() {
-  local end=$((SECONDS + $1))
-  shift
-  while ((SECONDS <= end)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
-}
+arm_cleanup
 
-for ns in $SW $P $K $C; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-ip -n "$SW" link add br0 type bridge
-ip -n "$SW" link set br0 up
-n=0
-for ns in $P $K $C; do
-  n=$((n + 1))
-  ip -n "$SW" link add "p$n" type veth peer name eth0 netns "$ns"
-  ip -n "$SW" link set "p$n" master br0 up
-  ip -n "$ns" link set eth0 up
-done
+add_namespaces $SW $P $K $C
+bridge $SW $P $K $C
 ip -n "$P" addr add 192.0.2.3/24 dev eth0
 ip -n "$K" addr add 192.0.2.4/24 dev eth0
 ip -n "$C" addr add 192.0.2.10/24 dev eth0
@@ -141,5 +113,4 @@ check "pairgated goes BACKUP and lets go" wait_for 3 no_vip "$P"
 stop_all
 
 ((failed)) && tail -n 25 "$dir/pg.log" "$dir/ka.log"
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary

@@ -9,45 +9,16 @@ id="pgv$$-$RANDOM"
 SW=$id-sw A=$id-a B=$id-b C=$id-c
 dir=$(mktemp -d /tmp/pairgate-vrrp.XXXXXX)
 declare -A pid=()
+source "$(dirname "$0")/lib.sh"
 cleanup() {
-  kill "${watchdog:-}" 2>/dev/null
   for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null; done
-  for ns in $SW $A $B $C; do
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-  done
+  del_namespaces $SW $A $B $C
   rm -rf "$dir"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-# Our own deadline, before ctest's: cleanup runs even when a step hangs.
-( sleep 240; kill -TERM $$ ) >/dev/null 2>&1 </dev/null &
-watchdog=$!
+arm_cleanup
 
-passed=0
-failed=0
-check() {
-  local name=$1
-  shift
-  if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
-wait_for() {  # wait_for SECONDS COMMAND...
-  local end=$((SECONDS + $1))
-  shift
-  while ((SECONDS <= end)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  return 1
-}
-
-for ns in $SW $A $B $C; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-ip -n "$SW" link add br0 type bridge
-ip -n "$SW" link set br0 up
-n=0
-for ns in $A $B $C; do
-  n=$((n + 1))
-  ip -n "$SW" link add "p$n" type veth peer name eth0 netns "$ns"
-  ip -n "$SW" link set "p$n" master br0 up
-  ip -n "$ns" link set eth0 up
-done
+add_namespaces $SW $A $B $C
+bridge $SW $A $B $C
 ip -n "$A" addr add 192.0.2.3/24 dev eth0
 ip -n "$B" addr add 192.0.2.4/24 dev eth0
 ip -n "$C" addr add 192.0.2.10/24 dev eth0
@@ -213,6 +184,5 @@ check "graceful stop: gap ${gap} ms < 1 s (Skew_Time 0.61 s)" test "$gap" -le 10
 check "graceful stop: A removed its address" no_vip "$A"
 check "B counted the priority 0 advert" sh -c "$build/pairgatectl --socket $dir/b.sock status --json | grep -q '\"pri_zero_rcvd\": [1-9]'"
 
-((failed)) && tail -40 "$dir/a.log" "$dir/b.log"
-echo "$passed passed, $failed failed"
-((failed == 0))
+((failed)) && tail -n 40 "$dir/a.log" "$dir/b.log"
+summary

@@ -9,20 +9,10 @@ shift
 id="pg$$-$RANDOM"
 a="$id-a"
 b="$id-b"
-cleanup() {
-  kill "${watchdog:-}" 2>/dev/null
-  ip netns del "$a" 2>/dev/null || true
-  ip netns del "$b" 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-# Our own deadline, before ctest's: cleanup runs even when a step hangs.
-( sleep 240; kill -TERM $$ ) >/dev/null 2>&1 </dev/null &
-watchdog=$!
-ip netns add "$a"
-ip netns add "$b"
-ip -n "$a" link set lo up
-ip -n "$b" link set lo up
+source "$(dirname "$0")/../integration/lib.sh"
+cleanup() { del_namespaces "$a" "$b"; }
+arm_cleanup 100  # ctest allows these 120 s
+add_namespaces "$a" "$b"
 ip -n "$a" link add pga0 type veth peer name pgb0 netns "$b"
 ip -n "$a" addr add 198.51.100.5/24 dev pga0
 ip -n "$b" addr add 198.51.100.6/24 dev pgb0
