@@ -5,18 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/hex.h"
+
 #include <string>
 
 namespace pairgate::dhcp {
 namespace {
 
-std::vector<std::byte> hex(std::string_view h) {
-  std::vector<std::byte> out;
-  for (std::size_t i = 0; i + 1 < h.size(); i += 2) {
-    out.push_back(static_cast<std::byte>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
+using pairgate::testing::hex;
 
 // dhclient -1 c0 (MAC 52:54:00:12:34:56): type DISCOVER, host name "vm",
 // parameter request list 1,28,2,3,15,6,119,12,44,47,26,121,42; padded to 300.

@@ -22,14 +22,9 @@ class NetlinkTest : public ::testing::Test {
     link_ = *l;
   }
 
-  // Runs the loop until pred() holds, for at most two seconds.
   template <class Pred>
   bool run_until(Pred pred) {
-    for (int i = 0; i < 200 && !pred(); ++i) {
-      io_.run_for(10ms);
-      io_.restart();
-    }
-    return pred();
+    return testing::run_until(io_, pred);
   }
 
   bool has_address(const IpPrefix& p) {

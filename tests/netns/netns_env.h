@@ -5,6 +5,9 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <stdexcept>
@@ -35,6 +38,18 @@ inline void in_namespace(const std::string& ns, const std::function<void()>& fn)
   ::setns(self, CLONE_NEWNET);
   ::close(self);
   ::close(other);
+}
+
+// Runs `io` until pred() holds, for at most `limit`; returns pred().
+template <class Pred>
+bool run_until(boost::asio::io_context& io, Pred pred,
+               std::chrono::milliseconds limit = std::chrono::seconds(2)) {
+  using namespace std::chrono_literals;
+  for (auto waited = 0ms; waited < limit && !pred(); waited += 10ms) {
+    io.run_for(10ms);
+    io.restart();
+  }
+  return pred();
 }
 
 }  // namespace pairgate::testing

@@ -24,11 +24,7 @@ class RawSocketTest : public ::testing::Test {
  protected:
   template <class Pred>
   bool run_until(Pred pred) {
-    for (int i = 0; i < 200 && !pred(); ++i) {
-      io_.run_for(10ms);
-      io_.restart();
-    }
-    return pred();
+    return testing::run_until(io_, pred);
   }
   int here_index() { return static_cast<int>(if_nametoindex(testing::env("PG_IF").c_str())); }
 

@@ -38,12 +38,8 @@ class VrrpServiceTest : public ::testing::Test {
   }
 
   template <class Pred>
-  bool run_until(Pred pred, std::chrono::milliseconds limit = 5s) {
-    for (auto waited = 0ms; waited < limit && !pred(); waited += 10ms) {
-      io_.run_for(10ms);
-      io_.restart();
-    }
-    return pred();
+  bool run_until(Pred pred) {
+    return testing::run_until(io_, pred, 5s);
   }
 
   nlohmann::json status(Service& s) {

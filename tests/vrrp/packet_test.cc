@@ -4,18 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/hex.h"
+
 #include <string>
 
 namespace pairgate::vrrp {
 namespace {
 
-std::vector<std::byte> hex(std::string_view h) {
-  std::vector<std::byte> out;
-  for (std::size_t i = 0; i + 1 < h.size(); i += 2) {
-    out.push_back(static_cast<std::byte>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
+using pairgate::testing::hex;
 
 // keepalived: vrid 1, priority 200, advert_int 1, auth_type PASS "secret",
 // 192.0.2.2/24; sent from 192.0.2.3.
