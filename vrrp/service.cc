@@ -182,10 +182,8 @@ void Service::on_packet(const RawPacket& p) {
   if (stopping_) return;
   auto rec = parse_datagram(p.data);
   if (!rec) {
-    auto& c = interface_counters_[p.ifindex];
-    if (c.drops[static_cast<std::size_t>(rec.error())]++ == 0) {
-      spdlog::warn("vrrp: dropped a packet on ifindex {}: {} (counted from now on)", p.ifindex, to_string(rec.error()));
-    }
+    ++interface_counters_[p.ifindex].drops[static_cast<std::size_t>(rec.error())];
+    log_drop("vrrp: ifindex " + std::to_string(p.ifindex), rec.error());
     return;
   }
   Router* r = find(p.ifindex, rec->advert.vrid.value);
@@ -198,20 +196,21 @@ void Service::on_packet(const RawPacket& p) {
   auto effects = r->engine->on_advert(now(), *rec);
   const auto& after = r->engine->counters().drops;
   for (std::size_t i = 0; i < kDropKinds; ++i) {
-    if (after[i] != before[i]) log_drop(*r, static_cast<Drop>(i));
+    if (after[i] != before[i] && static_cast<Drop>(i) != Drop::own_advert) {
+      log_drop("(" + r->config.name + ")", static_cast<Drop>(i));
+    }
   }
   execute(*r, std::move(effects));
 }
 
-// One line per instance and reason per minute, with what was not logged.
-void Service::log_drop(Router& r, Drop d) {
-  if (d == Drop::own_advert) return;
-  auto& [last, suppressed] = drop_log_[{r.config.name, d}];
+// One line per source and reason per minute, with what was not logged.
+void Service::log_drop(const std::string& who, Drop d) {
+  auto& [last, suppressed] = drop_log_[{who, d}];
   if (last != TimePoint{} && now() - last < std::chrono::minutes(1)) {
     ++suppressed;
     return;
   }
-  spdlog::warn("({}) advert dropped: {}{}", r.config.name, to_string(d),
+  spdlog::warn("{} advert dropped: {}{}", who, to_string(d),
                suppressed ? " (" + std::to_string(suppressed) + " more since the last report)" : std::string());
   last = now();
   suppressed = 0;
@@ -361,9 +360,9 @@ void Service::garp(Router& r, const std::vector<IpPrefix>& addresses, unsigned r
 }
 
 // A second burst after garp.delay, then one every garp.refresh while master.
-void Service::schedule_garp(Router& r) {
-  auto wait = r.config.garp.delay;
-  if (wait <= conf::Duration::zero()) wait = r.config.garp.refresh;
+void Service::schedule_garp(Router& r) { garp_after(r, r.config.garp.delay > conf::Duration::zero() ? r.config.garp.delay : r.config.garp.refresh); }
+
+void Service::garp_after(Router& r, conf::Duration wait) {
   if (wait <= conf::Duration::zero()) return;
   r.garp_timer.expires_after(wait);
   r.garp_timer.async_wait([this, &r](boost::system::error_code ec) {
@@ -371,12 +370,7 @@ void Service::schedule_garp(Router& r) {
     auto all = r.config.virtual_addresses;
     all.insert(all.end(), r.config.excluded_addresses.begin(), r.config.excluded_addresses.end());
     garp(r, all, r.config.garp.repeat);
-    if (r.config.garp.refresh > conf::Duration::zero()) {
-      r.garp_timer.expires_after(r.config.garp.refresh);
-      r.garp_timer.async_wait([this, &r](boost::system::error_code ec2) {
-        if (!ec2 && !stopping_ && r.engine->state() == State::master) schedule_garp(r);
-      });
-    }
+    garp_after(r, r.config.garp.refresh);
   });
 }
 

@@ -49,8 +49,9 @@ class Service final : public Module {
   void execute(Router& r, Effects effects);
   void arm(Router& r);
   void garp(Router& r, const std::vector<IpPrefix>& addresses, unsigned repeat);
-  void log_drop(Router& r, Drop d);
+  void log_drop(const std::string& who, Drop d);
   void schedule_garp(Router& r);
+  void garp_after(Router& r, conf::Duration wait);
   void retrack(Router& r, const std::string& why);
   void propagate(Router& from, State to, const std::string& reason);
   Router* find(int ifindex, std::uint8_t vrid);
