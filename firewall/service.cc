@@ -29,8 +29,7 @@ void Service::watch() {
     if (!applied_.empty() && !table_present()) {
       ++restored_;
       spdlog::warn("firewall: table inet {} was removed by someone else; applying it again", applied_table_);
-      applied_.clear();
-      applied_table_.clear();
+      forget();
       apply(last_);
     }
     watch();
@@ -40,10 +39,7 @@ void Service::watch() {
 // The table depends on more than the firewall section (tunnels, VRRP
 // interfaces, the node name); rendering is cheap, so compare the text.
 void Service::reload(const conf::Config& config, const conf::ConfigDiff&) {
-  if (!applied_.empty() && !table_present()) {
-    applied_.clear();
-    applied_table_.clear();
-  }
+  if (!applied_.empty() && !table_present()) forget();
   apply(config);
 }
 
@@ -92,6 +88,10 @@ void Service::remove() {
     return;
   }
   spdlog::info("firewall: table inet {} removed", applied_table_);
+  forget();
+}
+
+void Service::forget() {
   applied_.clear();
   applied_table_.clear();
 }

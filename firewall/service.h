@@ -33,6 +33,7 @@ class Service final : public Module {
  private:
   void apply(const conf::Config& config);
   void remove();
+  void forget();  // no table of ours is in the kernel any more
   bool table_present();
   void watch();
   std::optional<std::uint64_t> drops(const std::string& counter) const;

@@ -398,12 +398,7 @@ void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
     return;
   }
   for (const auto& name : diff.vrrp_instances.removed) {
-    if (Router* r = find(name)) {
-      execute(*r, r->engine->shutdown(now()));
-      r->timer.cancel();
-      r->garp_timer.cancel();
-      std::erase_if(routers_, [&](const auto& p) { return p.get() == r; });
-    }
+    if (Router* r = find(name)) retire(*r);
   }
   for (const auto& name : diff.vrrp_instances.changed) {
     Router* r = find(name);
@@ -411,13 +406,8 @@ void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
     if (r == nullptr || c == nullptr) continue;
     if (c->interface != r->config.interface || c->vrid != r->config.vrid) {
       // Another router altogether: stop the old one, start the new one.
-      execute(*r, r->engine->shutdown(now()));
-      r->timer.cancel();
-      r->garp_timer.cancel();
-      std::erase_if(routers_, [&](const auto& p) { return p.get() == r; });
-      routers_.push_back(make_router(*c));
-      retrack(*routers_.back(), "reload");
-      execute(*routers_.back(), routers_.back()->engine->startup(now()));
+      retire(*r);
+      launch(*c);
       continue;
     }
     r->config = *c;
@@ -425,20 +415,31 @@ void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
     retrack(*r, "reload");
   }
   for (const auto& name : diff.vrrp_instances.added) {
-    if (const conf::VrrpInstance* c = config.find_instance(name)) {
-      routers_.push_back(make_router(*c));
-      retrack(*routers_.back(), "reload");
-      execute(*routers_.back(), routers_.back()->engine->startup(now()));
-    }
+    if (const conf::VrrpInstance* c = config.find_instance(name)) launch(*c);
   }
 }
 
+// Shutdown as §6.4 says (a master resigns with priority 0 and lets its
+// addresses go), and no more timers.
+void Service::halt(Router& r) {
+  execute(r, r.engine->shutdown(now()));
+  r.timer.cancel();
+  r.garp_timer.cancel();
+}
+
+void Service::retire(Router& r) {
+  halt(r);
+  std::erase_if(routers_, [&](const auto& p) { return p.get() == &r; });
+}
+
+void Service::launch(const conf::VrrpInstance& c) {
+  routers_.push_back(make_router(c));
+  retrack(*routers_.back(), "reload");
+  execute(*routers_.back(), routers_.back()->engine->startup(now()));
+}
+
 void Service::stop(std::function<void()> done) {
-  for (auto& r : routers_) {
-    execute(*r, r->engine->shutdown(now()));
-    r->timer.cancel();
-    r->garp_timer.cancel();
-  }
+  for (auto& r : routers_) halt(*r);
   stopping_ = true;
   if (socket_) socket_->close();
   if (icmp6_) icmp6_->close();

@@ -43,6 +43,9 @@ class Service final : public Module {
 
   std::unique_ptr<Router> make_router(const conf::VrrpInstance& c);
   void bind_interface(Router& r);
+  void launch(const conf::VrrpInstance& c);  // a new router, started
+  void halt(Router& r);
+  void retire(Router& r);                    // halted and dropped
   void on_packet(const RawPacket& p);
   void on_link(const LinkEvent& e);
   void on_address(const AddressEvent& e);

@@ -26,6 +26,18 @@ std::string read(const std::string& path) {
 
 const std::string kBeagle = read(PAIRGATE_SHARED_DIR "/design/beagle.yaml");
 const std::string kPrimergy = read(PAIRGATE_SHARED_DIR "/design/primergy.yaml");
+// beagle.yaml's VRRP2 instance, exactly as the file writes it.
+const std::string kVrrp2Block = R"(    - name: VRRP2
+      interface: enp4s0
+      vrid: 2
+      priority: 200
+      advert_interval: 1s
+      virtual_addresses: [192.168.2.1/24]
+      track:
+        - tunnel: ip6tnl1
+        - interface: enp3s0
+          weight: -60               # with a weight: lower the priority while down
+)";
 
 Config parse_ok(const std::string& text) {
   LoadResult r = parse(text, "test.yaml");
@@ -64,17 +76,7 @@ TEST(Diff, PositionsNeverCountAsChanges) {
 
   // So do comments, flow style, another order of keys and another spelling
   // of the same duration.
-  const std::string restyled = edit(R"(    - name: VRRP2
-      interface: enp4s0
-      vrid: 2
-      priority: 200
-      advert_interval: 1s
-      virtual_addresses: [192.168.2.1/24]
-      track:
-        - tunnel: ip6tnl1
-        - interface: enp3s0
-          weight: -60               # with a weight: lower the priority while down
-)",
+  const std::string restyled = edit(kVrrp2Block,
                                     R"(    # the LAN side, written another way
     - {vrid: 2, priority: 200, name: VRRP2, interface: enp4s0,
        virtual_addresses: [192.168.2.1/24], advert_interval: 1000ms,
@@ -125,17 +127,7 @@ TEST(Diff, AddedInstance) {
 }
 
 TEST(Diff, RemovedInstanceAndItsSyncGroupMembership) {
-  const std::string text = edit(R"(    - name: VRRP2
-      interface: enp4s0
-      vrid: 2
-      priority: 200
-      advert_interval: 1s
-      virtual_addresses: [192.168.2.1/24]
-      track:
-        - tunnel: ip6tnl1
-        - interface: enp3s0
-          weight: -60               # with a weight: lower the priority while down
-)",
+  const std::string text = edit(kVrrp2Block,
                                 "");
   std::string after = text;
   after.replace(after.find("[VRRP1, VRRP2]"), 14, "[VRRP1]");
