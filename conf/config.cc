@@ -32,7 +32,7 @@ std::string_view to_string(Proto p) {
 }
 
 std::string_view to_string(ConflictCheck c) {
-  constexpr std::string_view names[] = {"arp", "icmp", "none"};
+  constexpr std::string_view names[] = {"arp", "icmp", "none", "auto"};
   return names[static_cast<int>(c)];
 }
 

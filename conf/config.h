@@ -157,7 +157,9 @@ struct Reservation {
   bool operator==(const Reservation&) const = default;
 };
 
-enum class ConflictCheck { arp, icmp, none };
+// auto: arp when the subnet is on a directly attached LAN, none when its
+// requests come through a relay (as Kea, which does not probe relayed subnets).
+enum class ConflictCheck { arp, icmp, none, automatic };
 
 struct Pool {
   Ipv4Range range;
@@ -173,7 +175,7 @@ struct DhcpSubnet {
   Duration max_lease_time = 24h;
   std::optional<Duration> renew_time;   // T1; default lease_time / 2
   std::optional<Duration> rebind_time;  // T2; default lease_time * 7 / 8
-  ConflictCheck conflict_check = ConflictCheck::arp;
+  ConflictCheck conflict_check = ConflictCheck::automatic;
   DhcpOptions options;
   std::vector<Reservation> reservations;
   Mark mark;

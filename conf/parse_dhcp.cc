@@ -201,7 +201,7 @@ std::optional<DhcpSubnet> parse_subnet(Reader& r, const YAML::Node& n) {
     s.rebind_time_mark = r.where(t);
   }
   if (auto c = m.get("conflict_check"); c.IsDefined()) {
-    if (auto i = r.choice(c, "conflict_check", {"arp", "icmp", "none"})) s.conflict_check = static_cast<ConflictCheck>(*i);
+    if (auto i = r.choice(c, "conflict_check", {"arp", "icmp", "none", "auto"})) s.conflict_check = static_cast<ConflictCheck>(*i);
   }
   parse_options(r, m.get("options"), s.options, s.router_marks);
   s.reservations = r.list<Reservation>(m.get("reservations"), "reservations",

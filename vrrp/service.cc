@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "conf/diff.h"
+#include "core/arp.h"
 #include "core/byte_io.h"
 
 namespace pairgate::vrrp {
@@ -67,20 +68,6 @@ std::vector<std::byte> unsolicited_na(const MacAddress& mac, const Ipv6Address& 
   return w.take();
 }
 
-// RFC 826 request announcing `address` at `mac` (sender = target = address).
-std::vector<std::byte> gratuitous_arp(const MacAddress& mac, Ipv4Address address) {
-  ByteWriter w;
-  w.u16(1);       // Ethernet
-  w.u16(0x0800);  // IPv4
-  w.u8(6);
-  w.u8(4);
-  w.u16(1);  // request
-  for (auto b : mac.bytes()) w.u8(b);
-  w.u32(address.to_uint());
-  w.zeros(6);
-  w.u32(address.to_uint());
-  return w.take();
-}
 
 }  // namespace
 
@@ -340,7 +327,7 @@ void Service::garp(Router& r, const std::vector<IpPrefix>& addresses, unsigned r
   for (unsigned i = 0; i < repeat; ++i) {
     for (const auto& p : addresses) {
       if (p.address().is_v4()) {
-        if (r.arp && !r.arp->send_frame(gratuitous_arp(r.mac, p.address().v4()), broadcast)) ++r.garp_sent;
+        if (r.arp && !r.arp->send_frame(arp::gratuitous(r.mac, p.address().v4()), broadcast)) ++r.garp_sent;
         continue;
       }
       if (!icmp6_) {

@@ -144,7 +144,7 @@ TEST(Parser, BeagleDhcp) {
   EXPECT_EQ(s.max_lease_time, 7200s);
   EXPECT_EQ(s.renew_time, std::nullopt);
   EXPECT_EQ(s.rebind_time, std::nullopt);
-  EXPECT_EQ(s.conflict_check, ConflictCheck::arp);
+  EXPECT_EQ(s.conflict_check, ConflictCheck::automatic);
 
   EXPECT_THAT(s.options.routers, ElementsAre(v4("192.168.2.1")));
   EXPECT_THAT(s.options.domain_name_servers, ElementsAre(v4("192.168.1.1")));
@@ -318,7 +318,7 @@ firewall:
   EXPECT_EQ(s.max_lease_time, 24h);
   EXPECT_EQ(s.renew_time, std::nullopt);
   EXPECT_EQ(s.rebind_time, std::nullopt);
-  EXPECT_EQ(s.conflict_check, ConflictCheck::arp);
+  EXPECT_EQ(s.conflict_check, ConflictCheck::automatic);
   EXPECT_EQ(s.options, DhcpOptions{});
   EXPECT_THAT(s.reservations, IsEmpty());
 

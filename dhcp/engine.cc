@@ -1,0 +1,612 @@
+#include "dhcp/engine.h"
+
+#include <algorithm>
+
+namespace pairgate::dhcp {
+
+namespace {
+
+constexpr std::array<std::string_view, kDropCount> kDropNames = {
+    "parse-error",   "not-request",     "no-message-type", "unknown-subnet",  "no-server-address", "other-server",
+    "no-record",     "bad-request",     "pool-exhausted",  "probe-pending",   "client-mismatch"};
+
+const Ipv4Address kBroadcast{0xffffffffu};
+
+std::uint32_t mask_of(unsigned length) { return length == 0 ? 0 : ~std::uint32_t{0} << (32 - length); }
+
+std::vector<std::uint8_t> text_bytes(std::string_view s) { return {s.begin(), s.end()}; }
+
+// RFC 3442 §3: width, significant octets of the destination, router.
+void append_route(std::vector<std::uint8_t>& out, const IpPrefix& destination, Ipv4Address gateway) {
+  out.push_back(static_cast<std::uint8_t>(destination.length()));
+  auto d = destination.address().v4().bytes();
+  out.insert(out.end(), d.begin(), d.begin() + (destination.length() + 7) / 8);
+  auto g = gateway.bytes();
+  out.insert(out.end(), g.begin(), g.end());
+}
+
+std::int64_t seconds(conf::Duration d) { return std::chrono::duration_cast<std::chrono::seconds>(d).count(); }
+
+}  // namespace
+
+std::string_view to_string(Drop d) { return kDropNames[static_cast<std::size_t>(d)]; }
+
+Engine::Engine(conf::Dhcp config) { configure(std::move(config)); }
+
+void Engine::configure(conf::Dhcp config) {
+  std::vector<std::optional<Ipv4Address>> servers;
+  for (std::size_t i = 0; i < config.subnets.size(); ++i) {
+    // A subnet that stays (same interface and prefix) keeps its address.
+    std::optional<Ipv4Address> keep;
+    for (std::size_t j = 0; j < config_.subnets.size(); ++j) {
+      if (config_.subnets[j].interface == config.subnets[i].interface &&
+          config_.subnets[j].subnet == config.subnets[i].subnet) {
+        keep = subnets_[j].server;
+      }
+    }
+    servers.push_back(keep);
+  }
+  config_ = std::move(config);
+  subnets_.assign(config_.subnets.size(), Subnet{});
+  for (std::size_t i = 0; i < subnets_.size(); ++i) {
+    subnets_[i].server = servers[i];
+    for (const auto& p : config_.subnets[i].pools) subnets_[i].pool_size += p.range.size();
+  }
+  probes_.clear();  // their subnets may be gone; the clients retransmit
+}
+
+void Engine::set_server_address(std::size_t subnet, std::optional<Ipv4Address> address) {
+  if (subnet < subnets_.size()) subnets_[subnet].server = address;
+}
+
+std::optional<Ipv4Address> Engine::server_address(std::size_t subnet) const {
+  return subnet < subnets_.size() ? subnets_[subnet].server : std::nullopt;
+}
+
+Outcome Engine::dropped(Drop d, std::string note) {
+  ++counters_.drops[static_cast<std::size_t>(d)];
+  Outcome o;
+  o.drop = d;
+  o.note = std::move(note);
+  return o;
+}
+
+std::optional<std::size_t> Engine::select_subnet(const Inbound& in) const {
+  const Message& m = in.message;
+  // RFC 2131 §4.3.1: a relayed message's subnet is the one giaddr is on.
+  if (m.giaddr != Ipv4Address{}) {
+    for (std::size_t i = 0; i < config_.subnets.size(); ++i) {
+      if (config_.subnets[i].subnet.contains(m.giaddr)) return i;
+    }
+    return std::nullopt;
+  }
+  std::optional<std::size_t> first;
+  for (std::size_t i = 0; i < config_.subnets.size(); ++i) {
+    if (config_.subnets[i].interface != in.interface) continue;
+    if (m.ciaddr != Ipv4Address{} && config_.subnets[i].subnet.contains(m.ciaddr)) return i;
+    if (!first || (!subnets_[*first].server && subnets_[i].server)) first = i;
+  }
+  return first;
+}
+
+ClientKey Engine::client_key(const Message& m) const {
+  if (auto it = m.options.find(option::client_id); it != m.options.end() && !it->second.empty()) {
+    return ClientKey::from_client_id(it->second);
+  }
+  return ClientKey::from_hardware(m.htype, std::span(m.chaddr).first(std::min<std::size_t>(m.hlen, 16)));
+}
+
+const conf::Reservation* Engine::reservation_for(std::size_t subnet, const Message& m) const {
+  auto mac = m.mac();
+  auto id = m.options.find(option::client_id);
+  for (const auto& r : config_.subnets[subnet].reservations) {
+    if (!r.client_id.empty()) {
+      if (id != m.options.end() && id->second == r.client_id) return &r;
+    } else if (r.hw_address && mac && *r.hw_address == *mac) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+bool Engine::reserved_for_other(std::size_t subnet, Ipv4Address a, const Message& m) const {
+  const auto* mine = reservation_for(subnet, m);
+  for (const auto& r : config_.subnets[subnet].reservations) {
+    if (r.address == a && &r != mine) return true;
+  }
+  return false;
+}
+
+bool Engine::in_pools(std::size_t subnet, Ipv4Address a) const {
+  return std::ranges::any_of(config_.subnets[subnet].pools, [&](const conf::Pool& p) { return p.range.contains(a); });
+}
+
+bool Engine::is_ours(Ipv4Address server_id) const {
+  return std::ranges::any_of(subnets_, [&](const Subnet& s) { return s.server == server_id; });
+}
+
+bool Engine::free_for(std::size_t subnet, Ipv4Address a, const ClientKey& client, const Message& m,
+                      std::int64_t now) const {
+  const auto& prefix = config_.subnets[subnet].subnet;
+  const auto network = prefix.network().address().v4();
+  if (!prefix.contains(a) || a == network || (prefix.length() < 31 && a == prefix.v4_last())) return false;
+  if (subnets_[subnet].server == a) return false;
+  if (const Lease* l = store_.find(a); l && l->holds(now) && (l->state == LeaseState::declined || !(l->client == client))) {
+    return false;
+  }
+  return !reserved_for_other(subnet, a, m);
+}
+
+std::optional<Ipv4Address> Engine::choose_address(std::size_t subnet, const ClientKey& client, const Message& m,
+                                                  std::int64_t now) const {
+  if (const auto* r = reservation_for(subnet, m); r && free_for(subnet, r->address, client, m, now)) return r->address;
+  // The address it had, then the one it asks for, then its hash's.
+  if (const Lease* own = store_.find(client, config_.subnets[subnet].subnet);
+      own && own->state != LeaseState::declined && in_pools(subnet, own->address) &&
+      free_for(subnet, own->address, client, m, now)) {
+    return own->address;
+  }
+  if (auto want = m.address_option(option::requested_address);
+      want && in_pools(subnet, *want) && free_for(subnet, *want, client, m, now)) {
+    return *want;
+  }
+  const std::uint64_t size = subnets_[subnet].pool_size;
+  if (size == 0) return std::nullopt;
+  auto at = [&](std::uint64_t index) {
+    for (const auto& p : config_.subnets[subnet].pools) {
+      if (index < p.range.size()) return Ipv4Address(p.range.first.to_uint() + static_cast<std::uint32_t>(index));
+      index -= p.range.size();
+    }
+    return Ipv4Address{};
+  };
+  const std::uint64_t start = client.hash() % size;
+  // First an address nobody has had, so that a client coming back finds its
+  // own still free; then one whose last holder's lease has run out.
+  std::optional<Ipv4Address> reusable;
+  for (std::uint64_t i = 0; i < size; ++i) {
+    const Ipv4Address a = at((start + i) % size);
+    const Lease* l = store_.find(a);
+    if (!free_for(subnet, a, client, m, now)) continue;
+    if (!l) return a;
+    if (!reusable) reusable = a;
+  }
+  return reusable;
+}
+
+std::uint32_t Engine::lease_seconds(std::size_t subnet, const Message& m) const {
+  const auto& s = config_.subnets[subnet];
+  const auto longest = static_cast<std::uint32_t>(seconds(s.max_lease_time));
+  if (auto asked = m.u32_option(option::lease_time)) return std::clamp<std::uint32_t>(*asked, 1, longest);
+  return static_cast<std::uint32_t>(seconds(s.lease_time));
+}
+
+Ipv4Address Engine::server_for(const Inbound& in, std::size_t subnet) const {
+  // Relayed: the address the relay sent to, when it is one of ours.
+  if (in.message.giaddr != Ipv4Address{} && in.destination != kBroadcast && in.destination != Ipv4Address{}) {
+    return in.destination;
+  }
+  return subnets_[subnet].server.value_or(Ipv4Address{});
+}
+
+Message Engine::reply_to(const Message& request, MessageType type, std::size_t /*subnet*/, Ipv4Address server) const {
+  // RFC 2131 §4.3.1 Table 3.
+  Message r;
+  r.op = 2;
+  r.htype = request.htype;
+  r.hlen = request.hlen;
+  r.xid = request.xid;
+  r.flags = request.flags;
+  r.giaddr = request.giaddr;
+  r.chaddr = request.chaddr;
+  r.set(option::message_type, {static_cast<std::uint8_t>(type)});
+  r.set_address(option::server_id, server);
+  return r;
+}
+
+void Engine::add_options(Message& reply, const Message& request, std::size_t subnet,
+                         std::optional<std::uint32_t> lease, const std::string& hostname) const {
+  const auto& s = config_.subnets[subnet];
+  if (lease) {
+    const std::uint32_t t1_default = *lease / 2, t2_default = static_cast<std::uint32_t>(std::uint64_t{*lease} * 7 / 8);
+    std::uint32_t t1 = s.renew_time ? static_cast<std::uint32_t>(seconds(*s.renew_time)) : t1_default;
+    std::uint32_t t2 = s.rebind_time ? static_cast<std::uint32_t>(seconds(*s.rebind_time)) : t2_default;
+    if (t2 >= *lease) t2 = t2_default;
+    if (t1 >= t2) t1 = std::min(t1_default, t2 > 0 ? t2 - 1 : 0);
+    reply.set_u32(option::lease_time, *lease);
+    reply.set_u32(option::renewal_time, t1);
+    reply.set_u32(option::rebinding_time, t2);
+  }
+  reply.set_u32(option::subnet_mask, mask_of(s.subnet.length()));
+
+  // What the client asked for (option 55), in its order; everything
+  // configured when it sent no list.
+  std::vector<std::uint8_t> wanted = request.parameter_request_list();
+  const bool everything = wanted.empty();
+  if (everything) {
+    wanted = {option::routers, option::domain_name_servers, option::domain_name, option::broadcast_address,
+              option::ntp_servers, option::interface_mtu, option::host_name};
+    for (const auto& c : s.options.custom) wanted.push_back(c.code);
+  }
+  const auto& o = s.options;
+  for (std::uint8_t code : wanted) {
+    if (reply.options.contains(code)) continue;
+    switch (code) {
+      case option::routers:
+        if (!o.routers.empty()) reply.set_addresses(code, o.routers);
+        break;
+      case option::domain_name_servers:
+        if (!o.domain_name_servers.empty()) reply.set_addresses(code, o.domain_name_servers);
+        break;
+      case option::domain_name:
+        if (!o.domain_name.empty()) reply.set(code, text_bytes(o.domain_name));
+        break;
+      case option::broadcast_address:
+        if (o.broadcast_address) reply.set_address(code, *o.broadcast_address);
+        break;
+      case option::ntp_servers:
+        if (!o.ntp_servers.empty()) reply.set_addresses(code, o.ntp_servers);
+        break;
+      case option::interface_mtu:
+        if (o.interface_mtu) {
+          reply.set(code, {static_cast<std::uint8_t>(*o.interface_mtu >> 8), static_cast<std::uint8_t>(*o.interface_mtu)});
+        }
+        break;
+      case option::host_name:
+        if (!hostname.empty()) reply.set(code, text_bytes(hostname));
+        break;
+      case option::classless_static_routes:
+        // RFC 3442: a client that gets option 121 ignores option 3, so the
+        // default route through the first router goes in too.
+        if (!o.classless_static_routes.empty()) {
+          std::vector<std::uint8_t> data;
+          for (const auto& r : o.classless_static_routes) append_route(data, r.destination, r.gateway);
+          if (!o.routers.empty()) append_route(data, IpPrefix(Ipv4Address{}, 0), o.routers.front());
+          reply.set(code, std::move(data));
+        }
+        break;
+      default:
+        for (const auto& c : o.custom) {
+          if (c.code == code) reply.set(code, c.data);
+        }
+        break;
+    }
+  }
+  // RFC 6842: the client identifier comes back; RFC 3046 §2.2: so does the
+  // relay agent information, last.
+  if (auto it = request.options.find(option::client_id); it != request.options.end()) {
+    reply.set(option::client_id, it->second);
+  }
+  if (auto it = request.options.find(option::relay_agent_information); it != request.options.end()) {
+    reply.set(option::relay_agent_information, it->second);
+  }
+}
+
+Reply Engine::deliver(const Inbound& in, Message reply, std::size_t subnet, Ipv4Address server) const {
+  // RFC 2131 §4.1, "the server ... sends ... to".
+  Reply out;
+  out.from = server;
+  out.interface = in.interface;
+  if (auto max = in.message.max_message_size()) out.max_size = *max - kIpUdpHeaders;
+  const auto type = reply.type();
+  const Message& m = in.message;
+  if (m.giaddr != Ipv4Address{}) {
+    out.delivery = Delivery::relay;
+    out.to = m.giaddr;
+  } else if (type == MessageType::nak) {
+    out.delivery = Delivery::broadcast;
+    out.to = kBroadcast;
+  } else if (m.ciaddr != Ipv4Address{}) {
+    out.delivery = Delivery::unicast;
+    out.to = m.ciaddr;
+  } else if (m.broadcast() || reply.yiaddr == Ipv4Address{} || !m.mac()) {
+    out.delivery = Delivery::broadcast;
+    out.to = kBroadcast;
+  } else {
+    out.delivery = Delivery::unicast_chaddr;
+    out.to = reply.yiaddr;
+    out.to_mac = m.mac();
+  }
+  (void)subnet;
+  out.message = std::move(reply);
+  return out;
+}
+
+Outcome Engine::handle(const Inbound& in, std::int64_t now) {
+  ++counters_.received;
+  const Message& m = in.message;
+  if (m.op != 1) return dropped(Drop::not_request);
+  auto type = m.type();
+  if (!type) return dropped(Drop::no_message_type);
+  switch (*type) {
+    case MessageType::discover: ++counters_.discover; break;
+    case MessageType::request: ++counters_.request; break;
+    case MessageType::decline: ++counters_.decline; break;
+    case MessageType::release: ++counters_.release; break;
+    case MessageType::inform: ++counters_.inform; break;
+    default: return dropped(Drop::no_message_type, std::string(to_string(*type)) + " sent to a server");
+  }
+  auto subnet = select_subnet(in);
+  if (!subnet) return dropped(Drop::unknown_subnet, "from " + in.interface + " giaddr " + m.giaddr.to_string());
+  if (server_for(in, *subnet) == Ipv4Address{}) {
+    return dropped(Drop::no_server_address, "no address of our own on " + config_.subnets[*subnet].interface);
+  }
+  switch (*type) {
+    case MessageType::discover: return discover(in, *subnet, now);
+    case MessageType::request: return request(in, *subnet, now);
+    case MessageType::decline: return decline(in, *subnet, now);
+    case MessageType::release: return release(in, *subnet, now);
+    default: return inform(in, *subnet);
+  }
+}
+
+Outcome Engine::discover(const Inbound& in, std::size_t subnet, std::int64_t now, int attempts) {
+  const Message& m = in.message;
+  const ClientKey client = client_key(m);
+  for (auto& [id, p] : probes_) {
+    if (p.client == client) {
+      p.in = in;  // answer the latest transaction when the probe ends
+      return dropped(Drop::probe_pending);
+    }
+  }
+  auto address = choose_address(subnet, client, m, now);
+  if (!address) return dropped(Drop::pool_exhausted, "no free address in " + config_.subnets[subnet].subnet.to_string());
+
+  const bool relayed = m.giaddr != Ipv4Address{};
+  auto method = config_.subnets[subnet].conflict_check;
+  if (method == conf::ConflictCheck::automatic) method = relayed ? conf::ConflictCheck::none : conf::ConflictCheck::arp;
+  if (method == conf::ConflictCheck::arp && relayed) method = conf::ConflictCheck::none;  // ARP cannot reach it
+  const Lease* held = store_.find(*address);
+  const bool already_its = held && held->client == client && held->state != LeaseState::declined;
+  if (method == conf::ConflictCheck::none || already_its) return offer(in, subnet, client, *address, now);
+
+  // Hold the address while it is probed, so no other client is offered it.
+  store_.put(Lease{*address, LeaseState::offered, LeaseOrigin::local, now + kOfferHold, m.mac(), client, {}});
+  Probe probe{next_probe_++, *address, method, config_.subnets[subnet].interface, server_for(in, subnet)};
+  probes_[probe.id] = PendingProbe{in, subnet, client, *address, attempts};
+  Outcome o;
+  o.probe = probe;
+  o.note = "probing " + address->to_string();
+  return o;
+}
+
+Outcome Engine::probe_result(std::uint64_t id, bool conflict, std::int64_t now) {
+  auto it = probes_.find(id);
+  if (it == probes_.end()) return {};
+  PendingProbe p = std::move(it->second);
+  probes_.erase(it);
+  if (!conflict) return offer(p.in, p.subnet, p.client, p.address, now);
+  // Someone answers for it: quarantined, and the next address is probed.
+  ++counters_.conflicts;
+  store_.put(Lease{p.address, LeaseState::declined, LeaseOrigin::local, now + kQuarantine, std::nullopt, {}, {}});
+  if (p.attempts >= kMaxProbes) {
+    return dropped(Drop::pool_exhausted, std::to_string(p.attempts) + " probed addresses in use");
+  }
+  Outcome o = discover(p.in, p.subnet, now, p.attempts + 1);
+  o.note = p.address.to_string() + " is in use; " + o.note;
+  return o;
+}
+
+Outcome Engine::offer(const Inbound& in, std::size_t subnet, const ClientKey& client, Ipv4Address a,
+                      std::int64_t now) {
+  const Message& m = in.message;
+  const Lease* held = store_.find(a);
+  // A client that still holds a lease keeps it; anyone else gets a hold.
+  if (!(held && held->client == client && held->state == LeaseState::leased && held->expires > now)) {
+    store_.put(Lease{a, LeaseState::offered, LeaseOrigin::local, now + kOfferHold, m.mac(), client, {}});
+  }
+  const Ipv4Address server = server_for(in, subnet);
+  Message r = reply_to(m, MessageType::offer, subnet, server);
+  r.yiaddr = a;
+  const auto* res = reservation_for(subnet, m);
+  add_options(r, m, subnet, lease_seconds(subnet, m), res ? res->hostname : std::string());
+  ++counters_.offer_sent;
+  Outcome o;
+  o.reply = deliver(in, std::move(r), subnet, server);
+  o.note = "offer " + a.to_string();
+  return o;
+}
+
+Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& client, Ipv4Address a, std::int64_t now) {
+  const Message& m = in.message;
+  const std::uint32_t secs = lease_seconds(subnet, m);
+  const auto* res = reservation_for(subnet, m);
+  std::string hostname = res ? res->hostname : std::string();
+  if (hostname.empty()) {
+    if (auto it = m.options.find(option::host_name); it != m.options.end()) {
+      hostname.assign(it->second.begin(), it->second.end());
+    }
+  }
+  Lease lease{a, LeaseState::leased, LeaseOrigin::local, now + secs, m.mac(), client, hostname};
+  store_.put(lease);
+  const Ipv4Address server = server_for(in, subnet);
+  Message r = reply_to(m, MessageType::ack, subnet, server);
+  r.yiaddr = a;
+  r.ciaddr = m.ciaddr;
+  add_options(r, m, subnet, secs, res ? res->hostname : std::string());
+  ++counters_.ack_sent;
+  Outcome o;
+  o.reply = deliver(in, std::move(r), subnet, server);
+  o.commit = std::move(lease);
+  o.note = "ack " + a.to_string() + " for " + std::to_string(secs) + " s";
+  return o;
+}
+
+Outcome Engine::nak(const Inbound& in, std::size_t subnet, std::string_view why) {
+  const Message& m = in.message;
+  const Ipv4Address server = server_for(in, subnet);
+  Message r = reply_to(m, MessageType::nak, subnet, server);
+  r.set(option::message, text_bytes(why));
+  if (auto it = m.options.find(option::client_id); it != m.options.end()) r.set(option::client_id, it->second);
+  // RFC 2131 §4.3.2: through a relay, the NAK asks for a broadcast.
+  if (m.giaddr != Ipv4Address{}) r.flags |= Message::kBroadcast;
+  ++counters_.nak_sent;
+  Outcome o;
+  o.reply = deliver(in, std::move(r), subnet, server);
+  o.note = "nak: " + std::string(why);
+  return o;
+}
+
+Outcome Engine::request(const Inbound& in, std::size_t subnet, std::int64_t now) {
+  std::string_view state;
+  Outcome o = request_in(in, subnet, now, state);
+  o.note = std::string(state) + ": " + o.note;
+  return o;
+}
+
+// RFC 2131 §4.3.2 and Table 4: which state the client is in decides.
+Outcome Engine::request_in(const Inbound& in, std::size_t subnet, std::int64_t now, std::string_view& state) {
+  const Message& m = in.message;
+  const ClientKey client = client_key(m);
+  const auto& prefix = config_.subnets[subnet].subnet;
+  const auto* res = reservation_for(subnet, m);
+  auto mine = [&](Ipv4Address a) { return in_pools(subnet, a) || (res && res->address == a); };
+
+  if (auto sid = m.address_option(option::server_id)) {
+    state = "SELECTING";
+    if (!is_ours(*sid) && *sid != server_for(in, subnet)) {
+      // It chose another server: our offer is free again, and we are silent.
+      if (const Lease* l = store_.find(client, prefix); l && l->state == LeaseState::offered) {
+        Lease freed = *l;
+        freed.state = LeaseState::expired;
+        freed.expires = now;
+        store_.put(freed);
+      }
+      return dropped(Drop::other_server, "chose " + sid->to_string());
+    }
+    auto want = m.address_option(option::requested_address);
+    if (!want) return dropped(Drop::bad_request, "SELECTING without a requested address");
+    if (!prefix.contains(*want)) return nak(in, subnet, "requested address is not on this network");
+    if (const Lease* l = store_.find(*want); l && l->client == client && l->state != LeaseState::declined) {
+      return ack(in, subnet, client, *want, now);
+    }
+    if (mine(*want) && free_for(subnet, *want, client, m, now)) return ack(in, subnet, client, *want, now);
+    return nak(in, subnet, "requested address is not available");
+  }
+
+  const bool init_reboot = m.ciaddr == Ipv4Address{};
+  const auto requested = init_reboot ? m.address_option(option::requested_address) : std::optional(m.ciaddr);
+  if (!requested) {
+    state = "REQUEST";
+    return dropped(Drop::bad_request, "neither server id, requested address nor ciaddr");
+  }
+  const Ipv4Address a = *requested;
+  state = init_reboot ? "INIT-REBOOT" : (in.destination == kBroadcast ? "REBINDING" : "RENEWING");
+
+  // "On the wrong network": we know that as well as anyone.
+  if (!prefix.contains(a)) return nak(in, subnet, "address is not on this network");
+  const Lease* l = store_.find(a);
+  if (l && l->client == client && l->state != LeaseState::declined) {
+    if (free_for(subnet, a, client, m, now)) return ack(in, subnet, client, a, now);
+  }
+  if (l && l->holds(now) && !(l->client == client)) return nak(in, subnet, "address is leased to another client");
+  if (init_reboot) {
+    if (const Lease* own = store_.find(client, prefix);
+        own && own->state == LeaseState::leased && own->expires > now && mine(a)) {
+      return nak(in, subnet, "client's lease is " + own->address.to_string());
+    }
+  }
+  if (res && res->address == a && free_for(subnet, a, client, m, now)) return ack(in, subnet, client, a, now);
+  // RENEWING is unicast to us: the client's lease was ours even if the
+  // record is gone, and the address is free: keep it bound.
+  if (state == "RENEWING" && in_pools(subnet, a) && free_for(subnet, a, client, m, now)) {
+    return ack(in, subnet, client, a, now);
+  }
+  // No record: the peer's client, or one that the peer will answer. Silence.
+  return dropped(Drop::no_record, "no record of " + a.to_string());
+}
+
+Outcome Engine::decline(const Inbound& in, std::size_t subnet, std::int64_t now) {
+  const Message& m = in.message;
+  auto sid = m.address_option(option::server_id);
+  if (!sid || (!is_ours(*sid) && *sid != server_for(in, subnet))) return dropped(Drop::other_server);
+  auto a = m.address_option(option::requested_address);
+  const Lease* l = a ? store_.find(*a) : nullptr;
+  if (!l || !(l->client == client_key(m))) return dropped(Drop::client_mismatch, "DECLINE of an address not its");
+  // RFC 2131 §4.3.3: the address is marked not available.
+  Lease q{*a, LeaseState::declined, LeaseOrigin::local, now + kQuarantine, std::nullopt, {}, {}};
+  store_.put(q);
+  ++counters_.declined_addresses;
+  Outcome o;
+  o.commit = q;
+  o.note = "declined " + a->to_string();
+  return o;
+}
+
+Outcome Engine::release(const Inbound& in, std::size_t subnet, std::int64_t now) {
+  const Message& m = in.message;
+  if (auto sid = m.address_option(option::server_id); sid && !is_ours(*sid) && *sid != server_for(in, subnet)) {
+    return dropped(Drop::other_server);
+  }
+  const Lease* l = store_.find(m.ciaddr);
+  if (!l || !(l->client == client_key(m)) || l->state != LeaseState::leased) {
+    return dropped(Drop::client_mismatch, "RELEASE of an address not its");
+  }
+  // RFC 2131 §4.3.4: the lease ends; the client keeps its claim while free.
+  Lease r = *l;
+  r.state = LeaseState::released;
+  r.expires = now;
+  store_.put(r);
+  Outcome o;
+  o.commit = r;
+  o.note = "released " + m.ciaddr.to_string();
+  return o;
+}
+
+Outcome Engine::inform(const Inbound& in, std::size_t subnet) {
+  // RFC 2131 §4.3.5: configuration only; no lease, no lease time.
+  const Message& m = in.message;
+  const Ipv4Address server = server_for(in, subnet);
+  Message r = reply_to(m, MessageType::ack, subnet, server);
+  r.ciaddr = m.ciaddr;
+  const auto* res = reservation_for(subnet, m);
+  add_options(r, m, subnet, std::nullopt, res ? res->hostname : std::string());
+  ++counters_.ack_sent;
+  Outcome o;
+  o.reply = deliver(in, std::move(r), subnet, server);
+  o.note = "inform";
+  return o;
+}
+
+std::size_t Engine::reclaim(std::int64_t now) {
+  std::size_t n = 0;
+  store_.update_each([&](Lease& l) {
+    if (l.expires > now) return;
+    switch (l.state) {
+      case LeaseState::leased:
+        l.state = LeaseState::expired;
+        ++counters_.reclaimed;
+        ++n;
+        break;
+      case LeaseState::offered:
+        l.state = LeaseState::expired;
+        break;
+      case LeaseState::declined:
+        l.state = LeaseState::expired;
+        ++counters_.reclaimed_declined;
+        break;
+      default:
+        break;
+    }
+  });
+  return n;
+}
+
+std::vector<std::size_t> Engine::pool_usage(std::size_t subnet, std::int64_t now) const {
+  const auto& pools = config_.subnets[subnet].pools;
+  std::vector<std::size_t> used(pools.size(), 0);
+  store_.for_each([&](const Lease& l) {
+    if (!l.holds(now)) return;
+    for (std::size_t i = 0; i < pools.size(); ++i) {
+      if (pools[i].range.contains(l.address)) ++used[i];
+    }
+  });
+  return used;
+}
+
+std::size_t Engine::active_leases(std::int64_t now) const {
+  std::size_t n = 0;
+  store_.for_each([&](const Lease& l) { n += l.state == LeaseState::leased && l.expires > now; });
+  return n;
+}
+
+}  // namespace pairgate::dhcp

@@ -1,0 +1,70 @@
+// A DHCPv4 lease and the identity it is bound to. No I/O here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/address.h"
+
+namespace pairgate::dhcp {
+
+// RFC 2131 §4.2: a client is identified by its client identifier (option 61)
+// when it sends one, else by htype + chaddr. The key's first byte says which
+// ('c' or 'h') so the two spaces never collide.
+class ClientKey {
+ public:
+  ClientKey() = default;
+  static ClientKey from_client_id(std::span<const std::uint8_t> option61);
+  static ClientKey from_hardware(std::uint8_t htype, std::span<const std::uint8_t> chaddr);
+  // The stored form (as written by bytes()); nullopt when malformed.
+  static std::optional<ClientKey> from_bytes(std::string_view bytes);
+
+  const std::string& bytes() const { return key_; }
+  bool empty() const { return key_.empty(); }
+  bool is_client_id() const { return !key_.empty() && key_[0] == 'c'; }
+  // Option 61's bytes for a client-id key, else empty.
+  std::string_view client_id() const;
+  std::uint64_t hash() const;  // FNV-1a, stable across runs (it places clients in the pool)
+  std::string to_string() const;  // "id:01:52:54:..." or "hw:1:52:54:..."
+
+  bool operator==(const ClientKey&) const = default;
+
+ private:
+  explicit ClientKey(std::string key) : key_(std::move(key)) {}
+  std::string key_;
+};
+
+enum class LeaseState : std::uint8_t {
+  offered,   // held for a client between OFFER and REQUEST, or while probed; never persisted
+  leased,    // acknowledged: bound until `expires`
+  released,  // given back by DHCPRELEASE; the client keeps a claim to it while it is free
+  expired,   // ran out; the client keeps a claim to it while it is free
+  declined,  // quarantined (DHCPDECLINE or a conflict probe) until `expires`
+};
+std::string_view to_string(LeaseState s);
+std::optional<LeaseState> lease_state_from_string(std::string_view s);
+
+// Which router handed the lease out: this host, or the peer (lease sync).
+enum class LeaseOrigin : std::uint8_t { local, peer };
+
+struct Lease {
+  Ipv4Address address;
+  LeaseState state = LeaseState::leased;
+  LeaseOrigin origin = LeaseOrigin::local;
+  std::int64_t expires = 0;  // seconds since the epoch (wall clock: leases outlive restarts)
+  std::optional<MacAddress> hw_address;
+  ClientKey client;          // empty for a declined address
+  std::string hostname;      // option 12 as the client sent it (or the reservation's)
+
+  // Holds the address against other clients at `now` (seconds).
+  bool holds(std::int64_t now) const {
+    return (state == LeaseState::leased || state == LeaseState::offered || state == LeaseState::declined) &&
+           expires > now;
+  }
+  bool operator==(const Lease&) const = default;
+};
+
+}  // namespace pairgate::dhcp

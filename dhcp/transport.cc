@@ -1,0 +1,171 @@
+#include "dhcp/transport.h"
+
+#include <arpa/inet.h>
+#include <net/ethernet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "core/byte_io.h"
+#include "dhcp/packet.h"
+
+namespace pairgate::dhcp {
+
+namespace {
+
+std::error_code last_error() { return {errno, std::system_category()}; }
+
+void set_option(int fd, int level, int name, const void* value, socklen_t size, const char* what) {
+  if (::setsockopt(fd, level, name, value, size) != 0) throw std::system_error(last_error(), what);
+}
+
+}  // namespace
+
+std::vector<std::byte> ipv4_udp(Ipv4Address from, Ipv4Address to, std::uint16_t sport, std::uint16_t dport,
+                                std::span<const std::byte> payload) {
+  ByteWriter w;
+  const auto udp_length = static_cast<std::uint16_t>(8 + payload.size());
+  w.u8(0x45);  // version 4, 20-byte header
+  w.u8(0);
+  w.u16(static_cast<std::uint16_t>(20 + udp_length));
+  w.u16(0);       // identification
+  w.u16(0x4000);  // don't fragment
+  w.u8(64);       // TTL
+  w.u8(IPPROTO_UDP);
+  w.u16(0);  // header checksum, below
+  w.u32(from.to_uint());
+  w.u32(to.to_uint());
+  w.put_u16_at(10, internet_checksum(std::span(w.data()).first(20)));
+  w.u16(sport);
+  w.u16(dport);
+  w.u16(udp_length);
+  w.u16(0);  // checksum, below
+  w.bytes(payload);
+  // RFC 768: the checksum covers a pseudo header of addresses, protocol and length.
+  std::uint32_t pseudo = (from.to_uint() >> 16) + (from.to_uint() & 0xffff) + (to.to_uint() >> 16) +
+                         (to.to_uint() & 0xffff) + IPPROTO_UDP + udp_length;
+  std::uint16_t sum = internet_checksum(std::span(w.data()).subspan(20), pseudo);
+  w.put_u16_at(26, sum == 0 ? 0xffff : sum);
+  return w.take();
+}
+
+ServerSocket::ServerSocket(boost::asio::io_context& io, const std::string& interface, int ifindex)
+    : interface_(interface), ifindex_(ifindex), socket_(io), buffer_(65536) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+  if (fd < 0) throw std::system_error(last_error(), "socket");
+  try {
+    const int one = 1;
+    set_option(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one, "SO_REUSEADDR");
+    set_option(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one, "SO_BROADCAST");
+    set_option(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one, "IP_PKTINFO");
+    set_option(fd, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(), static_cast<socklen_t>(interface.size()),
+               ("SO_BINDTODEVICE " + interface).c_str());
+    // Room for a burst (a LAN powering up at once); FORCE works as root.
+    const int bytes = 4 << 20;
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0) {
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+    }
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(kServerPort);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::system_error(last_error(), "bind port 67");
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  socket_.assign(boost::asio::ip::udp::v4(), fd);
+  frames_.emplace(RawSocket::packet_sender(io, ifindex, ETH_P_IP));
+}
+
+void ServerSocket::start(Handler handler) {
+  handler_ = std::move(handler);
+  wait();
+}
+
+void ServerSocket::close() {
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  if (frames_) frames_->close();
+  handler_ = nullptr;
+}
+
+void ServerSocket::wait() {
+  socket_.async_wait(boost::asio::socket_base::wait_read, [this](const boost::system::error_code& ec) {
+    if (ec || !handler_) return;  // closed
+    drain();
+    if (handler_) wait();
+  });
+}
+
+void ServerSocket::drain() {
+  // A bounded batch per wakeup keeps other sockets and timers served.
+  for (int i = 0; i < 256 && handler_; ++i) {
+    sockaddr_in from{};
+    iovec iov{buffer_.data(), buffer_.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++receive_errors_;
+      return;
+    }
+    Datagram d;
+    d.data = std::span<const std::byte>(buffer_.data(), static_cast<std::size_t>(n));
+    d.source = Ipv4Address(ntohl(from.sin_addr.s_addr));
+    d.source_port = ntohs(from.sin_port);
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+        in_pktinfo info;
+        std::memcpy(&info, CMSG_DATA(c), sizeof info);
+        d.destination = Ipv4Address(ntohl(info.ipi_addr.s_addr));
+      }
+    }
+    handler_(d);
+  }
+}
+
+std::error_code ServerSocket::send(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to,
+                                   std::uint16_t port) {
+  sockaddr_in dst{};
+  dst.sin_family = AF_INET;
+  dst.sin_port = htons(port);
+  dst.sin_addr.s_addr = htonl(to.to_uint());
+  iovec iov{const_cast<std::byte*>(payload.data()), payload.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
+  msghdr msg{};
+  msg.msg_name = &dst;
+  msg.msg_namelen = sizeof dst;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (from != Ipv4Address{}) {
+    // The source is the server identifier, not whichever address the kernel
+    // would pick (it could be a VRRP virtual address).
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo info{};
+    info.ipi_spec_dst.s_addr = htonl(from.to_uint());
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  }
+  if (::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT) < 0) return last_error();
+  return {};
+}
+
+std::error_code ServerSocket::send_to_hardware(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to,
+                                               const MacAddress& mac) {
+  if (!frames_) return std::make_error_code(std::errc::not_connected);
+  auto frame = ipv4_udp(from, to, kServerPort, kClientPort, payload);
+  return frames_->send_frame(frame, mac);
+}
+
+}  // namespace pairgate::dhcp

@@ -1,0 +1,75 @@
+// How DHCP messages enter and leave: UDP port 67 on one interface, and
+// frames to a client that has no address yet. The I/O half of the server;
+// dhcp/engine.h decides what to send.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "core/address.h"
+#include "core/raw_socket.h"
+
+namespace pairgate::dhcp {
+
+struct Datagram {
+  std::span<const std::byte> data;  // valid during the handler only
+  Ipv4Address source;
+  std::uint16_t source_port = 0;
+  Ipv4Address destination;  // from IP_PKTINFO: 255.255.255.255 or one of ours
+};
+
+// UDP 0.0.0.0:67 bound to one interface (SO_BINDTODEVICE), so that several
+// interfaces each get their own socket and every reply leaves where its
+// request arrived. Receiving drains the queue on each wakeup: what arrives in
+// one turn of the loop is answered in that turn (and committed as one batch).
+class ServerSocket {
+ public:
+  using Handler = std::function<void(const Datagram&)>;
+
+  // Throws std::system_error when the socket cannot be opened or bound (the
+  // interface is missing, the port is taken).
+  ServerSocket(boost::asio::io_context& io, const std::string& interface, int ifindex);
+  ServerSocket(const ServerSocket&) = delete;
+  ServerSocket& operator=(const ServerSocket&) = delete;
+
+  void start(Handler handler);
+  void close();
+
+  // A datagram from `from` (the server identifier) to `to`:`port`.
+  std::error_code send(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to, std::uint16_t port);
+  // RFC 2131 §4.1: to yiaddr at chaddr, for a client that cannot answer ARP
+  // yet: the IPv4 and UDP headers are built here and the frame goes out
+  // through AF_PACKET, so no ARP entry is needed.
+  std::error_code send_to_hardware(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to,
+                                   const MacAddress& mac);
+
+  const std::string& interface() const { return interface_; }
+  int ifindex() const { return ifindex_; }
+  std::uint64_t receive_errors() const { return receive_errors_; }
+
+ private:
+  void wait();
+  void drain();
+
+  std::string interface_;
+  int ifindex_;
+  boost::asio::ip::udp::socket socket_;
+  std::optional<RawSocket> frames_;
+  Handler handler_;
+  std::vector<std::byte> buffer_;
+  std::uint64_t receive_errors_ = 0;
+};
+
+// IPv4 + UDP headers around `payload` (RFC 791, RFC 768 with its checksum).
+std::vector<std::byte> ipv4_udp(Ipv4Address from, Ipv4Address to, std::uint16_t sport, std::uint16_t dport,
+                                std::span<const std::byte> payload);
+
+}  // namespace pairgate::dhcp
