@@ -73,8 +73,11 @@ std::vector<std::unique_ptr<Module>> Daemon::standard_modules(ModuleContext ctx)
   // guards it.
   out.push_back(std::make_unique<firewall::Service>(ctx));
   out.push_back(std::make_unique<firewall::SysctlService>(ctx));
-  out.push_back(std::make_unique<tunnel::Service>(ctx));
-  out.push_back(std::make_unique<vrrp::Service>(ctx));
+  // Tunnels before VRRP, which tracks their health from its first moment.
+  auto tunnels = std::make_unique<tunnel::Service>(ctx);
+  vrrp::TunnelHealthSource* health = tunnels.get();
+  out.push_back(std::move(tunnels));
+  out.push_back(std::make_unique<vrrp::Service>(ctx, health));
   out.push_back(std::make_unique<dhcp::Service>(ctx));
   return out;
 }

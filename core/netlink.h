@@ -67,8 +67,38 @@ struct AddressEvent {
   AddressInfo address;
 };
 
+// Options of a router advertisement the kernel passes on without acting on
+// them (RTM_NEWNDUSEROPT, RTNLGRP_ND_USEROPT): RDNSS (25) and DNSSL (31).
+// Sent only as an RA arrives; there is no dump.
+struct NdUserOptionEvent {
+  int ifindex = 0;
+  std::uint8_t icmp_type = 0;           // 134, router advertisement
+  std::vector<std::byte> options;       // the options as on the wire (RFC 4861 §4.6)
+  std::optional<Ipv6Address> router;    // NDUSEROPT_SRCADDR
+};
+
+// An ip6tnl link (ip -6 tunnel ... mode ipip6). Every parameter is sent on
+// each add or change: the kernel resets those it is not sent.
+struct Ip6TunnelParams {
+  std::string name;
+  int link = 0;                         // underlying interface (IFLA_IPTUN_LINK)
+  Ipv6Address local;
+  Ipv6Address remote;
+  std::uint8_t proto = 4;               // IPPROTO_IPIP: IPv4 inside (ipip6)
+  std::optional<std::uint8_t> encap_limit;  // none: IP6_TNL_F_IGN_ENCAP_LIMIT
+  std::uint8_t hop_limit = 64;          // iproute2's default
+  unsigned mtu = 1460;
+  int index = 0;                        // filled in by ip6_tunnel(); ignored when sent
+  bool same_parameters(const Ip6TunnelParams& o) const {
+    return name == o.name && link == o.link && local == o.local && remote == o.remote && proto == o.proto &&
+           encap_limit == o.encap_limit && hop_limit == o.hop_limit && mtu == o.mtu;
+  }
+};
+
 // Netlink errors carry libnl's messages; value() is a positive NLE_* code.
 const std::error_category& libnl_category();
+// The kernel has no driver for the link kind asked for (no module).
+bool is_unsupported_kind(const std::error_code& e);
 
 class Netlink {
  public:
@@ -77,6 +107,7 @@ class Netlink {
     std::function<void(const AddressEvent&)> on_address;
     // Events were lost (socket overrun): re-read what you depend on.
     std::function<void()> on_resync;
+    std::function<void(const NdUserOptionEvent&)> on_nd_user_option = nullptr;
   };
   using SubscriptionId = std::uint64_t;
 
@@ -99,6 +130,17 @@ class Netlink {
   // replace: NLM_F_REPLACE, else an existing route is an error.
   virtual std::error_code add_route(const RouteInfo& route, bool replace = false) = 0;
   virtual std::error_code remove_route(const RouteInfo& route) = 0;
+
+  // The ip6tnl link of that name; nullopt when there is none or the link of
+  // that name is of another kind (link(name) tells which).
+  virtual std::optional<Ip6TunnelParams> ip6_tunnel(std::string_view name) = 0;
+  // Creates the link (down). A kernel without ip6_tunnel answers
+  // EOPNOTSUPP (libnl NLE_OPNOTSUPP): see is_unsupported_kind().
+  virtual std::error_code add_ip6_tunnel(const Ip6TunnelParams& params) = 0;
+  // Re-sends every parameter to the link `index` (changelink).
+  virtual std::error_code change_ip6_tunnel(int index, const Ip6TunnelParams& params) = 0;
+  // Removing a link that is gone is success.
+  virtual std::error_code remove_link(int index) = 0;
 
   virtual SubscriptionId subscribe(Subscriber subscriber) = 0;
   virtual void unsubscribe(SubscriptionId id) = 0;

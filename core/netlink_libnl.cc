@@ -7,6 +7,9 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/ip6tnl.h>
+#include <linux/ip6_tunnel.h>
+#include <netinet/in.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
@@ -15,6 +18,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cstring>
 #include <map>
 #include <stdexcept>
 
@@ -120,7 +124,9 @@ class LibnlNetlink final : public Netlink {
       : request_(open_socket()), events_(open_socket()), descriptor_(io) {
     nl_socket_disable_seq_check(events_.get());
     nl_socket_modify_cb(events_.get(), NL_CB_VALID, NL_CB_CUSTOM, &LibnlNetlink::on_message, this);
-    if (int rc = nl_socket_add_memberships(events_.get(), RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0); rc < 0) {
+    if (int rc = nl_socket_add_memberships(events_.get(), RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+                                           RTNLGRP_ND_USEROPT, 0);
+        rc < 0) {
       throw std::runtime_error(std::string("netlink: cannot join groups: ") + nl_geterror(rc));
     }
     nl_socket_set_buffer_size(events_.get(), 4 << 20, 0);
@@ -241,6 +247,57 @@ class LibnlNetlink final : public Netlink {
     return rc == -NLE_OBJ_NOTFOUND ? std::error_code() : nl_error(rc);
   }
 
+  std::optional<Ip6TunnelParams> ip6_tunnel(std::string_view name) override {
+    rtnl_link* l = nullptr;
+    std::string n(name);
+    if (rtnl_link_get_kernel(request_.get(), 0, n.c_str(), &l) < 0) return std::nullopt;
+    Link owned(l);
+    if (!rtnl_link_is_ip6_tnl(l)) return std::nullopt;
+    Ip6TunnelParams p;
+    p.name = n;
+    p.index = rtnl_link_get_ifindex(l);
+    p.link = static_cast<int>(rtnl_link_ip6_tnl_get_link(l));
+    in6_addr a{};
+    std::array<std::uint8_t, 16> b{};
+    if (rtnl_link_ip6_tnl_get_local(l, &a) == 0) {
+      std::memcpy(b.data(), &a, 16);
+      p.local = Ipv6Address(b);
+    }
+    if (rtnl_link_ip6_tnl_get_remote(l, &a) == 0) {
+      std::memcpy(b.data(), &a, 16);
+      p.remote = Ipv6Address(b);
+    }
+    p.proto = rtnl_link_ip6_tnl_get_proto(l);
+    if ((rtnl_link_ip6_tnl_get_flags(l) & IP6_TNL_F_IGN_ENCAP_LIMIT) == 0) {
+      p.encap_limit = rtnl_link_ip6_tnl_get_encaplimit(l);
+    }
+    p.hop_limit = rtnl_link_ip6_tnl_get_ttl(l);
+    p.mtu = rtnl_link_get_mtu(l);
+    return p;
+  }
+
+  std::error_code add_ip6_tunnel(const Ip6TunnelParams& params) override {
+    Link l = make_ip6_tunnel(params);
+    if (!l) return nl_error(-NLE_NOMEM);
+    return nl_error(rtnl_link_add(request_.get(), l.get(), NLM_F_CREATE | NLM_F_EXCL));
+  }
+
+  std::error_code change_ip6_tunnel(int index, const Ip6TunnelParams& params) override {
+    Link orig(rtnl_link_ip6_tnl_alloc());
+    Link change = make_ip6_tunnel(params);
+    if (!orig || !change) return nl_error(-NLE_NOMEM);
+    rtnl_link_set_ifindex(orig.get(), index);
+    rtnl_link_set_name(orig.get(), params.name.c_str());
+    return nl_error(rtnl_link_change(request_.get(), orig.get(), change.get(), 0));
+  }
+
+  std::error_code remove_link(int index) override {
+    Link l(rtnl_link_alloc());
+    rtnl_link_set_ifindex(l.get(), index);
+    int rc = rtnl_link_delete(request_.get(), l.get());
+    return rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND ? std::error_code() : nl_error(rc);
+  }
+
   SubscriptionId subscribe(Subscriber s) override {
     subscribers_.emplace(++next_id_, std::move(s));
     return next_id_;
@@ -257,6 +314,28 @@ class LibnlNetlink final : public Netlink {
     rtnl_addr_set_local(a.get(), local.get());
     rtnl_addr_set_prefixlen(a.get(), static_cast<int>(prefix.length()));
     return a;
+  }
+
+  static Link make_ip6_tunnel(const Ip6TunnelParams& p) {
+    Link l(rtnl_link_ip6_tnl_alloc());
+    if (!l) return l;
+    rtnl_link_set_name(l.get(), p.name.c_str());
+    rtnl_link_set_mtu(l.get(), p.mtu);
+    rtnl_link_ip6_tnl_set_link(l.get(), static_cast<std::uint32_t>(p.link));
+    in6_addr a{};
+    std::memcpy(&a, p.local.bytes().data(), 16);
+    rtnl_link_ip6_tnl_set_local(l.get(), &a);
+    std::memcpy(&a, p.remote.bytes().data(), 16);
+    rtnl_link_ip6_tnl_set_remote(l.get(), &a);
+    // libnl sends no IFLA_IPTUN_PROTO unless set, and the kernel then takes
+    // 0: "any", which would also accept IPv6 inside.
+    rtnl_link_ip6_tnl_set_proto(l.get(), p.proto);
+    rtnl_link_ip6_tnl_set_ttl(l.get(), p.hop_limit);
+    rtnl_link_ip6_tnl_set_tos(l.get(), 0);
+    rtnl_link_ip6_tnl_set_flowinfo(l.get(), 0);
+    rtnl_link_ip6_tnl_set_encaplimit(l.get(), p.encap_limit.value_or(0));
+    rtnl_link_ip6_tnl_set_flags(l.get(), p.encap_limit ? 0 : IP6_TNL_F_IGN_ENCAP_LIMIT);
+    return l;
   }
 
   static Route make_route(const RouteInfo& info) {
@@ -319,8 +398,47 @@ class LibnlNetlink final : public Netlink {
   static int on_message(nl_msg* msg, void* arg) {
     auto* self = static_cast<LibnlNetlink*>(arg);
     self->current_type_ = nlmsg_hdr(msg)->nlmsg_type;
+    if (self->current_type_ == RTM_NEWNDUSEROPT) {
+      self->on_nd_user_option(nlmsg_hdr(msg));
+      return NL_OK;
+    }
     nl_msg_parse(msg, &LibnlNetlink::on_object, self);
     return NL_OK;
+  }
+
+  // struct nduseroptmsg, the options (nduseropt_opts_len bytes), then
+  // attributes (NDUSEROPT_SRCADDR). libnl has no object for it.
+  void on_nd_user_option(const nlmsghdr* h) {
+    const auto* base = static_cast<const std::byte*>(nlmsg_data(h));
+    const int len = nlmsg_datalen(h);
+    if (len < static_cast<int>(sizeof(nduseroptmsg))) return;
+    nduseroptmsg m{};
+    std::memcpy(&m, base, sizeof m);
+    const std::size_t head = NLMSG_ALIGN(sizeof(nduseroptmsg));
+    if (m.nduseropt_family != AF_INET6 || head + m.nduseropt_opts_len > static_cast<std::size_t>(len)) return;
+    NdUserOptionEvent e;
+    e.ifindex = m.nduseropt_ifindex;
+    e.icmp_type = m.nduseropt_icmp_type;
+    e.options.assign(base + head, base + head + m.nduseropt_opts_len);
+    const std::size_t attrs = head + NLMSG_ALIGN(m.nduseropt_opts_len);
+    if (attrs < static_cast<std::size_t>(len)) {
+      auto* a = reinterpret_cast<const nlattr*>(base + attrs);
+      int rem = len - static_cast<int>(attrs);
+      for (; nla_ok(a, rem); a = nla_next(a, &rem)) {
+        if (nla_type(a) == NDUSEROPT_SRCADDR && nla_len(a) == 16) {
+          std::array<std::uint8_t, 16> b{};
+          std::memcpy(b.data(), nla_data(a), 16);
+          e.router = Ipv6Address(b);
+        }
+      }
+    }
+    try {
+      for (auto& [id, s] : snapshot()) {
+        if (subscribers_.contains(id) && s.on_nd_user_option) s.on_nd_user_option(e);
+      }
+    } catch (const std::exception& ex) {
+      spdlog::error("netlink: an event handler failed: {}", ex.what());
+    }
   }
 
   static void on_object(nl_object* obj, void* arg) {
@@ -360,6 +478,10 @@ class LibnlNetlink final : public Netlink {
 };
 
 }  // namespace
+
+bool is_unsupported_kind(const std::error_code& e) {
+  return e.category() == libnl_category() && e.value() == NLE_OPNOTSUPP;
+}
 
 const std::error_category& libnl_category() {
   static const LibnlCategory category;

@@ -1,29 +1,243 @@
 #include "tunnel/service.h"
 
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <linux/icmp.h>
+#include <sys/socket.h>
+
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <spdlog/spdlog.h>
+#include <sstream>
+
+#include "conf/diff.h"
+#include "core/byte_io.h"
+#include "tunnel/echo.h"
 
 namespace pairgate::tunnel {
 
-void Service::start(const conf::Config& config) { config_ = config.tunnels; }
+namespace {
 
-void Service::reload(const conf::Config& config, const conf::ConfigDiff&) { config_ = config.tunnels; }
+vrrp::TunnelHealth to_vrrp(State s) {
+  switch (s) {
+    case State::up: return vrrp::TunnelHealth::up;
+    case State::degraded: return vrrp::TunnelHealth::degraded;
+    case State::down: return vrrp::TunnelHealth::down;
+  }
+  return vrrp::TunnelHealth::down;
+}
 
-void Service::stop(std::function<void()> done) { done(); }
+constexpr std::chrono::seconds kSolicitEvery{10};
+
+}  // namespace
+
+Service::Service(ModuleContext ctx)
+    : ctx_(ctx), next_identifier_(static_cast<std::uint16_t>(std::random_device{}())) {}
+
+Service::~Service() {
+  if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
+}
+
+void Service::open_sockets() {
+  if (icmp4_) return;
+  try {
+    icmp4_.emplace(RawSocket::ip(ctx_.io, Family::ipv4, IPPROTO_ICMP));
+    icmp6_.emplace(RawSocket::ip(ctx_.io, Family::ipv6, IPPROTO_ICMPV6));
+  } catch (const std::exception& e) {
+    // Without CAP_NET_RAW nothing can be probed; the tunnels stay DOWN and say why.
+    socket_error_ = e.what();
+    spdlog::error("tunnel: cannot open the probe sockets: {}", e.what());
+    icmp4_.reset();
+    icmp6_.reset();
+    return;
+  }
+  // Only echo replies reach us (ICMP_FILTER, ICMP6_FILTER, RFC 3542 §3.2).
+  icmp_filter f4{~(1u << ICMP_ECHOREPLY)};
+  ::setsockopt(icmp4_->native_handle(), SOL_RAW, ICMP_FILTER, &f4, sizeof f4);
+  icmp6_filter f6;
+  ICMP6_FILTER_SETBLOCKALL(&f6);
+  ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f6);
+  ::setsockopt(icmp6_->native_handle(), IPPROTO_ICMPV6, ICMP6_FILTER, &f6, sizeof f6);
+  icmp6_->set_multicast_hops(255);  // router solicitations (RFC 4861 §6.3.7)
+  icmp4_->start([this](const RawPacket& p) { on_echo(Family::ipv4, p); });
+  icmp6_->start([this](const RawPacket& p) { on_echo(Family::ipv6, p); });
+}
+
+void Service::start(const conf::Config& config) {
+  if (config.tunnels.empty()) return;
+  open_sockets();
+  subscribe_netlink();
+  for (const auto& c : config.tunnels) launch(c);
+}
+
+void Service::subscribe_netlink() {
+  if (subscription_) return;
+  subscription_ = ctx_.netlink.subscribe(
+      {.on_link = [this](const LinkEvent& e) {
+         for (auto& t : tunnels_) t->on_link(e);
+       },
+       .on_address = [this](const AddressEvent& e) {
+         for (auto& t : tunnels_) t->on_address(e);
+       },
+       .on_resync = [this] {
+         for (auto& t : tunnels_) t->on_resync();
+       },
+       .on_nd_user_option = [this](const NdUserOptionEvent& e) { on_nd_user_option(e); }});
+}
+
+void Service::launch(const conf::Tunnel& c) {
+  TunnelHooks hooks;
+  hooks.send_probe = [this](const IpAddress& d, std::uint16_t id, std::uint16_t seq, int ifindex) {
+    send_probe(d, id, seq, ifindex);
+  };
+  hooks.publish = [this](const std::string& t, State s, const std::string& r) { publish(t, s, r); };
+  hooks.resolvers = [this](int ifindex) { return resolvers(ifindex); };
+  tunnels_.push_back(std::make_unique<Tunnel>(ctx_.io, ctx_.netlink, c, next_identifier_++, std::move(hooks)));
+  tunnels_.back()->start();
+}
+
+void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
+  if (diff.tunnels.empty()) return;
+  if (!config.tunnels.empty()) {
+    open_sockets();
+    subscribe_netlink();
+  }
+  for (const auto& name : diff.tunnels.removed) {
+    for (auto it = tunnels_.begin(); it != tunnels_.end(); ++it) {
+      if ((*it)->name() != name) continue;
+      (*it)->stop();
+      tunnels_.erase(it);
+      spdlog::info("tunnel {}: removed from the configuration", name);
+      // Tracking of a removed tunnel is refused by validation; nothing to publish.
+      break;
+    }
+  }
+  for (const auto& name : diff.tunnels.changed) {
+    const conf::Tunnel* c = config.find_tunnel(name);
+    if (c == nullptr) continue;
+    for (auto& t : tunnels_) {
+      if (t->name() == name) t->reconfigure(*c);
+    }
+  }
+  for (const auto& name : diff.tunnels.added) {
+    if (const conf::Tunnel* c = config.find_tunnel(name)) launch(*c);
+  }
+}
+
+void Service::stop(std::function<void()> done) {
+  stopping_ = true;
+  for (auto& t : tunnels_) t->stop();
+  tunnels_.clear();
+  if (icmp4_) icmp4_->close();
+  if (icmp6_) icmp6_->close();
+  if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
+  subscription_.reset();
+  done();
+}
 
 void Service::status(nlohmann::json& out) const {
   auto list = nlohmann::json::array();
-  for (const auto& t : config_) {
-    std::string remote = !t.aftr_name.empty() ? t.aftr_name
-                         : t.aftr_addresses.empty() ? "" : t.aftr_addresses.front().to_string();
-    list.push_back({{"name", t.name},
-                    {"state", "DOWN"},
-                    {"reason", "tunnel manager not built yet"},
-                    {"wan_interface", t.wan_interface},
-                    {"local", t.local ? t.local->to_string() : "auto"},
-                    {"remote", remote},
-                    {"health", {{"last_rtt_ms", nullptr}, {"failures", 0}}}});
+  for (const auto& t : tunnels_) {
+    nlohmann::json j;
+    t->status(j);
+    if (!socket_error_.empty()) j["probe_error"] = socket_error_;
+    list.push_back(std::move(j));
   }
   out["tunnels"] = std::move(list);
+}
+
+std::optional<vrrp::TunnelHealth> Service::health(const std::string& tunnel) const {
+  for (const auto& t : tunnels_) {
+    if (t->name() == tunnel) return to_vrrp(t->state());
+  }
+  return std::nullopt;
+}
+
+void Service::subscribe(Listener listener) { listeners_.push_back(std::move(listener)); }
+
+void Service::publish(const std::string& tunnel, State state, const std::string& reason) {
+  if (stopping_) return;
+  for (auto& l : listeners_) l(tunnel, to_vrrp(state), reason);
+}
+
+void Service::send_probe(const IpAddress& destination, std::uint16_t identifier, std::uint16_t sequence, int ifindex) {
+  auto& socket = destination.is_v4() ? icmp4_ : icmp6_;
+  if (!socket || ifindex == 0) return;
+  const auto packet = build_echo_request(destination.family(), identifier, sequence);
+  if (auto ec = socket->send_to(packet, destination, ifindex)) {
+    // Counted; a lost probe is what the health engine judges.
+    if (send_errors_++ % 100 == 0) spdlog::debug("tunnel: probe to {} not sent: {}", destination.to_string(), ec.message());
+  }
+}
+
+void Service::on_echo(Family family, const RawPacket& p) {
+  auto reply = parse_echo_reply(family, p.data);
+  if (!reply || !p.source) return;
+  for (auto& t : tunnels_) {
+    if (t->identifier() == reply->identifier) {
+      t->on_reply(*p.source, reply->sequence);
+      return;
+    }
+  }
+}
+
+void Service::on_nd_user_option(const NdUserOptionEvent& e) {
+  if (e.icmp_type != 134) return;  // router advertisement
+  auto options = parse_rdnss(e.options);
+  if (options.empty()) return;
+  const auto now = Clock::now();
+  auto& learned = rdnss_[e.ifindex];
+  bool added = false;
+  for (const auto& o : options) {
+    for (const auto& s : o.servers) {
+      std::erase_if(learned, [&](const Learned& l) { return l.server == s; });
+      if (o.lifetime.count() == 0) continue;  // RFC 8106 §5.1: 0 withdraws
+      // 0xffffffff is infinity; a year will do.
+      const std::chrono::seconds lifetime = o.lifetime.count() == 0xffffffff ? std::chrono::hours(24 * 365) : o.lifetime;
+      learned.push_back({s, now + lifetime});
+      added = true;
+    }
+  }
+  ++rdnss_updates_;
+  if (added) {
+    spdlog::debug("tunnel: RDNSS on ifindex {}: {} server(s)", e.ifindex, learned.size());
+    for (auto& t : tunnels_) t->on_resolvers_learned(e.ifindex);
+  }
+}
+
+std::pair<std::vector<Resolver>, ResolverSource> Service::resolvers(int ifindex) {
+  const auto now = Clock::now();
+  std::vector<Resolver> out;
+  if (auto it = rdnss_.find(ifindex); it != rdnss_.end()) {
+    std::erase_if(it->second, [&](const Learned& l) { return l.expires <= now; });
+    for (const auto& l : it->second) out.push_back({l.server, l.server.is_link_local() ? ifindex : 0});
+  }
+  if (!out.empty()) return {out, ResolverSource::rdnss};
+  solicit_router(ifindex);
+  std::ifstream f("/etc/resolv.conf");
+  std::stringstream text;
+  text << f.rdbuf();
+  for (const auto& a : parse_resolv_conf(text.str())) out.push_back({a, 0});
+  return {out, out.empty() ? ResolverSource::none : ResolverSource::system};
+}
+
+// RFC 4861 §4.1: a router solicitation to all-routers, so that an RA with
+// RDNSS arrives now rather than at the router's next periodic advert.
+void Service::solicit_router(int ifindex) {
+  if (!icmp6_ || ifindex == 0) return;
+  const auto now = Clock::now();
+  if (auto it = solicited_.find(ifindex); it != solicited_.end() && now - it->second < kSolicitEvery) return;
+  solicited_[ifindex] = now;
+  ByteWriter w;
+  w.u8(133);
+  w.u8(0);
+  w.u16(0);
+  w.u32(0);
+  auto all_routers = Ipv6Address::parse("ff02::2");
+  if (auto ec = icmp6_->send_to(w.data(), *all_routers, ifindex)) {
+    spdlog::debug("tunnel: router solicitation not sent: {}", ec.message());
+  }
 }
 
 }  // namespace pairgate::tunnel

@@ -1,25 +1,66 @@
-// The IPoE tunnel module as the daemon sees it. The ip6tnl manager and its
-// health probes arrive with the tunnel issue; until then each tunnel is
-// reported DOWN and no link or route is touched.
+// The tunnel module: one tunnel::Tunnel per entry of `tunnels`, the probe
+// sockets they share (raw ICMP and ICMPv6, told apart by echo identifier),
+// the RDNSS servers learned from router advertisements, and the health
+// each tunnel publishes to VRRP tracking (vrrp::TunnelHealthSource).
 #pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "conf/config.h"
 #include "core/module.h"
+#include "core/netlink.h"
+#include "core/raw_socket.h"
+#include "tunnel/tunnel.h"
+#include "vrrp/track.h"
 
 namespace pairgate::tunnel {
 
-class Service final : public Module {
+class Service final : public Module, public vrrp::TunnelHealthSource {
  public:
-  explicit Service(ModuleContext ctx) : ctx_(ctx) {}
+  explicit Service(ModuleContext ctx);
+  ~Service() override;
   std::string_view name() const override { return "tunnel"; }
   void start(const conf::Config& config) override;
   void reload(const conf::Config& config, const conf::ConfigDiff& diff) override;
   void stop(std::function<void()> done) override;
   void status(nlohmann::json& out) const override;
 
+  std::optional<vrrp::TunnelHealth> health(const std::string& tunnel) const override;
+  void subscribe(Listener listener) override;
+
  private:
+  void open_sockets();
+  void subscribe_netlink();
+  void launch(const conf::Tunnel& c);
+  void send_probe(const IpAddress& destination, std::uint16_t identifier, std::uint16_t sequence, int ifindex);
+  void on_echo(Family family, const RawPacket& p);
+  void on_nd_user_option(const NdUserOptionEvent& e);
+  std::pair<std::vector<Resolver>, ResolverSource> resolvers(int ifindex);
+  void solicit_router(int ifindex);
+  void publish(const std::string& tunnel, State state, const std::string& reason);
+
+  struct Learned {
+    Ipv6Address server;
+    TimePoint expires;
+  };
+
   ModuleContext ctx_;
-  std::vector<conf::Tunnel> config_;
+  std::vector<std::unique_ptr<Tunnel>> tunnels_;
+  std::vector<Listener> listeners_;
+  std::optional<RawSocket> icmp4_;
+  std::optional<RawSocket> icmp6_;
+  std::optional<Netlink::SubscriptionId> subscription_;
+  std::map<int, std::vector<Learned>> rdnss_;  // by interface
+  std::map<int, TimePoint> solicited_;          // router solicitations sent
+  std::uint16_t next_identifier_;
+  std::uint64_t send_errors_ = 0;
+  std::uint64_t rdnss_updates_ = 0;
+  std::string socket_error_;
+  bool stopping_ = false;
 };
 
 }  // namespace pairgate::tunnel

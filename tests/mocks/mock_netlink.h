@@ -1,5 +1,6 @@
 // gmock double of core/netlink.h for module tests. Events are delivered by
-// calling emit_link / emit_address / emit_resync, as the kernel would.
+// calling emit_link / emit_address / emit_resync / emit_nd_user_option, as
+// the kernel would.
 #pragma once
 
 #include <gmock/gmock.h>
@@ -22,6 +23,10 @@ class MockNetlink : public Netlink {
   MOCK_METHOD(std::vector<RouteInfo>, routes, (Family family, unsigned table), (override));
   MOCK_METHOD(std::error_code, add_route, (const RouteInfo& route, bool replace), (override));
   MOCK_METHOD(std::error_code, remove_route, (const RouteInfo& route), (override));
+  MOCK_METHOD(std::optional<Ip6TunnelParams>, ip6_tunnel, (std::string_view name), (override));
+  MOCK_METHOD(std::error_code, add_ip6_tunnel, (const Ip6TunnelParams& params), (override));
+  MOCK_METHOD(std::error_code, change_ip6_tunnel, (int index, const Ip6TunnelParams& params), (override));
+  MOCK_METHOD(std::error_code, remove_link, (int index), (override));
 
   SubscriptionId subscribe(Subscriber s) override {
     subscribers_.emplace(++next_, std::move(s));
@@ -42,6 +47,11 @@ class MockNetlink : public Netlink {
   void emit_resync() {
     for (auto& [id, s] : copy()) {
       if (s.on_resync) s.on_resync();
+    }
+  }
+  void emit_nd_user_option(const NdUserOptionEvent& e) {
+    for (auto& [id, s] : copy()) {
+      if (s.on_nd_user_option) s.on_nd_user_option(e);
     }
   }
   std::size_t subscribers() const { return subscribers_.size(); }

@@ -1,0 +1,136 @@
+#include "tunnel/dns_client.h"
+
+#include <boost/asio/ip/address.hpp>
+
+namespace pairgate::tunnel {
+
+namespace asio = boost::asio;
+using udp = asio::ip::udp;
+
+namespace {
+
+udp::endpoint endpoint(const Resolver& r) {
+  if (r.address.is_v4()) return {asio::ip::address_v4(r.address.v4().to_uint()), 53};
+  asio::ip::address_v6 a(r.address.v6().bytes(), static_cast<unsigned>(r.scope_ifindex));
+  return {a, 53};
+}
+
+}  // namespace
+
+DnsClient::DnsClient(asio::io_context& io, std::chrono::milliseconds per_server)
+    : io_(io), per_server_(per_server), socket_(io), timer_(io) {}
+
+DnsClient::~DnsClient() {
+  *alive_ = false;
+  cancel();
+}
+
+void DnsClient::resolve(const std::string& name, std::vector<Resolver> servers, Callback callback) {
+  cancel();
+  name_ = name;
+  servers_ = std::move(servers);
+  next_ = 0;
+  callback_ = std::move(callback);
+  last_error_ = "no DNS server to ask";
+  ask_next();
+}
+
+void DnsClient::cancel() {
+  ++generation_;
+  callback_ = nullptr;
+  boost::system::error_code ec;
+  socket_.close(ec);
+  timer_.cancel();
+}
+
+void DnsClient::finish(const dns::Response& r, const std::string& error) {
+  auto cb = std::move(callback_);
+  callback_ = nullptr;
+  ++generation_;
+  boost::system::error_code ec;
+  socket_.close(ec);
+  timer_.cancel();
+  if (cb) cb(r, error);
+}
+
+void DnsClient::ask_next() {
+  boost::system::error_code ec;
+  socket_.close(ec);
+  if (next_ >= servers_.size()) {
+    dns::Response none;
+    none.error = dns::Error::server_failure;
+    finish(none, last_error_);
+    return;
+  }
+  const Resolver& server = servers_[next_++];
+  server_ = endpoint(server);
+  id_ = static_cast<std::uint16_t>(random_());
+  query_ = dns::build_query(id_, name_);
+  if (query_.empty()) {
+    last_error_ = "'" + name_ + "' is not a valid name";
+    next_ = servers_.size();
+    ask_next();
+    return;
+  }
+  socket_.open(server_.protocol(), ec);
+  if (!ec) socket_.send_to(asio::buffer(query_), server_, 0, ec);
+  if (ec) {
+    last_error_ = server.address.to_string() + ": " + ec.message();
+    asio::post(io_, [this, alive = alive_, g = generation_] {
+      if (*alive && g == generation_) ask_next();
+    });
+    return;
+  }
+  ++queries_;
+  timer_.expires_after(per_server_);
+  timer_.async_wait([this, alive = alive_, g = generation_, who = server.address.to_string()](boost::system::error_code e) {
+    if (e || !*alive || g != generation_) return;
+    last_error_ = who + ": no answer";
+    ++generation_;
+    ask_next();
+  });
+  receive();
+}
+
+void DnsClient::receive() {
+  socket_.async_receive_from(asio::buffer(buffer_), from_,
+                             [this, alive = alive_, g = generation_](boost::system::error_code ec, std::size_t n) {
+    if (!*alive || g != generation_ || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // ICMP port unreachable and the like: this server is out.
+      last_error_ = server_.address().to_string() + ": " + ec.message();
+      ++generation_;
+      timer_.cancel();
+      ask_next();
+      return;
+    }
+    if (from_ != server_) {
+      ++ignored_;
+      receive();
+      return;
+    }
+    auto r = dns::parse_response(std::span<const std::byte>(buffer_.data(), n), id_, name_);
+    if (r.error != dns::Error::none) ++errors_[static_cast<std::size_t>(r.error)];
+    switch (r.error) {
+      case dns::Error::id_mismatch:
+      case dns::Error::question_mismatch:
+      case dns::Error::not_response:
+        ++ignored_;
+        receive();
+        return;
+      case dns::Error::none:
+      case dns::Error::name_error:
+      case dns::Error::no_data:
+        finish(r, r.error == dns::Error::none ? "" : std::string(dns::to_string(r.error)));
+        return;
+      default:
+        last_error_ = server_.address().to_string() + ": " + std::string(dns::to_string(r.error));
+        ++generation_;
+        timer_.cancel();
+        ask_next();
+        return;
+    }
+  });
+}
+
+}  // namespace pairgate::tunnel

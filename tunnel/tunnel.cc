@@ -1,0 +1,460 @@
+#include "tunnel/tunnel.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "tunnel/local_address.h"
+
+namespace pairgate::tunnel {
+
+namespace {
+
+constexpr std::chrono::seconds kMaxBackoff{60};
+
+nlohmann::json round_ms(std::optional<double> v) {
+  if (!v) return nullptr;
+  return static_cast<double>(static_cast<long long>(*v * 100 + 0.5)) / 100;
+}
+
+}  // namespace
+
+HealthSettings Tunnel::settings(const conf::Tunnel& c) {
+  return {c.health.interval, c.health.timeout, c.health.down_after, c.health.up_after, c.health.targets};
+}
+
+Tunnel::Tunnel(boost::asio::io_context& io, Netlink& netlink, conf::Tunnel config, std::uint16_t identifier,
+               TunnelHooks hooks)
+    : io_(io),
+      netlink_(netlink),
+      config_(std::move(config)),
+      identifier_(identifier),
+      hooks_(std::move(hooks)),
+      health_(settings(config_)),
+      dns_(io),
+      health_timer_(io),
+      retry_timer_(io),
+      ttl_timer_(io) {}
+
+Tunnel::~Tunnel() {
+  health_timer_.cancel();
+  retry_timer_.cancel();
+  ttl_timer_.cancel();
+  dns_.cancel();
+}
+
+void Tunnel::start() {
+  started_ = true;
+  if (!config_.aftr_addresses.empty()) aftr_.set_static(config_.aftr_addresses);
+  spdlog::info("tunnel {}: starting (wan {}, aftr {})", config_.name, config_.wan_interface,
+               config_.aftr_name.empty() ? std::to_string(config_.aftr_addresses.size()) + " address(es)" : config_.aftr_name);
+  reconcile();
+}
+
+void Tunnel::stop() {
+  if (!started_) return;
+  started_ = false;
+  health_timer_.cancel();
+  retry_timer_.cancel();
+  ttl_timer_.cancel();
+  dns_.cancel();
+  health_.halt("stopped");
+  remove_route();
+  if (auto l = netlink_.ip6_tunnel(config_.name); l && l->index == link_index_ && link_index_ != 0) {
+    if (auto ec = netlink_.remove_link(link_index_)) {
+      spdlog::error("tunnel {}: cannot remove the link: {}", config_.name, ec.message());
+    } else {
+      spdlog::info("tunnel {}: link removed", config_.name);
+    }
+  }
+  link_index_ = 0;
+}
+
+void Tunnel::reconfigure(const conf::Tunnel& config) {
+  const conf::Tunnel before = config_;
+  config_ = config;
+  if (before.health != config.health) health_.configure(settings(config_));
+  if (before.aftr_name != config.aftr_name || before.aftr_addresses != config.aftr_addresses ||
+      before.resolver != config.resolver) {
+    aftr_ = AftrSet();
+    ttl_timer_.cancel();
+    dns_.cancel();
+    if (!config_.aftr_addresses.empty()) aftr_.set_static(config_.aftr_addresses);
+  }
+  if (before.default_route && !config.default_route) remove_route();
+  unsupported_ = false;  // a reload is the moment to try again
+  blocked_.clear();
+  backoff_ = std::chrono::seconds(1);
+  reconcile();
+  if (config_.default_route && health_.state() != State::down) install_route();
+}
+
+Ip6TunnelParams Tunnel::desired() const {
+  Ip6TunnelParams p;
+  p.name = config_.name;
+  p.link = wan_index_;
+  p.local = *local_;
+  p.remote = *aftr_.current();
+  p.proto = 4;  // IPPROTO_IPIP
+  if (config_.encap_limit) p.encap_limit = static_cast<std::uint8_t>(*config_.encap_limit);
+  p.mtu = config_.mtu;
+  return p;
+}
+
+void Tunnel::halt(const std::string& reason) {
+  health_timer_.cancel();
+  apply(health_.halt(reason));
+}
+
+void Tunnel::reconcile() {
+  if (!started_) return;
+  auto wan = netlink_.link(config_.wan_interface);
+  if (!wan) {
+    wan_index_ = 0;
+    halt("WAN interface " + config_.wan_interface + " not found");
+    return;
+  }
+  wan_index_ = wan->index;
+  if (!wan->oper_up) {
+    halt("WAN interface " + config_.wan_interface + " is down");
+    return;
+  }
+  std::optional<Ipv6Address> local = config_.local;
+  if (!local) local = choose_local(netlink_.addresses(wan_index_, Family::ipv6), wan_index_, local_);
+  if (!local) {
+    halt("waiting for a stable global IPv6 address on " + config_.wan_interface);
+    return;
+  }
+  if (local_ && *local != *local_) {
+    spdlog::info("tunnel {}: local address {} -> {} on {}; the tunnel follows", config_.name, local_->to_string(),
+                 local->to_string(), config_.wan_interface);
+  }
+  local_ = local;
+  if (!aftr_.current()) {
+    if (!dns_.busy()) resolve();
+    halt("resolving AFTR " + config_.aftr_name + (dns_error_.empty() ? "" : ": " + dns_error_));
+    return;
+  }
+  if (unsupported_) {
+    halt(std::string(kNoKernelSupport));
+    return;
+  }
+  if (!blocked_.empty()) {
+    halt(blocked_);
+    return;
+  }
+  const Ip6TunnelParams want = desired();
+  auto have = netlink_.ip6_tunnel(config_.name);
+  if (!have) {
+    if (auto other = netlink_.link(config_.name)) {
+      blocked_ = "a " + (other->kind.empty() ? std::string("non-tunnel") : other->kind) + " link named " +
+                 config_.name + " exists; not touching it";
+      spdlog::error("tunnel {}: {}", config_.name, blocked_);
+      halt(blocked_);
+      return;
+    }
+    if (auto ec = netlink_.add_ip6_tunnel(want)) {
+      if (is_unsupported_kind(ec)) {
+        unsupported_ = true;
+        spdlog::error("tunnel {}: cannot create the link: {} ({})", config_.name, kNoKernelSupport, ec.message());
+        halt(std::string(kNoKernelSupport));
+        return;
+      }
+      spdlog::error("tunnel {}: cannot create the link: {}; retrying in {} s", config_.name, ec.message(), backoff_.count());
+      halt("cannot create the link: " + ec.message());
+      retry_in(backoff_);
+      return;
+    }
+    ++link_changes_;
+    spdlog::info("tunnel {}: created ip6tnl {} -> {} on {} (mtu {})", config_.name, want.local.to_string(),
+                 want.remote.to_string(), config_.wan_interface, want.mtu);
+    have = netlink_.ip6_tunnel(config_.name);
+    if (!have) {
+      halt("the link vanished after creation");
+      retry_in(backoff_);
+      return;
+    }
+  } else if (!have->same_parameters(want)) {
+    // The kernel resets what it is not sent; desired() carries everything.
+    if (auto ec = netlink_.change_ip6_tunnel(have->index, want)) {
+      spdlog::error("tunnel {}: cannot update the link: {}; retrying in {} s", config_.name, ec.message(), backoff_.count());
+      halt("cannot update the link: " + ec.message());
+      retry_in(backoff_);
+      return;
+    }
+    ++link_changes_;
+    spdlog::info("tunnel {}: link updated: {} -> {} on {} (mtu {}, was {} -> {}, mtu {})", config_.name,
+                 want.local.to_string(), want.remote.to_string(), config_.wan_interface, want.mtu,
+                 have->local.to_string(), have->remote.to_string(), have->mtu);
+  }
+  backoff_ = std::chrono::seconds(1);
+  if (link_index_ != have->index) route_.reset();  // a new link: any route of ours went with the old one
+  link_index_ = have->index;
+  if (auto info = netlink_.link(link_index_); info && !info->admin_up) {
+    if (auto ec = netlink_.set_link_up(link_index_, true)) {
+      spdlog::error("tunnel {}: cannot set the link up: {}", config_.name, ec.message());
+    }
+  }
+  if (!health_.probing()) {
+    apply(health_.start(aftr_.current(), Clock::now()));
+  } else {
+    health_.set_aftr(aftr_.current());
+  }
+  if (config_.default_route && health_.state() != State::down && !route_) install_route();
+}
+
+void Tunnel::apply(HealthEffects fx) {
+  for (const auto& p : fx.probes) {
+    hooks_.send_probe(p.destination, identifier_, p.sequence, p.destination.is_v4() ? link_index_ : wan_index_);
+  }
+  if (fx.transition) {
+    const auto& t = *fx.transition;
+    if (t.from != t.to) {
+      ++transitions_;
+      since_ = Clock::now();
+      auto level = t.to == State::up ? spdlog::level::info : spdlog::level::warn;
+      spdlog::log(level, "tunnel {} {}: {}", config_.name, to_string(t.to), t.reason);
+      if (t.to == State::down) {
+        remove_route();
+      } else if (config_.default_route) {
+        install_route();
+      }
+    }
+    if (started_) hooks_.publish(config_.name, t.to, t.reason);
+  }
+  if (fx.judged && health_.state() == State::down && health_.failures() >= config_.health.down_after &&
+      health_.failures() % config_.health.down_after == 0 && aftr_.addresses().size() > 1) {
+    next_aftr(std::to_string(health_.failures()) + " rounds failed");
+  }
+  arm_health();
+}
+
+void Tunnel::arm_health() {
+  auto when = health_.deadline();
+  if (!when) {
+    health_timer_.cancel();
+    return;
+  }
+  health_timer_.expires_at(*when);
+  health_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    apply(health_.on_timer(Clock::now()));
+  });
+}
+
+void Tunnel::on_reply(const IpAddress& from, std::uint16_t sequence) {
+  if (!health_.probing()) return;
+  apply(health_.on_reply(from, sequence, Clock::now()));
+}
+
+void Tunnel::next_aftr(const std::string& why) {
+  const auto old = aftr_.current();
+  const auto next = aftr_.fail();
+  if (!old || !next || *old == *next) return;
+  ++aftr_switches_;
+  spdlog::warn("tunnel {}: AFTR {} failing ({}); moving to {}", config_.name, old->to_string(), why, next->to_string());
+  reconcile();
+}
+
+void Tunnel::retry_in(std::chrono::seconds delay) {
+  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+  retry_timer_.expires_after(delay);
+  retry_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) reconcile();
+  });
+}
+
+void Tunnel::resolve() {
+  if (config_.aftr_name.empty()) return;
+  std::vector<Resolver> servers;
+  if (!config_.resolver.empty()) {
+    for (const auto& a : config_.resolver) {
+      const bool scoped = !a.is_v4() && a.v6().is_link_local();
+      servers.push_back({a, scoped ? wan_index_ : 0});
+    }
+    resolver_source_ = ResolverSource::configured;
+  } else if (hooks_.resolvers) {
+    std::tie(servers, resolver_source_) = hooks_.resolvers(wan_index_);
+  }
+  resolvers_used_ = servers;
+  if (servers.empty()) {
+    dns_error_ = "no DNS server known yet (none configured, learned or in /etc/resolv.conf)";
+    retry_in(backoff_);
+    return;
+  }
+  spdlog::info("tunnel {}: resolving {} (AAAA) via {} {}", config_.name, config_.aftr_name,
+               to_string(resolver_source_), servers.front().address.to_string());
+  dns_.resolve(config_.aftr_name, std::move(servers),
+               [this](const dns::Response& r, const std::string& error) { on_resolved(r, error); });
+}
+
+void Tunnel::on_resolved(const dns::Response& r, const std::string& error) {
+  if (!started_) return;
+  if (!error.empty() || r.addresses.empty()) {
+    dns_error_ = error.empty() ? "no address" : error;
+    const bool have = aftr_.current().has_value();
+    spdlog::warn("tunnel {}: cannot resolve {}: {}{}; retrying in {} s", config_.name, config_.aftr_name, dns_error_,
+                 have ? " (keeping the addresses known)" : "", backoff_.count());
+    if (!have) halt("resolving AFTR " + config_.aftr_name + ": " + dns_error_);
+    retry_timer_.cancel();
+    ttl_timer_.expires_after(backoff_);
+    backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+    ttl_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) resolve();
+    });
+    return;
+  }
+  dns_error_.clear();
+  const auto now = Clock::now();
+  std::string list;
+  for (const auto& a : r.addresses) list += (list.empty() ? "" : ", ") + a.to_string();
+  const bool changed = aftr_.set_resolved(r.addresses, std::chrono::seconds(r.ttl), now);
+  spdlog::info("tunnel {}: {} is {} (TTL {} s){}", config_.name, config_.aftr_name, list, r.ttl,
+               changed ? "; using " + aftr_.current()->to_string() : "");
+  ttl_timer_.expires_at(*aftr_.expires());
+  ttl_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) resolve();
+  });
+  if (changed) reconcile();
+}
+
+void Tunnel::on_resolvers_learned(int ifindex) {
+  if (started_ && ifindex == wan_index_ && !aftr_.current() && config_.resolver.empty() &&
+      resolver_source_ != ResolverSource::rdnss) {
+    dns_.cancel();
+    retry_timer_.cancel();
+    resolve();
+  }
+}
+
+void Tunnel::install_route() {
+  if (route_ || link_index_ == 0) return;
+  RouteInfo ours;
+  ours.destination = IpPrefix(Ipv4Address(), 0);
+  ours.oif = link_index_;
+  ours.metric = 0;
+  for (const auto& r : netlink_.routes(Family::ipv4, 254)) {
+    if (r.destination.length() == 0 && r.metric == ours.metric && r.oif != link_index_) previous_route_ = r;
+  }
+  // Replace: at the same metric ours takes the place of the previous default.
+  if (auto ec = netlink_.add_route(ours, true)) {
+    ++route_errors_;
+    spdlog::error("tunnel {}: cannot add the default route: {}", config_.name, ec.message());
+    return;
+  }
+  route_ = ours;
+  spdlog::info("tunnel {}: IPv4 default route through the tunnel{}", config_.name,
+               previous_route_ ? " (replacing the one via " +
+                                     (previous_route_->gateway ? previous_route_->gateway->to_string() : std::string("its link")) + ")"
+                               : "");
+}
+
+void Tunnel::remove_route() {
+  if (route_) {
+    if (auto ec = netlink_.remove_route(*route_)) {
+      ++route_errors_;
+      spdlog::warn("tunnel {}: cannot remove the default route: {}", config_.name, ec.message());
+    }
+    route_.reset();
+    spdlog::info("tunnel {}: default route through the tunnel removed", config_.name);
+  }
+  if (previous_route_) {
+    if (auto ec = netlink_.add_route(*previous_route_, true)) {
+      spdlog::warn("tunnel {}: cannot restore the previous default route: {}", config_.name, ec.message());
+    } else {
+      spdlog::info("tunnel {}: previous default route restored", config_.name);
+    }
+    previous_route_.reset();
+  }
+}
+
+void Tunnel::on_link(const LinkEvent& e) {
+  if (!started_) return;
+  if (e.link.name == config_.wan_interface || (wan_index_ != 0 && e.link.index == wan_index_)) {
+    if (e.removed || !e.link.oper_up) {
+      if (health_.probing() || wan_index_ != 0) {
+        halt("WAN interface " + config_.wan_interface + (e.removed ? " removed" : " is down"));
+      }
+      if (e.removed) wan_index_ = 0;
+      return;
+    }
+    if (!health_.probing()) reconcile();
+    return;
+  }
+  if (e.link.name == config_.name || (link_index_ != 0 && e.link.index == link_index_)) {
+    if (e.removed && e.link.index == link_index_) {
+      spdlog::warn("tunnel {}: the link was removed by someone else; creating it again", config_.name);
+      link_index_ = 0;
+      route_.reset();
+      halt("the link was removed");
+      reconcile();
+    } else if (!e.removed && !blocked_.empty() && e.link.kind == "ip6tnl") {
+      blocked_.clear();
+      reconcile();
+    } else if (e.removed && !blocked_.empty()) {
+      blocked_.clear();
+      reconcile();
+    }
+  }
+}
+
+void Tunnel::on_address(const AddressEvent& e) {
+  if (!started_ || config_.local || e.address.ifindex != wan_index_ || e.address.prefix.family() != Family::ipv6) return;
+  const auto chosen = choose_local(netlink_.addresses(wan_index_, Family::ipv6), wan_index_, local_);
+  if (chosen == local_ && health_.probing()) return;
+  if (!chosen) {
+    spdlog::warn("tunnel {}: no stable global IPv6 address left on {}", config_.name, config_.wan_interface);
+    local_.reset();
+  }
+  reconcile();
+}
+
+void Tunnel::on_resync() { reconcile(); }
+
+void Tunnel::status(nlohmann::json& out) const {
+  nlohmann::json aftr = {{"addresses", nlohmann::json::array()}, {"index", aftr_.index()}};
+  if (!config_.aftr_name.empty()) {
+    aftr["name"] = config_.aftr_name;
+    aftr["resolver_source"] = to_string(resolver_source_);
+    auto used = nlohmann::json::array();
+    for (const auto& r : resolvers_used_) used.push_back(r.address.to_string());
+    aftr["resolvers"] = std::move(used);
+    if (!dns_error_.empty()) aftr["error"] = dns_error_;
+    if (auto e = aftr_.expires()) {
+      aftr["expires_in_s"] = std::chrono::duration_cast<std::chrono::seconds>(*e - Clock::now()).count();
+    }
+    aftr["dns_queries"] = dns_.queries();
+  }
+  for (const auto& a : aftr_.addresses()) aftr["addresses"].push_back(a.to_string());
+  const auto& c = health_.counters();
+  nlohmann::json health = {{"last_rtt_ms", round_ms(health_.last_rtt_ms())},
+                           {"failures", health_.failures()},
+                           {"aftr_rtt_ms", round_ms(health_.aftr_rtt_ms())},
+                           {"aftr_failures", health_.aftr_failures()},
+                           {"interval_ms", std::chrono::duration_cast<std::chrono::milliseconds>(config_.health.interval).count()},
+                           {"rounds", c.rounds},
+                           {"probes_sent", c.probes_sent},
+                           {"replies", c.replies},
+                           {"late_replies", c.late_replies}};
+  auto targets = nlohmann::json::array();
+  for (const auto& t : config_.health.targets) targets.push_back(t.to_string());
+  health["targets"] = std::move(targets);
+  out = {{"name", config_.name},
+         {"state", to_string(health_.state())},
+         {"reason", health_.reason()},
+         {"since_s", std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - since_).count()},
+         {"wan_interface", config_.wan_interface},
+         {"local", local_ ? nlohmann::json(local_->to_string()) : nlohmann::json(nullptr)},
+         {"remote", aftr_.current() ? nlohmann::json(aftr_.current()->to_string()) : nlohmann::json(nullptr)},
+         {"ifindex", link_index_},
+         {"mtu", config_.mtu},
+         {"default_route", route_.has_value()},
+         {"aftr", std::move(aftr)},
+         {"health", std::move(health)},
+         {"counters",
+          {{"transitions", transitions_},
+           {"link_changes", link_changes_},
+           {"aftr_switches", aftr_switches_},
+           {"route_errors", route_errors_}}}};
+}
+
+}  // namespace pairgate::tunnel

@@ -1,0 +1,112 @@
+// One configured tunnel on the event loop: waits for the WAN address,
+// finds the AFTR, keeps the ip6tnl link as configured, runs the health
+// engine and keeps the IPv4 default route through the link while it is UP.
+//
+// It never polls: netlink events (links, addresses) and its own timers
+// (probe rounds, retries, the AFTR name's TTL) drive it, and reconcile()
+// brings the kernel to what the configuration and the events say.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json_fwd.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "conf/config.h"
+#include "core/netlink.h"
+#include "tunnel/aftr.h"
+#include "tunnel/dns_client.h"
+#include "tunnel/health.h"
+#include "tunnel/resolvers.h"
+
+namespace pairgate::tunnel {
+
+inline constexpr std::string_view kNoKernelSupport = "kernel lacks ip6_tunnel (CONFIG_IPV6_TUNNEL)";
+
+// What a tunnel needs from the service around it.
+struct TunnelHooks {
+  // Send an echo request; ifindex: the tunnel (IPv4) or the WAN (IPv6).
+  std::function<void(const IpAddress& destination, std::uint16_t identifier, std::uint16_t sequence, int ifindex)> send_probe;
+  // The health state or its reason changed.
+  std::function<void(const std::string& tunnel, State state, const std::string& reason)> publish;
+  // DNS servers for the AFTR name when none is configured: RDNSS learned on
+  // `ifindex`, else the system's. May ask for an RA (router solicitation).
+  std::function<std::pair<std::vector<Resolver>, ResolverSource>(int ifindex)> resolvers;
+};
+
+class Tunnel {
+ public:
+  Tunnel(boost::asio::io_context& io, Netlink& netlink, conf::Tunnel config, std::uint16_t identifier, TunnelHooks hooks);
+  ~Tunnel();
+  Tunnel(const Tunnel&) = delete;
+  Tunnel& operator=(const Tunnel&) = delete;
+
+  void start();
+  // Removes the route (the previous default route comes back) and the link.
+  void stop();
+  // A changed configuration of the same name: health settings apply from
+  // the next round; link parameters are re-sent; a new AFTR is looked up.
+  void reconfigure(const conf::Tunnel& config);
+
+  void on_link(const LinkEvent& e);
+  void on_address(const AddressEvent& e);
+  void on_resync();
+  void on_reply(const IpAddress& from, std::uint16_t sequence);
+  // New RDNSS servers were learned on `ifindex`.
+  void on_resolvers_learned(int ifindex);
+
+  const std::string& name() const { return config_.name; }
+  std::uint16_t identifier() const { return identifier_; }
+  State state() const { return health_.state(); }
+  const std::string& reason() const { return health_.reason(); }
+  void status(nlohmann::json& out) const;
+
+ private:
+  void reconcile();
+  void halt(const std::string& reason);
+  void apply(HealthEffects fx);
+  void arm_health();
+  void retry_in(std::chrono::seconds delay);
+  void resolve();
+  void on_resolved(const dns::Response& r, const std::string& error);
+  void next_aftr(const std::string& why);
+  void install_route();
+  void remove_route();
+  Ip6TunnelParams desired() const;
+  static HealthSettings settings(const conf::Tunnel& c);
+
+  boost::asio::io_context& io_;
+  Netlink& netlink_;
+  conf::Tunnel config_;
+  std::uint16_t identifier_;
+  TunnelHooks hooks_;
+  HealthEngine health_;
+  AftrSet aftr_;
+  DnsClient dns_;
+  boost::asio::steady_timer health_timer_;
+  boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer ttl_timer_;
+  std::chrono::seconds backoff_{1};
+  bool started_ = false;
+  bool unsupported_ = false;     // the kernel has no ip6_tunnel: wait for a reload
+  std::string blocked_;          // a link of our name that is not ours
+  int wan_index_ = 0;
+  int link_index_ = 0;
+  std::optional<Ipv6Address> local_;
+  std::optional<RouteInfo> route_;           // ours, while installed
+  std::optional<RouteInfo> previous_route_;  // the default route ours replaced
+  ResolverSource resolver_source_ = ResolverSource::none;
+  std::vector<Resolver> resolvers_used_;
+  std::string dns_error_;
+  TimePoint since_ = Clock::now();
+  std::uint64_t transitions_ = 0;
+  std::uint64_t link_changes_ = 0;
+  std::uint64_t aftr_switches_ = 0;
+  std::uint64_t route_errors_ = 0;
+};
+
+}  // namespace pairgate::tunnel
