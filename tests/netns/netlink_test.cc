@@ -146,5 +146,46 @@ TEST_F(NetlinkTest, AddsReplacesAndRemovesRoutes) {
   EXPECT_FALSE(nl_->remove_route(def));
 }
 
+// Where the kernel has ip6_tunnel (the guest tests run this binary there
+// too): create, read back, correct and remove an ip6tnl link. Where it has
+// not (this host), the error says so and nothing is left behind.
+TEST_F(NetlinkTest, Ip6TunnelLinksOrAClearErrorWithoutTheModule) {
+  Ip6TunnelParams p;
+  p.name = "pgtnl0";
+  p.link = link_.index;
+  p.local = *Ipv6Address::parse("2001:db8:5::5");
+  p.remote = *Ipv6Address::parse("2001:db8:5::6");
+  p.mtu = 1460;
+  auto ec = nl_->add_ip6_tunnel(p);
+  if (is_unsupported_kind(ec)) {
+    EXPECT_FALSE(nl_->ip6_tunnel("pgtnl0"));
+    EXPECT_FALSE(nl_->link("pgtnl0"));
+    GTEST_SKIP() << "this kernel has no ip6_tunnel: " << ec.message();
+  }
+  ASSERT_FALSE(ec) << ec.message();
+  auto have = nl_->ip6_tunnel("pgtnl0");
+  ASSERT_TRUE(have);
+  EXPECT_TRUE(have->same_parameters(p)) << have->local.to_string() << " " << have->remote.to_string() << " proto "
+                                        << int(have->proto) << " hop " << int(have->hop_limit) << " mtu " << have->mtu;
+  EXPECT_FALSE(have->encap_limit) << "IP6_TNL_F_IGN_ENCAP_LIMIT";
+  EXPECT_EQ(nl_->link("pgtnl0")->kind, "ip6tnl");
+  EXPECT_FALSE(nl_->link(have->index)->admin_up);
+  // The kernel keeps only what it is sent: change everything at once.
+  Ip6TunnelParams q = p;
+  q.remote = *Ipv6Address::parse("2001:db8:5::7");
+  q.encap_limit = 4;
+  q.mtu = 1400;
+  ASSERT_FALSE(nl_->change_ip6_tunnel(have->index, q));
+  auto changed = nl_->ip6_tunnel("pgtnl0");
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->index, have->index) << "changed in place, not recreated";
+  EXPECT_TRUE(changed->same_parameters(q)) << changed->remote.to_string() << " proto " << int(changed->proto)
+                                           << " encap " << int(changed->encap_limit.value_or(255)) << " mtu " << changed->mtu;
+  EXPECT_TRUE(nl_->add_ip6_tunnel(p)) << "a second link of that name is refused";
+  EXPECT_FALSE(nl_->remove_link(have->index));
+  EXPECT_FALSE(nl_->link("pgtnl0"));
+  EXPECT_FALSE(nl_->remove_link(have->index)) << "removing what is gone is success";
+}
+
 }  // namespace
 }  // namespace pairgate
