@@ -80,13 +80,21 @@ std::optional<std::size_t> Engine::select_subnet(const Inbound& in) const {
     }
     return std::nullopt;
   }
-  std::optional<std::size_t> first;
+  // Directly attached: a subnet of the arrival interface that this host has
+  // an address in (a relayed subnet may name the same interface).
+  std::optional<std::size_t> first, unaddressed;
   for (std::size_t i = 0; i < config_.subnets.size(); ++i) {
-    if (config_.subnets[i].interface != in.interface) continue;
-    if (m.ciaddr != Ipv4Address{} && config_.subnets[i].subnet.contains(m.ciaddr)) return i;
-    if (!first || (!subnets_[*first].server && subnets_[i].server)) first = i;
+    const auto& s = config_.subnets[i];
+    if (s.interface != in.interface) continue;
+    if (!subnets_[i].server) {
+      if (!unaddressed) unaddressed = i;
+      continue;
+    }
+    if (!s.subnet.contains(*subnets_[i].server)) continue;
+    if (m.ciaddr != Ipv4Address{} && s.subnet.contains(m.ciaddr)) return i;
+    if (!first) first = i;
   }
-  return first;
+  return first ? first : unaddressed;
 }
 
 ClientKey Engine::client_key(const Message& m) const {

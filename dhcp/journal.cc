@@ -136,6 +136,7 @@ void Journal::submit() {
   open_ = Batch{};
   open_.id = next_id_++;
   in_flight_ = true;
+  busy_.emplace(io_.get_executor());
   {
     std::lock_guard lock(mutex_);
     job_ = std::move(batch);
@@ -145,6 +146,7 @@ void Journal::submit() {
 
 void Journal::finished(Batch batch, Result result) {
   in_flight_ = false;
+  busy_.reset();
   ++batches_done_;
   if (result.ec) {
     failed_ = true;

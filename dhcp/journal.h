@@ -14,6 +14,7 @@
 // file or the new one, each ending at worst in one torn record.
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <condition_variable>
@@ -98,6 +99,8 @@ class Journal {
   std::uint64_t next_id_ = 1;
   bool scheduled_ = false;
   bool in_flight_ = false;
+  // Keeps the loop running while the writer thread has a batch.
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> busy_;
   bool failed_ = false;
   bool need_rewrite_ = false;
   std::string last_error_;

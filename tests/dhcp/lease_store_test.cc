@@ -1,0 +1,70 @@
+// dhcp/lease_store: both indexes through growth, replacement and subnets.
+#include "dhcp/lease_store.h"
+
+#include <gtest/gtest.h>
+
+namespace pairgate::dhcp {
+namespace {
+
+ClientKey hw(std::uint32_t n) {
+  std::array<std::uint8_t, 6> mac{2, 0, static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
+                                  static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  return ClientKey::from_hardware(1, mac);
+}
+
+const IpPrefix kNet = *IpPrefix::parse("198.18.0.0/15");
+
+TEST(LeaseStore, FindsEveryLeaseByAddressAndClientThroughGrowth) {
+  LeaseStore s;
+  for (std::uint32_t i = 0; i < 70000; ++i) {
+    s.put(Lease{Ipv4Address(0xc6120000u + i), LeaseState::leased, LeaseOrigin::local, 100, std::nullopt, hw(i), {}});
+  }
+  EXPECT_EQ(s.size(), 70000u);
+  for (std::uint32_t i = 0; i < 70000; i += 997) {
+    const Lease* a = s.find(Ipv4Address(0xc6120000u + i));
+    ASSERT_NE(a, nullptr);
+    EXPECT_EQ(a->client, hw(i));
+    const Lease* c = s.find(hw(i), kNet);
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->address, Ipv4Address(0xc6120000u + i));
+  }
+  EXPECT_EQ(s.find(Ipv4Address(0xc6130000u + 9999)), nullptr);
+  EXPECT_EQ(s.find(hw(80000), kNet), nullptr);
+}
+
+TEST(LeaseStore, AnAddressChangingHandsMovesTheClientIndex) {
+  LeaseStore s;
+  const Ipv4Address a(0xc6120005u);
+  s.put(Lease{a, LeaseState::expired, LeaseOrigin::local, 1, std::nullopt, hw(1), {}});
+  s.put(Lease{a, LeaseState::leased, LeaseOrigin::local, 100, std::nullopt, hw(2), "b"});
+  EXPECT_EQ(s.size(), 1u);
+  EXPECT_EQ(s.find(hw(1), kNet), nullptr);
+  ASSERT_NE(s.find(hw(2), kNet), nullptr);
+  EXPECT_EQ(s.find(a)->hostname, "b");
+  // A declined address has no client.
+  s.put(Lease{a, LeaseState::declined, LeaseOrigin::local, 100, std::nullopt, {}, {}});
+  EXPECT_EQ(s.find(hw(2), kNet), nullptr);
+}
+
+TEST(LeaseStore, OneClientOneLeasePerSubnet) {
+  LeaseStore s;
+  s.put(Lease{*Ipv4Address::parse("192.0.2.20"), LeaseState::leased, LeaseOrigin::local, 100, std::nullopt, hw(1), {}});
+  s.put(Lease{*Ipv4Address::parse("203.0.113.20"), LeaseState::leased, LeaseOrigin::local, 100, std::nullopt, hw(1), {}});
+  EXPECT_EQ(s.find(hw(1), *IpPrefix::parse("192.0.2.0/24"))->address, *Ipv4Address::parse("192.0.2.20"));
+  EXPECT_EQ(s.find(hw(1), *IpPrefix::parse("203.0.113.0/24"))->address, *Ipv4Address::parse("203.0.113.20"));
+}
+
+TEST(ClientKey, IdentityAndTextForms) {
+  const std::vector<std::uint8_t> id{1, 0x52, 0x54, 0, 0x12, 0x34, 0x56};
+  auto k = ClientKey::from_client_id(id);
+  EXPECT_TRUE(k.is_client_id());
+  EXPECT_EQ(k.to_string(), "id:01:52:54:00:12:34:56");
+  EXPECT_EQ(k.client_id().size(), 7u);
+  EXPECT_NE(k, ClientKey::from_hardware(1, std::span(id).subspan(1)));
+  EXPECT_EQ(ClientKey::from_hardware(1, std::span(id).subspan(1)).to_string(), "hw:01:52:54:00:12:34:56");
+  EXPECT_EQ(ClientKey::from_bytes(k.bytes()), k);
+  EXPECT_FALSE(ClientKey::from_bytes("x123").has_value());
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp
