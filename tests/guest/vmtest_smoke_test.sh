@@ -45,7 +45,7 @@ if [[ -z ${PAIRGATE_VMTEST_GUEST:-} ]]; then
   check "writes stay in the guest" exits 0 "$vmtest" touch "$out/from-guest"
   check "... and do not reach the host" test ! -e "$out/from-guest"
   echo "# the same script inside the guest:"
-  if "$vmtest" "$here/vmtest_smoke_test.sh" "$build"; then
+  if "$vmtest" "$here/vmtest_smoke_test.sh" "$build" 2>&1 | sed 's/^/  /'; then
     passed=$((passed + 1))
     echo "ok   the guest part"
   else
