@@ -125,6 +125,10 @@ bool Engine::reserved_for_other(std::size_t subnet, Ipv4Address a, const Message
   return false;
 }
 
+bool Engine::probing(Ipv4Address a) const {
+  return std::ranges::any_of(probes_, [&](const auto& p) { return p.second.address == a; });
+}
+
 bool Engine::in_pools(std::size_t subnet, Ipv4Address a) const {
   return std::ranges::any_of(config_.subnets[subnet].pools, [&](const conf::Pool& p) { return p.range.contains(a); });
 }
@@ -170,15 +174,23 @@ std::optional<Ipv4Address> Engine::choose_address(std::size_t subnet, const Clie
   const std::uint64_t start = client.hash() % size;
   // First an address nobody has had, so that a client coming back finds its
   // own still free; then one whose last holder's lease has run out.
-  std::optional<Ipv4Address> reusable;
+  // Last, an address merely offered to another client (not being probed):
+  // in a burst both servers of a pair offer to every client, and an offer
+  // the client may never take must not exhaust the pool.
+  std::optional<Ipv4Address> reusable, offered;
   for (std::uint64_t i = 0; i < size; ++i) {
     const Ipv4Address a = at((start + i) % size);
     const Lease* l = store_.find(a);
-    if (!free_for(subnet, a, client, m, now)) continue;
+    if (!free_for(subnet, a, client, m, now)) {
+      if (!offered && l && l->state == LeaseState::offered && !probing(a) && !reserved_for_other(subnet, a, m)) {
+        offered = a;
+      }
+      continue;
+    }
     if (!l) return a;
     if (!reusable) reusable = a;
   }
-  return reusable;
+  return reusable ? reusable : offered;
 }
 
 std::uint32_t Engine::lease_seconds(std::size_t subnet, const Message& m) const {

@@ -147,6 +147,7 @@ class Engine {
   const conf::Reservation* reservation_for(std::size_t subnet, const Message& m) const;
   bool reserved_for_other(std::size_t subnet, Ipv4Address a, const Message& m) const;
   bool in_pools(std::size_t subnet, Ipv4Address a) const;
+  bool probing(Ipv4Address a) const;
   bool is_ours(Ipv4Address server_id) const;
   bool free_for(std::size_t subnet, Ipv4Address a, const ClientKey& client, const Message& m, std::int64_t now) const;
   std::optional<Ipv4Address> choose_address(std::size_t subnet, const ClientKey& client, const Message& m,

@@ -244,7 +244,14 @@ void Service::receive(const std::string& interface, const Datagram& d) {
 void Service::execute(Outcome o) {
   if (!o.note.empty()) spdlog::debug("dhcp: {}", o.note);
   if (o.drop && (*o.drop == Drop::pool_exhausted || *o.drop == Drop::no_server_address)) {
-    spdlog::warn("dhcp: no answer ({}): {}", to_string(*o.drop), o.note);
+    // Once a minute at most: a full pool meets every client's retransmissions.
+    const auto t = std::chrono::steady_clock::now();
+    ++unanswered_;
+    if (t >= next_unanswered_log_) {
+      spdlog::warn("dhcp: no answer ({}): {} ({} such since the last warning)", to_string(*o.drop), o.note, unanswered_);
+      unanswered_ = 0;
+      next_unanswered_log_ = t + std::chrono::minutes(1);
+    }
   }
   if (o.probe) {
     const auto& link = links_[o.probe->interface];

@@ -456,3 +456,21 @@ TEST_F(EngineTest, PoolUsageCountsHeldAddresses) {
 
 }  // namespace
 }  // namespace pairgate::dhcp
+
+namespace pairgate::dhcp {
+namespace {
+
+TEST_F(EngineTest, OffersToOtherClientsGiveWayWhenThePoolIsFull) {
+  // Ten offers nobody took (their clients chose the peer) fill the pool.
+  for (int c = 1; c <= 10; ++c) {
+    ASSERT_TRUE(engine->handle(broadcast_in(client_message(MessageType::discover, static_cast<std::uint8_t>(c))), kT0).reply);
+  }
+  auto o = engine->handle(broadcast_in(client_message(MessageType::discover, 11)), kT0);
+  ASSERT_TRUE(o.reply) << o.note;
+  // Bound leases never give way.
+  for (int c = 12; c <= 21; ++c) bind(static_cast<std::uint8_t>(c), kT0 + 1);
+  EXPECT_EQ(engine->handle(broadcast_in(client_message(MessageType::discover, 30)), kT0 + 1).drop, Drop::pool_exhausted);
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp
