@@ -437,6 +437,8 @@ Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& clie
     }
   }
   Lease lease{a, LeaseState::leased, LeaseOrigin::local, now + secs, m.mac(), client, hostname};
+  std::optional<Lease> previous;
+  if (const Lease* p = store_.find(a); p && p->state != LeaseState::offered) previous = *p;
   store_.put(lease);
   const Ipv4Address server = server_for(in, subnet);
   Message r = reply_to(m, MessageType::ack, subnet, server);
@@ -447,6 +449,7 @@ Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& clie
   Outcome o;
   o.reply = deliver(in, std::move(r), subnet, server);
   o.commit = std::move(lease);
+  o.previous = std::move(previous);
   o.note = "ack " + a.to_string() + " for " + std::to_string(secs) + " s";
   return o;
 }
@@ -544,9 +547,10 @@ Outcome Engine::decline(const Inbound& in, std::size_t subnet, std::int64_t now)
   if (!l || !(l->client == client_key(m))) return dropped(Drop::client_mismatch, "DECLINE of an address not its");
   // RFC 2131 §4.3.3: the address is marked not available.
   Lease q{*a, LeaseState::declined, LeaseOrigin::local, now + kQuarantine, std::nullopt, {}, {}};
+  Outcome o;
+  o.previous = *l;
   store_.put(q);
   ++counters_.declined_addresses;
-  Outcome o;
   o.commit = q;
   o.note = "declined " + a->to_string();
   return o;
@@ -565,8 +569,9 @@ Outcome Engine::release(const Inbound& in, std::size_t subnet, std::int64_t now)
   Lease r = *l;
   r.state = LeaseState::released;
   r.expires = now;
-  store_.put(r);
   Outcome o;
+  o.previous = *l;
+  store_.put(r);
   o.commit = r;
   o.note = "released " + m.ciaddr.to_string();
   return o;
@@ -585,6 +590,17 @@ Outcome Engine::inform(const Inbound& in, std::size_t subnet) {
   o.reply = deliver(in, std::move(r), subnet, server);
   o.note = "inform";
   return o;
+}
+
+void Engine::undo(const Lease& commit, const std::optional<Lease>& previous, std::int64_t now) {
+  if (previous) {
+    store_.put(*previous);
+    return;
+  }
+  Lease hold = commit;
+  hold.state = LeaseState::offered;
+  hold.expires = now + kOfferHold;
+  store_.put(hold);
 }
 
 std::size_t Engine::reclaim(std::int64_t now) {

@@ -80,6 +80,9 @@ struct Probe {
 struct Outcome {
   std::optional<Reply> reply;
   std::optional<Lease> commit;    // persist before sending the reply
+  // What the store held for commit->address before (nullopt: nothing), so
+  // that a commit that cannot be persisted is undone with undo().
+  std::optional<Lease> previous;
   std::optional<Probe> probe;
   std::optional<Drop> drop;
   std::string note;               // what happened, for the debug log
@@ -115,6 +118,10 @@ class Engine {
   Outcome handle(const Inbound& in, std::int64_t now);
   // A probe's answer: `conflict` when someone else uses the address.
   Outcome probe_result(std::uint64_t id, bool conflict, std::int64_t now);
+  // A commit that did not reach the disk is taken back: the record returns
+  // to `previous`, or (none) becomes a short hold for the same client, who
+  // will ask again. Undo in the reverse order of the commits.
+  void undo(const Lease& commit, const std::optional<Lease>& previous, std::int64_t now);
   // Leases that ran out are reclaimed: returns how many.
   std::size_t reclaim(std::int64_t now);
 

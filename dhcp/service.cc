@@ -264,10 +264,11 @@ void Service::execute(Outcome o) {
   if (journal_->failed()) {
     // Never hand out a lease it cannot remember.
     ++withheld_;
+    engine_->undo(*o.commit, o.previous, now());
     return;
   }
   const std::uint64_t batch = journal_->append(*o.commit);
-  if (o.reply) held_.push_back(Held{batch, std::move(*o.reply)});
+  held_.push_back(Held{batch, std::move(o.reply), std::move(*o.commit), std::move(o.previous)});
 }
 
 void Service::batch_done(std::uint64_t batch, std::error_code ec) {
@@ -278,14 +279,20 @@ void Service::batch_done(std::uint64_t batch, std::error_code ec) {
     spdlog::info("dhcp: {} is writable again", config_.lease_file);
     disk_timer_.expires_at(boost::asio::steady_timer::time_point{});
   }
-  while (!held_.empty() && held_.front().batch <= batch) {
-    if (ec) {
-      ++withheld_;
-    } else if (!stopping_) {
-      send(held_.front().reply);
+  std::size_t n = 0;
+  while (n < held_.size() && held_[n].batch <= batch) ++n;
+  if (ec) {
+    // Taken back newest first, so each address returns to what it was.
+    for (std::size_t i = n; i-- > 0;) {
+      if (held_[i].reply) ++withheld_;
+      engine_->undo(held_[i].commit, held_[i].previous, now());
     }
-    held_.pop_front();
+  } else if (!stopping_) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (held_[i].reply) send(*held_[i].reply);
+    }
   }
+  held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
 void Service::schedule_disk_retry() {

@@ -49,7 +49,9 @@ class Service final : public Module {
   };
   struct Held {
     std::uint64_t batch;
-    Reply reply;
+    std::optional<Reply> reply;
+    Lease commit;
+    std::optional<Lease> previous;
   };
 
   static std::int64_t now();

@@ -474,3 +474,30 @@ TEST_F(EngineTest, OffersToOtherClientsGiveWayWhenThePoolIsFull) {
 
 }  // namespace
 }  // namespace pairgate::dhcp
+
+namespace pairgate::dhcp {
+namespace {
+
+TEST_F(EngineTest, AnUndoneCommitLeavesNoLease) {
+  auto offer = engine->handle(broadcast_in(client_message(MessageType::discover, 1)), kT0);
+  auto req = client_message(MessageType::request, 1);
+  req.set_address(option::server_id, kServer);
+  req.set_address(option::requested_address, offer.reply->message.yiaddr);
+  auto ack = engine->handle(broadcast_in(req), kT0);
+  ASSERT_TRUE(ack.commit);
+  EXPECT_FALSE(ack.previous);
+  engine->undo(*ack.commit, ack.previous, kT0);
+  EXPECT_EQ(engine->active_leases(kT0), 0u);
+  EXPECT_EQ(engine->store().find(offer.reply->message.yiaddr)->state, LeaseState::offered);
+  // A renewal that fails keeps the lease the disk has.
+  ack = engine->handle(broadcast_in(req), kT0);
+  auto renew = client_message(MessageType::request, 1);
+  renew.ciaddr = ack.commit->address;
+  auto again = engine->handle(Inbound{renew, "lan0", renew.ciaddr, kServer}, kT0 + 300);
+  ASSERT_TRUE(again.previous);
+  engine->undo(*again.commit, again.previous, kT0 + 300);
+  EXPECT_EQ(engine->store().find(renew.ciaddr)->expires, kT0 + 600);
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp
