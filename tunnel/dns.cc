@@ -152,11 +152,8 @@ Response parse_response(std::span<const std::byte> message, std::uint16_t id, st
   auto flags = r.u16();
   auto qd = r.u16();
   auto an = r.u16();
-  auto ns = r.u16();
-  auto ar = r.u16();
+  r.skip(4);  // NSCOUNT and ARCOUNT: those sections are not read
   if (r.failed() || message.size() < kHeader) return fail(Error::short_message);
-  (void)ns;
-  (void)ar;
   // RFC 1035 §4.1.1 header checks, then RFC 5452 §9.1: ID and question.
   if ((*flags & 0x8000) == 0) return fail(Error::not_response);
   if (*rid != id) return fail(Error::id_mismatch);

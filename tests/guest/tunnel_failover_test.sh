@@ -75,8 +75,7 @@ check "beagle still MASTER" status_is beagle '["vrrp"][1]["state"]' MASTER
 ip netns exec $CLIENT ping -D -i 0.01 -W 1 -c 1200 203.0.113.1 >"$dir/ping.out" 2>&1 &
 ping_pid=$!
 sleep 1.5
-ip -n $AFTR addr del 2001:db8:a::1/128 dev lo
-ip -n $AFTR link set tb down
+aftr_dark
 # Under TCG a status query costs a second or more: wait on the logs, then
 # look at the status once.
 check "the reason names the probes" wait_for 20 grep -E "tunnel ip6tnl1 DOWN: 3 probes to 203.0.113.1 lost" "$dir/beagle.log"

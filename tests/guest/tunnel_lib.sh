@@ -104,6 +104,18 @@ NFT
   ip -n $AFTR route add default dev tp table 102
 }
 
+# Beagle's AFTR goes dark (its address and beagle's softwire gone), and
+# comes back (with the return route that went down with the softwire).
+aftr_dark() {
+  ip -n $AFTR addr del 2001:db8:a::1/128 dev lo
+  ip -n $AFTR link set tb down
+}
+aftr_light() {
+  ip -n $AFTR addr add 2001:db8:a::1/128 dev lo
+  ip -n $AFTR link set tb up
+  ip -n $AFTR route replace default dev tb table 101
+}
+
 # The AFTR's end of one softwire: NAME LOCAL REMOTE MARK.
 aftr_tunnel() {
   ip -n $AFTR -6 tunnel add "$1" mode ipip6 local "$2" remote "$3" encaplimit none
