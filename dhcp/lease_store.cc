@@ -32,12 +32,14 @@ void LeaseStore::Index::erase(std::uint64_t hash, std::uint32_t record) {
 
 template <typename HashOf>
 void LeaseStore::Index::grow_if_needed(HashOf hash_of) {
-  if ((used_ + 1) * 2 <= slots_.size()) return;
+  // At most three quarters full (live and gone slots), then rebuilt at
+  // most half full: 4 to 8 bytes a lease.
+  if ((used_ + 1) * 4 <= slots_.size() * 3) return;
   std::vector<std::uint32_t> old = std::move(slots_);
   std::size_t live = 0;
   for (auto r : old) live += (r != kEmpty && r != kGone);
   std::size_t n = 16;
-  while (n < (live + 1) * 4) n *= 2;  // half full at most after the next doublings
+  while (n < (live + 1) * 2) n *= 2;
   slots_.assign(n, kEmpty);
   used_ = 0;
   for (auto r : old) {

@@ -1,8 +1,8 @@
 // Every lease this server knows, in memory, indexed by address and by client.
 //
 // Sized for whole /16 pools: a lease is one compact record in a vector, and
-// both indexes are open-addressing tables of 32-bit record numbers (8 bytes
-// a lease each at most half full), not node-based maps. A record is never
+// both indexes are open-addressing tables of 32-bit record numbers (4 to 8
+// bytes a lease each), not node-based maps. A record is never
 // removed: an address that changes hands is overwritten in place, so the
 // store holds at most one record per address ever leased. Persistence is the
 // journal's business (dhcp/journal.h); this file does no I/O.

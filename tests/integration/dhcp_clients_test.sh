@@ -160,12 +160,19 @@ check "dhclient releases" wait_for 5 grep "released $a1" "$dir/log"
 check "the released lease is no longer listed" \
   fails grep "\"address\": \"$a1\"" <<<"$("$ctl" --socket "$sock" leases --json)"
 
+# --- SIGHUP with a changed option: leases are kept, the new option served
+sed -i 's/domain_name: lan.example/domain_name: lan2.example/' "$dir/pairgate.yaml"
+kill -HUP "$pid"
+check "pairgated reloads" wait_for 5 grep "reloaded:" "$dir/log"
+check "the leases are kept" grep '"hostname": "printer"' <<<"$("$ctl" --socket "$sock" leases --json)"
+
 # --- conflict: a host already uses 198.51.100.20 without a lease
 TAG=udhcpc4 ip netns exec "$c4" busybox udhcpc -f -q -i eth0 -s "$dir/udhcpc-script" -r 198.51.100.20 \
   >"$dir/udhcpc4.out" 2>&1 &
 check "a client asking for a squatted address is bound" wait_for 15 test -s "$dir/udhcpc4.bound"
 check "to another address" test "$(v ip "$dir/udhcpc4.bound")" != 198.51.100.20
 check "the ARP probe found the squatter" grep "198.51.100.20 is in use" "$dir/log"
+check "the reloaded domain is served" test "$(v domain "$dir/udhcpc4.bound")" = lan2.example
 
 # --- a relayed client on 203.0.113.0/24
 ip netns exec "$rly" dhcrelay -4 -d -q -iu eth0 -id eth1 198.51.100.2 >"$dir/dhcrelay.out" 2>&1 &
