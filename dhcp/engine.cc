@@ -143,7 +143,9 @@ bool Engine::free_for(std::size_t subnet, Ipv4Address a, const ClientKey& client
   const auto network = prefix.network().address().v4();
   if (!prefix.contains(a) || a == network || (prefix.length() < 31 && a == prefix.v4_last())) return false;
   if (subnets_[subnet].server == a) return false;
-  if (const Lease* l = store_.find(a); l && l->holds(now) && (l->state == LeaseState::declined || !(l->client == client))) {
+  if (auto g = store_.glance(a, client); g && g->expires > now && g->state != LeaseState::released &&
+                                          g->state != LeaseState::expired &&
+                                          (g->state == LeaseState::declined || !g->same_client)) {
     return false;
   }
   return !reserved_for_other(subnet, a, m);
@@ -153,7 +155,7 @@ std::optional<Ipv4Address> Engine::choose_address(std::size_t subnet, const Clie
                                                   std::int64_t now) const {
   if (const auto* r = reservation_for(subnet, m); r && free_for(subnet, r->address, client, m, now)) return r->address;
   // The address it had, then the one it asks for, then its hash's.
-  if (const Lease* own = store_.find(client, config_.subnets[subnet].subnet);
+  if (std::optional<Lease> own = store_.find(client, config_.subnets[subnet].subnet);
       own && own->state != LeaseState::declined && in_pools(subnet, own->address) &&
       free_for(subnet, own->address, client, m, now)) {
     return own->address;
@@ -180,7 +182,7 @@ std::optional<Ipv4Address> Engine::choose_address(std::size_t subnet, const Clie
   std::optional<Ipv4Address> reusable, offered;
   for (std::uint64_t i = 0; i < size; ++i) {
     const Ipv4Address a = at((start + i) % size);
-    const Lease* l = store_.find(a);
+    auto l = store_.glance(a, client);
     if (!free_for(subnet, a, client, m, now)) {
       if (!offered && l && l->state == LeaseState::offered && !probing(a) && !reserved_for_other(subnet, a, m)) {
         offered = a;
@@ -375,7 +377,7 @@ Outcome Engine::discover(const Inbound& in, std::size_t subnet, std::int64_t now
   auto method = config_.subnets[subnet].conflict_check;
   if (method == conf::ConflictCheck::automatic) method = relayed ? conf::ConflictCheck::none : conf::ConflictCheck::arp;
   if (method == conf::ConflictCheck::arp && relayed) method = conf::ConflictCheck::none;  // ARP cannot reach it
-  const Lease* held = store_.find(*address);
+  std::optional<Lease> held = store_.find(*address);
   const bool already_its = held && held->client == client && held->state != LeaseState::declined;
   if (method == conf::ConflictCheck::none || already_its) return offer(in, subnet, client, *address, now);
 
@@ -409,7 +411,7 @@ Outcome Engine::probe_result(std::uint64_t id, bool conflict, std::int64_t now) 
 Outcome Engine::offer(const Inbound& in, std::size_t subnet, const ClientKey& client, Ipv4Address a,
                       std::int64_t now) {
   const Message& m = in.message;
-  const Lease* held = store_.find(a);
+  std::optional<Lease> held = store_.find(a);
   // A client that still holds a lease keeps it; anyone else gets a hold.
   if (!(held && held->client == client && held->state == LeaseState::leased && held->expires > now)) {
     store_.put(Lease{a, LeaseState::offered, LeaseOrigin::local, now + kOfferHold, m.mac(), client, {}});
@@ -438,7 +440,7 @@ Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& clie
   }
   Lease lease{a, LeaseState::leased, LeaseOrigin::local, now + secs, m.mac(), client, hostname};
   std::optional<Lease> previous;
-  if (const Lease* p = store_.find(a); p && p->state != LeaseState::offered) previous = *p;
+  if (std::optional<Lease> p = store_.find(a); p && p->state != LeaseState::offered) previous = *p;
   store_.put(lease);
   const Ipv4Address server = server_for(in, subnet);
   Message r = reply_to(m, MessageType::ack, subnet, server);
@@ -488,7 +490,7 @@ Outcome Engine::request_in(const Inbound& in, std::size_t subnet, std::int64_t n
     state = "SELECTING";
     if (!is_ours(*sid) && *sid != server_for(in, subnet)) {
       // It chose another server: our offer is free again, and we are silent.
-      if (const Lease* l = store_.find(client, prefix); l && l->state == LeaseState::offered) {
+      if (std::optional<Lease> l = store_.find(client, prefix); l && l->state == LeaseState::offered) {
         Lease freed = *l;
         freed.state = LeaseState::expired;
         freed.expires = now;
@@ -499,7 +501,7 @@ Outcome Engine::request_in(const Inbound& in, std::size_t subnet, std::int64_t n
     auto want = m.address_option(option::requested_address);
     if (!want) return dropped(Drop::bad_request, "SELECTING without a requested address");
     if (!prefix.contains(*want)) return nak(in, subnet, "requested address is not on this network");
-    if (const Lease* l = store_.find(*want); l && l->client == client && l->state != LeaseState::declined) {
+    if (std::optional<Lease> l = store_.find(*want); l && l->client == client && l->state != LeaseState::declined) {
       return ack(in, subnet, client, *want, now);
     }
     if (mine(*want) && free_for(subnet, *want, client, m, now)) return ack(in, subnet, client, *want, now);
@@ -517,13 +519,13 @@ Outcome Engine::request_in(const Inbound& in, std::size_t subnet, std::int64_t n
 
   // "On the wrong network": we know that as well as anyone.
   if (!prefix.contains(a)) return nak(in, subnet, "address is not on this network");
-  const Lease* l = store_.find(a);
+  std::optional<Lease> l = store_.find(a);
   if (l && l->client == client && l->state != LeaseState::declined) {
     if (free_for(subnet, a, client, m, now)) return ack(in, subnet, client, a, now);
   }
   if (l && l->holds(now) && !(l->client == client)) return nak(in, subnet, "address is leased to another client");
   if (init_reboot) {
-    if (const Lease* own = store_.find(client, prefix);
+    if (std::optional<Lease> own = store_.find(client, prefix);
         own && own->state == LeaseState::leased && own->expires > now && mine(a)) {
       return nak(in, subnet, "client's lease is " + own->address.to_string());
     }
@@ -543,7 +545,7 @@ Outcome Engine::decline(const Inbound& in, std::size_t subnet, std::int64_t now)
   auto sid = m.address_option(option::server_id);
   if (!sid || (!is_ours(*sid) && *sid != server_for(in, subnet))) return dropped(Drop::other_server);
   auto a = m.address_option(option::requested_address);
-  const Lease* l = a ? store_.find(*a) : nullptr;
+  std::optional<Lease> l = a ? store_.find(*a) : std::nullopt;
   if (!l || !(l->client == client_key(m))) return dropped(Drop::client_mismatch, "DECLINE of an address not its");
   // RFC 2131 §4.3.3: the address is marked not available.
   Lease q{*a, LeaseState::declined, LeaseOrigin::local, now + kQuarantine, std::nullopt, {}, {}};
@@ -561,7 +563,7 @@ Outcome Engine::release(const Inbound& in, std::size_t subnet, std::int64_t now)
   if (auto sid = m.address_option(option::server_id); sid && !is_ours(*sid) && *sid != server_for(in, subnet)) {
     return dropped(Drop::other_server);
   }
-  const Lease* l = store_.find(m.ciaddr);
+  std::optional<Lease> l = store_.find(m.ciaddr);
   if (!l || !(l->client == client_key(m)) || l->state != LeaseState::leased) {
     return dropped(Drop::client_mismatch, "RELEASE of an address not its");
   }

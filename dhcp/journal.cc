@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -159,6 +160,8 @@ void Journal::finished(Batch batch, Result result) {
     if (batch.rewrite) {
       live_bytes_ = batch.rewrite->size();
       ++compactions_;
+      batch.rewrite.reset();
+      ::malloc_trim(0);  // the snapshot was the size of the store: give it back
     }
   }
   on_batch_(batch.id, result.ec);

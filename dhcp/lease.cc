@@ -29,9 +29,9 @@ std::string_view ClientKey::client_id() const {
   return std::string_view(key_).substr(1);
 }
 
-std::uint64_t ClientKey::hash() const {
+std::uint64_t ClientKey::hash_of(std::string_view key) {
   std::uint64_t h = 0xcbf29ce484222325ull;
-  for (char c : key_) {
+  for (char c : key) {
     h ^= static_cast<std::uint8_t>(c);
     h *= 0x100000001b3ull;
   }

@@ -27,7 +27,9 @@ class ClientKey {
   bool is_client_id() const { return !key_.empty() && key_[0] == 'c'; }
   // Option 61's bytes for a client-id key, else empty.
   std::string_view client_id() const;
-  std::uint64_t hash() const;  // FNV-1a, stable across runs (it places clients in the pool)
+  std::uint64_t hash() const { return hash_of(key_); }
+  // FNV-1a of stored key bytes, stable across runs (it places clients in the pool).
+  static std::uint64_t hash_of(std::string_view key);
   std::string to_string() const;  // "id:01:52:54:..." or "hw:1:52:54:..."
 
   bool operator==(const ClientKey&) const = default;

@@ -1,5 +1,7 @@
 #include "dhcp/lease_store.h"
 
+#include <algorithm>
+
 namespace pairgate::dhcp {
 
 template <typename Match>
@@ -47,58 +49,128 @@ void LeaseStore::Index::grow_if_needed(HashOf hash_of) {
   }
 }
 
+LeaseStore::Blob::Blob(std::string_view a, std::string_view b)
+    : size_(static_cast<std::uint16_t>(a.size() + b.size())) {
+  char* out = inline_;
+  if (size_ > kInline) out = heap_ = new char[size_];
+  std::copy(a.begin(), a.end(), out);
+  std::copy(b.begin(), b.end(), out + a.size());
+}
+
+LeaseStore::Blob& LeaseStore::Blob::operator=(const Blob& o) {
+  if (this != &o) {
+    Blob copy(o);
+    this->~Blob();
+    size_ = copy.size_;
+    if (size_ > kInline) {
+      heap_ = copy.heap_;
+      copy.size_ = 0;  // ownership moves
+    } else {
+      std::copy(copy.inline_, copy.inline_ + size_, inline_);
+    }
+  }
+  return *this;
+}
+
+LeaseStore::Blob::~Blob() {
+  if (size_ > kInline) delete[] heap_;
+}
+
 LeaseStore::LeaseStore() = default;
 
-std::uint64_t LeaseStore::hash_address(Ipv4Address a) {
-  std::uint64_t x = a.to_uint();
+std::uint64_t LeaseStore::hash_address(std::uint32_t a) {
+  std::uint64_t x = a;
   x *= 0x9e3779b97f4a7c15ull;  // Fibonacci hashing spreads consecutive addresses
   return x >> 20;
 }
 
-const Lease* LeaseStore::find(Ipv4Address address) const {
-  auto r = by_address_.find(hash_address(address), [&](std::uint32_t i) { return leases_[i].address == address; });
-  return r == Index::kEmpty ? nullptr : &leases_[r];
+LeaseStore::Record LeaseStore::pack(const Lease& l) {
+  Record r;
+  r.expires = l.expires;
+  r.address = l.address.to_uint();
+  r.state = l.state;
+  r.origin = l.origin;
+  r.has_hw = l.hw_address.has_value();
+  if (l.hw_address) r.hw = l.hw_address->bytes();
+  r.key_size = static_cast<std::uint16_t>(l.client.bytes().size());
+  r.data = Blob(l.client.bytes(), l.hostname);
+  return r;
 }
 
-const Lease* LeaseStore::find(const ClientKey& client, const IpPrefix& subnet) const {
-  if (client.empty()) return nullptr;
+Lease LeaseStore::unpack(const Record& r) {
+  Lease l;
+  l.expires = r.expires;
+  l.address = Ipv4Address(r.address);
+  l.state = r.state;
+  l.origin = r.origin;
+  if (r.has_hw) l.hw_address = MacAddress(r.hw);
+  l.client = ClientKey::from_bytes(r.key()).value_or(ClientKey());
+  l.hostname = std::string(r.data.view().substr(r.key_size));
+  return l;
+}
+
+std::uint32_t LeaseStore::find_address(std::uint32_t a) const {
+  return by_address_.find(hash_address(a), [&](std::uint32_t i) { return records_[i].address == a; });
+}
+
+std::optional<Lease> LeaseStore::find(Ipv4Address address) const {
+  auto r = find_address(address.to_uint());
+  if (r == Index::kEmpty) return std::nullopt;
+  return unpack(records_[r]);
+}
+
+std::optional<LeaseStore::Glance> LeaseStore::glance(Ipv4Address address, const ClientKey& client) const {
+  auto r = find_address(address.to_uint());
+  if (r == Index::kEmpty) return std::nullopt;
+  const Record& rec = records_[r];
+  return Glance{rec.state, rec.expires, rec.key() == client.bytes()};
+}
+
+std::optional<Lease> LeaseStore::find(const ClientKey& client, const IpPrefix& subnet) const {
+  if (client.empty()) return std::nullopt;
   auto r = by_client_.find(client.hash(), [&](std::uint32_t i) {
-    return leases_[i].client == client && subnet.contains(leases_[i].address);
+    return records_[i].key() == client.bytes() && subnet.contains(Ipv4Address(records_[i].address));
   });
-  return r == Index::kEmpty ? nullptr : &leases_[r];
+  if (r == Index::kEmpty) return std::nullopt;
+  return unpack(records_[r]);
 }
 
 void LeaseStore::put(const Lease& lease) {
-  auto existing = by_address_.find(hash_address(lease.address),
-                                   [&](std::uint32_t i) { return leases_[i].address == lease.address; });
+  const auto key_hash = [this](std::uint32_t i) { return ClientKey::hash_of(records_[i].key()); };
+  auto existing = find_address(lease.address.to_uint());
   if (existing != Index::kEmpty) {
-    Lease& old = leases_[existing];
-    if (!(old.client == lease.client)) {
-      if (!old.client.empty()) by_client_.erase(old.client.hash(), existing);
+    Record& old = records_[existing];
+    if (old.key() != lease.client.bytes()) {
+      if (old.key_size) by_client_.erase(ClientKey::hash_of(old.key()), existing);
       if (!lease.client.empty()) {
-        by_client_.grow_if_needed([this](std::uint32_t i) { return leases_[i].client.hash(); });
+        by_client_.grow_if_needed(key_hash);
         by_client_.insert(lease.client.hash(), existing);
       }
     }
-    old = lease;
+    old = pack(lease);
     return;
   }
-  auto record = static_cast<std::uint32_t>(leases_.size());
-  leases_.push_back(lease);
-  by_address_.grow_if_needed([this](std::uint32_t i) { return hash_address(leases_[i].address); });
-  by_address_.insert(hash_address(lease.address), record);
+  auto record = static_cast<std::uint32_t>(records_.size());
+  records_.push_back(pack(lease));
+  by_address_.grow_if_needed([this](std::uint32_t i) { return hash_address(records_[i].address); });
+  by_address_.insert(hash_address(lease.address.to_uint()), record);
   if (!lease.client.empty()) {
-    by_client_.grow_if_needed([this](std::uint32_t i) { return leases_[i].client.hash(); });
+    by_client_.grow_if_needed(key_hash);
     by_client_.insert(lease.client.hash(), record);
   }
 }
 
 void LeaseStore::for_each(const std::function<void(const Lease&)>& f) const {
-  for (const auto& l : leases_) f(l);
+  for (const auto& r : records_) f(unpack(r));
 }
 
 void LeaseStore::update_each(const std::function<void(Lease&)>& f) {
-  for (auto& l : leases_) f(l);
+  for (auto& r : records_) {
+    Lease l = unpack(r);
+    f(l);
+    r.state = l.state;
+    r.expires = l.expires;
+  }
 }
 
 }  // namespace pairgate::dhcp

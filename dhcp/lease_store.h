@@ -1,15 +1,17 @@
 // Every lease this server knows, in memory, indexed by address and by client.
 //
-// Sized for whole /16 pools: a lease is one compact record in a vector, and
-// both indexes are open-addressing tables of 32-bit record numbers (4 to 8
-// bytes a lease each), not node-based maps. A record is never
-// removed: an address that changes hands is overwritten in place, so the
-// store holds at most one record per address ever leased. Persistence is the
+// Sized for whole /16 pools: a lease is packed into one 48-byte record in a
+// vector (identity and hostname inline up to 22 bytes together), and both
+// indexes are open-addressing tables of 32-bit record numbers (4 to 8 bytes a
+// lease each), not node-based maps. A record is never removed: an address
+// that changes hands is overwritten in place, so the store holds at most one
+// record per address ever leased. Lookups return copies. Persistence is the
 // journal's business (dhcp/journal.h); this file does no I/O.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "core/address.h"
@@ -21,21 +23,59 @@ class LeaseStore {
  public:
   LeaseStore();
 
-  const Lease* find(Ipv4Address address) const;
+  std::optional<Lease> find(Ipv4Address address) const;
   // The client's record inside `subnet` (a client may hold one per subnet).
-  const Lease* find(const ClientKey& client, const IpPrefix& subnet) const;
+  std::optional<Lease> find(const ClientKey& client, const IpPrefix& subnet) const;
+
+  // What allocation needs of an address's record, without copying it.
+  struct Glance {
+    LeaseState state;
+    std::int64_t expires;
+    bool same_client;  // the record's client is `client`
+  };
+  std::optional<Glance> glance(Ipv4Address address, const ClientKey& client) const;
 
   // Inserts or replaces the record for lease.address. A previous holder of
   // the address loses its claim to it.
   void put(const Lease& lease);
 
-  std::size_t size() const { return leases_.size(); }
+  std::size_t size() const { return records_.size(); }
   void for_each(const std::function<void(const Lease&)>& f) const;
-  // Calls f on each record with a mutable state/expires (identity fields
-  // and the address must not change).
+  // Calls f on each record; what it changes in `state` and `expires` is
+  // kept (identity fields and the address must not change).
   void update_each(const std::function<void(Lease&)>& f);
 
  private:
+  // Bytes kept inline up to 22, else on the heap.
+  class Blob {
+   public:
+    Blob() = default;
+    Blob(std::string_view a, std::string_view b);
+    Blob(const Blob& o) : Blob(o.view(), {}) {}
+    Blob& operator=(const Blob& o);
+    ~Blob();
+    std::string_view view() const { return {size_ > kInline ? heap_ : inline_, size_}; }
+
+   private:
+    static constexpr std::size_t kInline = 22;
+    std::uint16_t size_ = 0;
+    union {
+      char inline_[kInline];
+      char* heap_;
+    };
+  };
+  struct Record {
+    std::int64_t expires = 0;
+    std::uint32_t address = 0;
+    LeaseState state = LeaseState::leased;
+    LeaseOrigin origin = LeaseOrigin::local;
+    bool has_hw = false;
+    std::uint16_t key_size = 0;  // the client key, then the hostname, in `data`
+    std::array<std::uint8_t, 6> hw{};
+    Blob data;
+    std::string_view key() const { return data.view().substr(0, key_size); }
+  };
+
   // Open addressing with linear probing over record numbers.
   class Index {
    public:
@@ -53,9 +93,12 @@ class LeaseStore {
     std::size_t used_ = 0;  // live and gone slots
   };
 
-  static std::uint64_t hash_address(Ipv4Address a);
+  static std::uint64_t hash_address(std::uint32_t a);
+  static Record pack(const Lease& l);
+  static Lease unpack(const Record& r);
+  std::uint32_t find_address(std::uint32_t a) const;
 
-  std::vector<Lease> leases_;
+  std::vector<Record> records_;
   Index by_address_;
   Index by_client_;
 };

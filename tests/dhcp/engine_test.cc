@@ -143,8 +143,8 @@ TEST_F(EngineTest, BroadcastFlagAndRelayDelivery) {
 
 TEST_F(EngineTest, SelectingOurOfferIsAcknowledgedAndCommitted) {
   const auto a = bind(1);
-  const Lease* l = engine->store().find(a);
-  ASSERT_NE(l, nullptr);
+  auto l = engine->store().find(a);
+  ASSERT_TRUE(l);
   EXPECT_EQ(l->state, LeaseState::leased);
   EXPECT_EQ(l->expires, kT0 + 600);
   EXPECT_EQ(engine->active_leases(kT0), 1u);

@@ -21,15 +21,15 @@ TEST(LeaseStore, FindsEveryLeaseByAddressAndClientThroughGrowth) {
   }
   EXPECT_EQ(s.size(), 70000u);
   for (std::uint32_t i = 0; i < 70000; i += 997) {
-    const Lease* a = s.find(Ipv4Address(0xc6120000u + i));
-    ASSERT_NE(a, nullptr);
+    auto a = s.find(Ipv4Address(0xc6120000u + i));
+    ASSERT_TRUE(a);
     EXPECT_EQ(a->client, hw(i));
-    const Lease* c = s.find(hw(i), kNet);
-    ASSERT_NE(c, nullptr);
+    auto c = s.find(hw(i), kNet);
+    ASSERT_TRUE(c);
     EXPECT_EQ(c->address, Ipv4Address(0xc6120000u + i));
   }
-  EXPECT_EQ(s.find(Ipv4Address(0xc6130000u + 9999)), nullptr);
-  EXPECT_EQ(s.find(hw(80000), kNet), nullptr);
+  EXPECT_FALSE(s.find(Ipv4Address(0xc6130000u + 9999)));
+  EXPECT_FALSE(s.find(hw(80000), kNet));
 }
 
 TEST(LeaseStore, AnAddressChangingHandsMovesTheClientIndex) {
@@ -38,12 +38,12 @@ TEST(LeaseStore, AnAddressChangingHandsMovesTheClientIndex) {
   s.put(Lease{a, LeaseState::expired, LeaseOrigin::local, 1, std::nullopt, hw(1), {}});
   s.put(Lease{a, LeaseState::leased, LeaseOrigin::local, 100, std::nullopt, hw(2), "b"});
   EXPECT_EQ(s.size(), 1u);
-  EXPECT_EQ(s.find(hw(1), kNet), nullptr);
-  ASSERT_NE(s.find(hw(2), kNet), nullptr);
+  EXPECT_FALSE(s.find(hw(1), kNet));
+  ASSERT_TRUE(s.find(hw(2), kNet));
   EXPECT_EQ(s.find(a)->hostname, "b");
   // A declined address has no client.
   s.put(Lease{a, LeaseState::declined, LeaseOrigin::local, 100, std::nullopt, {}, {}});
-  EXPECT_EQ(s.find(hw(2), kNet), nullptr);
+  EXPECT_FALSE(s.find(hw(2), kNet));
 }
 
 TEST(LeaseStore, OneClientOneLeasePerSubnet) {
@@ -64,6 +64,33 @@ TEST(ClientKey, IdentityAndTextForms) {
   EXPECT_EQ(ClientKey::from_hardware(1, std::span(id).subspan(1)).to_string(), "hw:01:52:54:00:12:34:56");
   EXPECT_EQ(ClientKey::from_bytes(k.bytes()), k);
   EXPECT_FALSE(ClientKey::from_bytes("x123").has_value());
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp
+
+namespace pairgate::dhcp {
+namespace {
+
+TEST(LeaseStore, LongIdentitiesAndHostnamesSurviveEveryChange) {
+  LeaseStore s;
+  std::vector<std::uint8_t> id(40);
+  for (std::size_t i = 0; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(i * 7);
+  const auto key = ClientKey::from_client_id(id);
+  const Ipv4Address a(0xc6120009u);
+  Lease l{a, LeaseState::leased, LeaseOrigin::peer, 100, MacAddress::parse("02:00:00:00:00:01"), key,
+          "a-rather-long-host-name.example"};
+  s.put(l);
+  EXPECT_EQ(s.find(a), l);
+  EXPECT_EQ(s.find(key, kNet), l);
+  s.put(Lease{Ipv4Address(0xc612000au), LeaseState::leased, LeaseOrigin::local, 1, std::nullopt, hw(3), "x"});
+  l.expires = 200;
+  l.hostname = "short";
+  s.put(l);
+  EXPECT_EQ(s.find(a), l);
+  s.update_each([](Lease& x) { x.state = LeaseState::expired; });
+  EXPECT_EQ(s.find(key, kNet)->state, LeaseState::expired);
+  EXPECT_EQ(s.find(key, kNet)->hostname, "short");
 }
 
 }  // namespace
