@@ -176,15 +176,17 @@ std::optional<Ipv4Address> Engine::choose_address(std::size_t subnet, const Clie
   const std::uint64_t start = client.hash() % size;
   // First an address nobody has had, so that a client coming back finds its
   // own still free; then one whose last holder's lease has run out.
-  // Last, an address merely offered to another client (not being probed):
-  // in a burst both servers of a pair offer to every client, and an offer
-  // the client may never take must not exhaust the pool.
+  // Last, an address offered to another client more than kOfferStale ago
+  // (and not being probed): in a burst both servers of a pair offer to every
+  // client, and offers their clients never took must not exhaust the pool
+  // for long. A fresh offer is never taken: its client may still REQUEST it.
   std::optional<Ipv4Address> reusable, offered;
   for (std::uint64_t i = 0; i < size; ++i) {
     const Ipv4Address a = at((start + i) % size);
     auto l = store_.glance(a, client);
     if (!free_for(subnet, a, client, m, now)) {
-      if (!offered && l && l->state == LeaseState::offered && !probing(a) && !reserved_for_other(subnet, a, m)) {
+      if (!offered && l && l->state == LeaseState::offered && l->expires <= now + kOfferHold - kOfferStale &&
+          !probing(a) && !reserved_for_other(subnet, a, m)) {
         offered = a;
       }
       continue;
@@ -387,7 +389,7 @@ Outcome Engine::discover(const Inbound& in, std::size_t subnet, std::int64_t now
   probes_[probe.id] = PendingProbe{in, subnet, client, *address, attempts};
   Outcome o;
   o.probe = probe;
-  o.note = "probing " + address->to_string();
+  o.note = "probing " + address->to_string() + " for " + client.to_string();
   return o;
 }
 
@@ -396,6 +398,10 @@ Outcome Engine::probe_result(std::uint64_t id, bool conflict, std::int64_t now) 
   if (it == probes_.end()) return {};
   PendingProbe p = std::move(it->second);
   probes_.erase(it);
+  auto held = store_.glance(p.address, p.client);
+  if (!held || !held->same_client || held->state != LeaseState::offered) {
+    return dropped(Drop::probe_pending, p.address.to_string() + " is no longer held for " + p.client.to_string());
+  }
   if (!conflict) return offer(p.in, p.subnet, p.client, p.address, now);
   // Someone answers for it: quarantined, and the next address is probed.
   ++counters_.conflicts;
@@ -424,7 +430,7 @@ Outcome Engine::offer(const Inbound& in, std::size_t subnet, const ClientKey& cl
   ++counters_.offer_sent;
   Outcome o;
   o.reply = deliver(in, std::move(r), subnet, server);
-  o.note = "offer " + a.to_string();
+  o.note = "offer " + a.to_string() + " to " + client.to_string();
   return o;
 }
 
@@ -496,6 +502,7 @@ Outcome Engine::request_in(const Inbound& in, std::size_t subnet, std::int64_t n
         freed.expires = now;
         store_.put(freed);
       }
+      std::erase_if(probes_, [&](const auto& p) { return p.second.client == client; });
       return dropped(Drop::other_server, "chose " + sid->to_string());
     }
     auto want = m.address_option(option::requested_address);
@@ -505,7 +512,7 @@ Outcome Engine::request_in(const Inbound& in, std::size_t subnet, std::int64_t n
       return ack(in, subnet, client, *want, now);
     }
     if (mine(*want) && free_for(subnet, *want, client, m, now)) return ack(in, subnet, client, *want, now);
-    return nak(in, subnet, "requested address is not available");
+    return nak(in, subnet, want->to_string() + " is not available");
   }
 
   const bool init_reboot = m.ciaddr == Ipv4Address{};

@@ -101,6 +101,7 @@ class Engine {
   // How long an offered address is held for the client's REQUEST, and how
   // long a declined or conflicting address stays out of use.
   static constexpr std::int64_t kOfferHold = 60;
+  static constexpr std::int64_t kOfferStale = 10;  // an offer older than this may go to another client
   static constexpr std::int64_t kQuarantine = 3600;
   static constexpr int kMaxProbes = 3;  // addresses tried for one DISCOVER
 

@@ -55,8 +55,11 @@ RawSocket* Prober::icmp_socket() {
 }
 
 void Prober::start(const Probe& probe, int ifindex, const MacAddress& mac) {
-  if (pending_.contains(probe.address)) {  // cannot happen: the engine holds the address while probing
-    done_(probe.id, false);
+  if (auto it = pending_.find(probe.address); it != pending_.end()) {
+    // The address was probed for a client who went elsewhere: the probe
+    // under way answers for the new one.
+    it->second.id = probe.id;
+    it->second.method = probe.method;
     return;
   }
   std::error_code ec;

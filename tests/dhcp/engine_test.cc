@@ -465,11 +465,13 @@ TEST_F(EngineTest, OffersToOtherClientsGiveWayWhenThePoolIsFull) {
   for (int c = 1; c <= 10; ++c) {
     ASSERT_TRUE(engine->handle(broadcast_in(client_message(MessageType::discover, static_cast<std::uint8_t>(c))), kT0).reply);
   }
-  auto o = engine->handle(broadcast_in(client_message(MessageType::discover, 11)), kT0);
+  auto o = engine->handle(broadcast_in(client_message(MessageType::discover, 11)), kT0 + 1);
+  EXPECT_EQ(o.drop, Drop::pool_exhausted) << "fresh offers are kept for their clients";
+  o = engine->handle(broadcast_in(client_message(MessageType::discover, 11)), kT0 + Engine::kOfferStale);
   ASSERT_TRUE(o.reply) << o.note;
   // Bound leases never give way.
-  for (int c = 12; c <= 21; ++c) bind(static_cast<std::uint8_t>(c), kT0 + 1);
-  EXPECT_EQ(engine->handle(broadcast_in(client_message(MessageType::discover, 30)), kT0 + 1).drop, Drop::pool_exhausted);
+  for (int c = 12; c <= 21; ++c) bind(static_cast<std::uint8_t>(c), kT0 + 20);
+  EXPECT_EQ(engine->handle(broadcast_in(client_message(MessageType::discover, 30)), kT0 + 20).drop, Drop::pool_exhausted);
 }
 
 }  // namespace
@@ -497,6 +499,32 @@ TEST_F(EngineTest, AnUndoneCommitLeavesNoLease) {
   ASSERT_TRUE(again.previous);
   engine->undo(*again.commit, again.previous, kT0 + 300);
   EXPECT_EQ(engine->store().find(renew.ciaddr)->expires, kT0 + 600);
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp
+
+namespace pairgate::dhcp {
+namespace {
+
+TEST_F(EngineTest, AClientThatChoseThePeerWhileProbedGetsNoLateOffer) {
+  make(ConflictCheck::arp);
+  auto o = engine->handle(broadcast_in(client_message(MessageType::discover, 1)), kT0);
+  ASSERT_TRUE(o.probe);
+  auto req = client_message(MessageType::request, 1);
+  req.set_address(option::server_id, kPeer);
+  req.set_address(option::requested_address, ip("192.0.2.150"));
+  EXPECT_EQ(engine->handle(broadcast_in(req), kT0).drop, Drop::other_server);
+  // Its address is free for the next client; the old probe's end offers nothing.
+  auto next = client_message(MessageType::discover, 2);
+  next.set_address(option::requested_address, o.probe->address);
+  auto o2 = engine->handle(broadcast_in(next), kT0);
+  ASSERT_TRUE(o2.probe);
+  EXPECT_EQ(o2.probe->address, o.probe->address);
+  EXPECT_FALSE(engine->probe_result(o.probe->id, false, kT0).reply);
+  auto offer = engine->probe_result(o2.probe->id, false, kT0);
+  ASSERT_TRUE(offer.reply);
+  EXPECT_EQ(offer.reply->message.chaddr[5], 2);
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ cleanup() {
   if ((${failed:-0} > 0)); then
     for n in beagle primergy; do echo "--- $n log"; tail -n 30 "$dir/$n.log"; done
   fi
-  rm -rf "$dir"
+  [[ -n ${KEEP:-} ]] || rm -rf "$dir"
 }
 arm_cleanup 250
 
