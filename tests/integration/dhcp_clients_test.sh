@@ -8,7 +8,8 @@
 #          ├── c2   (udhcpc)
 #          ├── c4   (udhcpc asking for an address a squatter uses)
 #          ├── sq   (198.51.100.20, no lease: the squatter)
-#          └── rly  (dhcrelay; eth0 198.51.100.3, eth1 203.0.113.1/24) ── c3 (udhcpc)
+#          └── rly  (dhcrelay; eth0 198.51.100.3, eth1 203.0.113.1/24 and
+#                    203.0.113.50, a squatter) ── c3 (udhcpc)
 set -uo pipefail
 build=$(cd "${1:?build dir}" && pwd)
 pairgated=$build/pairgated
@@ -38,6 +39,7 @@ ip -n "$sq" addr add 198.51.100.20/24 dev eth0
 ip -n "$rly" addr add 198.51.100.3/24 dev eth0
 ip -n "$rly" link add eth1 type veth peer name eth0 netns "$c3"
 ip -n "$rly" addr add 203.0.113.1/24 dev eth1
+ip -n "$rly" addr add 203.0.113.50/24 dev eth1  # a squatter on the relayed subnet
 ip -n "$rly" link set eth1 up
 ip -n "$c3" link set eth0 up
 ip netns exec "$rly" sysctl -qw net.ipv4.ip_forward=1
@@ -68,6 +70,7 @@ dhcp:
     - interface: eth0
       subnet: 203.0.113.0/24
       pools: [203.0.113.50-203.0.113.60]
+      conflict_check: icmp
       options: {routers: [203.0.113.1]}
 YAML
 
@@ -177,9 +180,11 @@ check "the reloaded domain is served" test "$(v domain "$dir/udhcpc4.bound")" = 
 # --- a relayed client on 203.0.113.0/24
 ip netns exec "$rly" dhcrelay -4 -d -q -iu eth0 -id eth1 198.51.100.2 >"$dir/dhcrelay.out" 2>&1 &
 sleep 0.5
-TAG=udhcpc3 ip netns exec "$c3" busybox udhcpc -f -q -i eth0 -s "$dir/udhcpc-script" >"$dir/udhcpc3.out" 2>&1 &
+TAG=udhcpc3 ip netns exec "$c3" busybox udhcpc -f -q -i eth0 -s "$dir/udhcpc-script" -r 203.0.113.50 \
+  >"$dir/udhcpc3.out" 2>&1 &
 check "a client behind dhcrelay is bound" wait_for 15 test -s "$dir/udhcpc3.bound"
-check "from the relayed subnet's pool" grep -E '^203\.0\.113\.(5[0-9]|60)$' <<<"$(v ip "$dir/udhcpc3.bound")"
+check "from the relayed subnet's pool" grep -E '^203\.0\.113\.(5[1-9]|60)$' <<<"$(v ip "$dir/udhcpc3.bound")"
+check "the ICMP probe found the relayed subnet's squatter" grep "203.0.113.50 is in use" "$dir/log"
 check "with the relayed subnet's router" test "$(v router "$dir/udhcpc3.bound")" = 203.0.113.1
 
 # --- nothing was refused on the way, and SIGTERM flushes the file
