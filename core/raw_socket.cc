@@ -145,20 +145,29 @@ void RawSocket::wait() {
   });
 }
 
+ssize_t receive_message(int fd, std::span<std::byte> buffer, void* from, std::size_t from_size,
+                        std::span<char> control, msghdr& msg) {
+  iovec iov{buffer.data(), buffer.size()};
+  msg = msghdr{};
+  msg.msg_name = from;
+  msg.msg_namelen = static_cast<socklen_t>(from_size);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  const ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+  msg.msg_iov = nullptr;  // `iov` ends here; the data is in `buffer`
+  msg.msg_iovlen = 0;
+  return n;
+}
+
 void RawSocket::drain() {
   // Bounded, so one busy socket cannot starve the rest of the loop.
   for (int i = 0; i < 64 && handler_; ++i) {
     sockaddr_storage from{};
     alignas(cmsghdr) char control[256];
-    iovec iov{buffer_.data(), buffer_.size()};
     msghdr msg{};
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof from;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT);
+    ssize_t n = receive_message(socket_.native_handle(), buffer_, &from, sizeof from, control, msg);
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         ++receive_errors_;

@@ -10,6 +10,8 @@
 #include <boost/asio/generic/raw_protocol.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -31,6 +33,12 @@ struct RawPacket {
   std::uint16_t ethertype = 0;           // AF_PACKET sockets, host order
   bool outgoing = false;                 // AF_PACKET: our own frame looped back
 };
+
+// One non-blocking recvmsg() into `buffer`: the sender's address into
+// `from` (`from_size` bytes), ancillary data into `control`. `msg` is left
+// ready for CMSG_FIRSTHDR. Returns the datagram's length, or -1 with errno.
+ssize_t receive_message(int fd, std::span<std::byte> buffer, void* from, std::size_t from_size,
+                        std::span<char> control, msghdr& msg);
 
 class RawSocket {
  public:

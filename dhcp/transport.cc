@@ -102,16 +102,9 @@ void ServerSocket::drain() {
   // A bounded batch per wakeup keeps other sockets and timers served.
   for (int i = 0; i < 256 && handler_; ++i) {
     sockaddr_in from{};
-    iovec iov{buffer_.data(), buffer_.size()};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
     msghdr msg{};
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof from;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT);
+    ssize_t n = receive_message(socket_.native_handle(), buffer_, &from, sizeof from, control, msg);
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++receive_errors_;
       return;

@@ -78,6 +78,12 @@ class EngineTest : public ::testing::Test {
     return offer.reply->message.yiaddr;
   }
 
+  void expect_nak(const Message& request, std::int64_t now) {
+    auto o = engine->handle(broadcast_in(request), now);
+    ASSERT_TRUE(o.reply) << o.note;
+    EXPECT_EQ(o.reply->message.type(), MessageType::nak);
+  }
+
   std::unique_ptr<Engine> engine;
 };
 
@@ -203,18 +209,14 @@ TEST_F(EngineTest, InitRebootOfAnotherAddressThanOurLeaseIsNaked) {
   auto req = client_message(MessageType::request, 1);
   const auto other = a == ip("192.0.2.29") ? ip("192.0.2.28") : Ipv4Address(a.to_uint() + 1);
   req.set_address(option::requested_address, other);
-  auto o = engine->handle(broadcast_in(req), kT0 + 10);
-  ASSERT_TRUE(o.reply);
-  EXPECT_EQ(o.reply->message.type(), MessageType::nak);
+  expect_nak(req, kT0 + 10);
 }
 
 TEST_F(EngineTest, AnAddressLeasedToAnotherClientIsNaked) {
   const auto a = bind(1);
   auto req = client_message(MessageType::request, 2);
   req.set_address(option::requested_address, a);
-  auto o = engine->handle(broadcast_in(req), kT0 + 10);
-  ASSERT_TRUE(o.reply);
-  EXPECT_EQ(o.reply->message.type(), MessageType::nak);
+  expect_nak(req, kT0 + 10);
 }
 
 TEST_F(EngineTest, RenewingIsUnicastAndRebindingWithoutRecordIsSilent) {
