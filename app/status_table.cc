@@ -105,6 +105,15 @@ std::string render_status(const json& s) {
     out += "\nDHCP: " + text(*d, "leases_active", "0") + " active leases";
     if (d->contains("serving")) out += ", serving: " + text(*d, "serving");
     out += "\n";
+    if (auto c = d->find("counters"); c != d->end() && c->is_object()) {
+      out += "  received " + text(*c, "pkt4-received", "0") + ", offers " + text(*c, "pkt4-offer-sent", "0") +
+             ", acks " + text(*c, "pkt4-ack-sent", "0") + ", naks " + text(*c, "pkt4-nak-sent", "0") + ", declined " +
+             text(*c, "declined-addresses", "0") + ", conflicts " + text(*c, "conflicts", "0") + "\n";
+    }
+    if (auto f = d->find("lease_file"); f != d->end() && f->is_object()) {
+      out += "  lease file " + text(*f, "path") + ": " +
+             (text(*f, "ok") == "no" ? "FAILING: " + text(*f, "error") : std::string("ok")) + "\n";
+    }
     if (auto p = d->find("pools"); p != d->end() && p->is_array() && !p->empty()) {
       Table t({"SUBNET", "INTERFACE", "RANGE", "SIZE", "USED"});
       for (const auto& pool : *p) {

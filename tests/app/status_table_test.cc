@@ -11,6 +11,8 @@ TEST(StatusTable, RendersEverySection) {
     "vrrp": [{"name": "VRRP1", "interface": "enp3s0", "vrid": 1, "state": "MASTER", "priority": 200,
               "effective_priority": 200, "master": "192.0.2.3", "virtual_addresses": ["192.0.2.2/24"]}],
     "dhcp": {"leases_active": 3, "serving": true,
+             "counters": {"pkt4-received": 9, "pkt4-offer-sent": 3, "pkt4-ack-sent": 3, "pkt4-nak-sent": 0},
+             "lease_file": {"path": "/var/lib/pairgate/dhcp4.leases", "ok": false, "error": "No space left on device"},
              "pools": [{"subnet": "198.51.100.0/24", "interface": "lan0", "range": "198.51.100.20-198.51.100.99", "size": 80, "used": 3}]},
     "tunnels": [{"name": "ip6tnl1", "state": "UP", "local": "2001:db8::2", "remote": "2001:db8::1",
                  "health": {"last_rtt_ms": 4.1, "failures": 0}}],
@@ -20,13 +22,15 @@ TEST(StatusTable, RendersEverySection) {
   EXPECT_NE(out.find("VRRP1  enp3s0     1     MASTER  200   200        192.0.2.3  192.0.2.2/24"), std::string::npos) << out;
   EXPECT_NE(out.find("DHCP: 3 active leases, serving: yes"), std::string::npos) << out;
   EXPECT_NE(out.find("198.51.100.20-198.51.100.99"), std::string::npos);
+  EXPECT_NE(out.find("received 9, offers 3, acks 3, naks 0"), std::string::npos) << out;
+  EXPECT_NE(out.find("lease file /var/lib/pairgate/dhcp4.leases: FAILING: No space left on device"), std::string::npos) << out;
   EXPECT_NE(out.find("ip6tnl1  UP     2001:db8::2  2001:db8::1  4.1"), std::string::npos) << out;
   EXPECT_NE(out.find("FIREWALL: table pairgate, applied: yes"), std::string::npos);
 }
 
 TEST(StatusTable, ToleratesMissingAndOddFields) {
   EXPECT_EQ(render_status(nlohmann::json::object()), "node -\n");
-  EXPECT_NO_THROW(render_status(nlohmann::json::parse(R"({"vrrp": [{"vrid": "x"}], "dhcp": {"pools": [1]}, "tunnels": [null]})")));
+  EXPECT_NO_THROW(render_status(nlohmann::json::parse(R"({"vrrp": [{"vrid": "x"}], "dhcp": {"pools": [1], "counters": 3, "lease_file": {"ok": "x"}}, "tunnels": [null]})")));
   EXPECT_NO_THROW(render_status(nlohmann::json::array()));
 }
 
