@@ -41,6 +41,7 @@ HealthEffects HealthEngine::start(std::optional<Ipv6Address> aftr, TimePoint now
   probing_ = true;
   round_.reset();
   ok_streak_ = fail_streak_ = full_streak_ = missing_streak_ = 0;
+  last_ok_ = now;
   return send_round(now);
 }
 
@@ -88,13 +89,17 @@ HealthEffects HealthEngine::on_reply(const IpAddress& from, std::uint16_t sequen
     if (!r.aftr_answered) {
       r.aftr_answered = true;
       aftr_rtt_ms_ = ms(now - r.sent);
-      if (settings_.targets.empty()) last_rtt_ms_ = aftr_rtt_ms_;
+      if (settings_.targets.empty()) {
+        last_rtt_ms_ = aftr_rtt_ms_;
+        last_ok_ = now;
+      }
     }
   } else if (from.is_v4()) {
     for (std::size_t i = 0; i < settings_.targets.size(); ++i) {
       if (settings_.targets[i] == from.v4() && !r.answered[i]) {
         r.answered[i] = true;
         last_rtt_ms_ = ms(now - r.sent);
+        last_ok_ = now;
         known = true;
       }
     }
@@ -113,14 +118,43 @@ HealthEffects HealthEngine::on_timer(TimePoint now) {
   HealthEffects fx;
   if (!probing_) return fx;
   if (round_ && now >= round_->sent + settings_.timeout) fx = judge();
+  if (state_ != State::down && fail_streak_ + 1 >= settings_.down_after &&
+      now >= last_ok_ + settings_.down_after * settings_.interval) {
+    fail_streak_ = settings_.down_after;
+    ok_streak_ = 0;
+    last_rtt_ms_.reset();
+    move(State::down, lost_reason(fail_streak_, round_ && round_->aftr && !round_->aftr_answered), fx);
+    // The round in flight counts as lost; a reply to it now is late.
+    if (round_ && round_->aftr && !round_->aftr_answered && ++aftr_fail_streak_ == settings_.down_after) {
+      fx.aftr_failed = true;
+    }
+    round_.reset();
+  }
   if (now >= next_round_) fx.probes = send_round(now).probes;
   return fx;
 }
 
 std::optional<TimePoint> HealthEngine::deadline() const {
   if (!probing_) return std::nullopt;
-  if (round_) return std::min(round_->sent + settings_.timeout, next_round_);
-  return next_round_;
+  TimePoint d = next_round_;
+  if (round_) d = std::min(d, round_->sent + settings_.timeout);
+  if (state_ != State::down && fail_streak_ + 1 >= settings_.down_after) {
+    d = std::min(d, last_ok_ + settings_.down_after * settings_.interval);
+  }
+  return d;
+}
+
+std::string HealthEngine::all_targets() const {
+  if (settings_.targets.empty()) return aftr_ ? "AFTR " + aftr_->to_string() : "AFTR";
+  std::string s;
+  for (const auto& t : settings_.targets) s += (s.empty() ? "" : ", ") + t.to_string();
+  return s;
+}
+
+std::string HealthEngine::lost_reason(unsigned count, bool aftr_silent) const {
+  std::string why = probes(count) + " to " + all_targets() + " lost";
+  if (!settings_.targets.empty() && aftr_silent) why += "; AFTR " + aftr_->to_string() + " silent too";
+  return why;
 }
 
 std::string HealthEngine::target_list(bool answered_ones) const {
@@ -165,12 +199,7 @@ HealthEffects HealthEngine::judge() {
     ++missing_streak_;
     full_streak_ = 0;
   }
-  const std::string aftr = r.aftr ? "AFTR " + r.aftr->to_string() : "AFTR";
-  const std::string all_targets = n == 0 ? aftr : [&] {
-    std::string s;
-    for (const auto& t : settings_.targets) s += (s.empty() ? "" : ", ") + t.to_string();
-    return s;
-  }();
+  const std::string all_targets = this->all_targets();
   switch (state_) {
     case State::down:
       if (ok_streak_ >= settings_.up_after) {
@@ -184,9 +213,7 @@ HealthEffects HealthEngine::judge() {
     case State::up:
     case State::degraded:
       if (fail_streak_ >= settings_.down_after) {
-        std::string why = probes(fail_streak_) + " to " + all_targets + " lost";
-        if (n > 0 && r.aftr && !r.aftr_answered) why += "; " + aftr + " silent too";
-        move(State::down, why, fx);
+        move(State::down, lost_reason(fail_streak_, r.aftr && !r.aftr_answered), fx);
       } else if (state_ == State::up && missing_streak_ >= settings_.down_after) {
         move(State::degraded, probes(missing_streak_) + " to " + target_list(false) + " lost; " + target_list(true) + " answered", fx);
       } else if (state_ == State::degraded && full_streak_ >= settings_.up_after) {

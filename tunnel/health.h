@@ -10,7 +10,11 @@
 //     full when all did; the AFTR's answer is reported (aftr_failed) but
 //     does not decide, since an AFTR may filter echo and still carry traffic;
 //   - without targets, the AFTR's answer decides.
-// DOWN after `down_after` failed rounds in a row; from DOWN, UP after
+// DOWN after `down_after` failed rounds in a row, or as soon as nothing has
+// answered for `down_after` intervals once `down_after` - 1 rounds in a row
+// have failed (the last round need not wait out its timeout: with
+// `timeout` = `interval`, detection takes down_after intervals, not one
+// more); from DOWN, UP after
 // `up_after` successful rounds (DEGRADED if the last was not full);
 // DEGRADED after `down_after` rounds in a row that were not full;
 // from DEGRADED, UP after `up_after` full rounds.
@@ -107,6 +111,8 @@ class HealthEngine {
 
   HealthEffects send_round(TimePoint now);
   HealthEffects judge();
+  std::string all_targets() const;
+  std::string lost_reason(unsigned count, bool aftr_silent) const;
   void move(State to, const std::string& reason, HealthEffects& fx);
   std::string target_list(bool answered_ones) const;
 
@@ -117,6 +123,7 @@ class HealthEngine {
   bool probing_ = false;
   std::optional<Round> round_;
   TimePoint next_round_{};
+  TimePoint last_ok_{};  // the last reply that made a round succeed
   std::uint16_t sequence_ = 0;
   unsigned ok_streak_ = 0;
   unsigned fail_streak_ = 0;

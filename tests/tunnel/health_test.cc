@@ -100,7 +100,7 @@ TEST_F(HealthTest, DownAfterDownAfterLostRoundsWithTheSpecReason) {
   (void)dark;
 }
 
-TEST_F(HealthTest, DetectionTakesDownAfterIntervalsPlusTheTimeout) {
+TEST_F(HealthTest, DetectionTakesDownAfterIntervalsFromTheLastAnswer) {
   HealthEngine e(settings({kT1}));
   start(e, {kT1});
   run(e, 3s, {kT1});
@@ -113,7 +113,41 @@ TEST_F(HealthTest, DetectionTakesDownAfterIntervalsPlusTheTimeout) {
     note(e.on_timer(now));
     down_at = now;
   }
-  EXPECT_EQ(down_at - dark, 3s + 500ms);
+  // The last answer came at 3.005 s; nothing for 3 intervals after it.
+  EXPECT_EQ(down_at - dark, 3s + 5ms);
+  EXPECT_EQ(transitions.back().reason, "3 probes to 203.0.113.1 lost; AFTR 2001:db8:a::1 silent too");
+}
+
+TEST_F(HealthTest, WithTheTimeoutEqualToTheIntervalDetectionStillTakesThreeIntervals) {
+  auto s = settings({kT1});
+  s.timeout = 1s;
+  HealthEngine e(s);
+  start(e, {kT1});
+  run(e, 3s, {kT1});
+  ASSERT_EQ(e.state(), State::up);
+  const TimePoint dark = now;
+  while (e.state() == State::up) {
+    now = *e.deadline();
+    note(e.on_timer(now));
+  }
+  EXPECT_EQ(now - dark, 3s + 5ms) << "not 4 s: the third round need not wait out its timeout";
+  EXPECT_EQ(e.failures(), 3u);
+}
+
+TEST_F(HealthTest, ASlowButAnsweringTargetIsNotDown) {
+  // Replies after 900 ms with a 1 s timeout: every round succeeds.
+  auto s = settings({kT1});
+  s.timeout = 1s;
+  HealthEngine e(s);
+  e.start(kAftr, now);
+  for (int i = 0; i < 20; ++i) {
+    now = *e.deadline();
+    auto fx = e.on_timer(now);
+    for (const auto& p : fx.probes) {
+      if (p.destination == IpAddress(kT1)) note(e.on_reply(p.destination, p.sequence, now + 900ms));
+    }
+  }
+  EXPECT_NE(e.state(), State::down);
 }
 
 TEST_F(HealthTest, OneLostRoundChangesNothing) {
