@@ -123,7 +123,7 @@ HealthEffects HealthEngine::on_timer(TimePoint now) {
     fail_streak_ = settings_.down_after;
     ok_streak_ = 0;
     last_rtt_ms_.reset();
-    move(State::down, lost_reason(fail_streak_, round_ && round_->aftr && !round_->aftr_answered), fx);
+    move(State::down, lost_reason(fail_streak_, round_ && !round_->aftr_answered ? round_->aftr : std::nullopt), fx);
     // The round in flight counts as lost; a reply to it now is late.
     if (round_ && round_->aftr && !round_->aftr_answered && ++aftr_fail_streak_ == settings_.down_after) {
       fx.aftr_failed = true;
@@ -151,9 +151,9 @@ std::string HealthEngine::all_targets() const {
   return s;
 }
 
-std::string HealthEngine::lost_reason(unsigned count, bool aftr_silent) const {
+std::string HealthEngine::lost_reason(unsigned count, const std::optional<Ipv6Address>& silent_aftr) const {
   std::string why = probes(count) + " to " + all_targets() + " lost";
-  if (!settings_.targets.empty() && aftr_silent) why += "; AFTR " + aftr_->to_string() + " silent too";
+  if (!settings_.targets.empty() && silent_aftr) why += "; AFTR " + silent_aftr->to_string() + " silent too";
   return why;
 }
 
@@ -213,7 +213,7 @@ HealthEffects HealthEngine::judge() {
     case State::up:
     case State::degraded:
       if (fail_streak_ >= settings_.down_after) {
-        move(State::down, lost_reason(fail_streak_, r.aftr && !r.aftr_answered), fx);
+        move(State::down, lost_reason(fail_streak_, r.aftr_answered ? std::nullopt : r.aftr), fx);
       } else if (state_ == State::up && missing_streak_ >= settings_.down_after) {
         move(State::degraded, probes(missing_streak_) + " to " + target_list(false) + " lost; " + target_list(true) + " answered", fx);
       } else if (state_ == State::degraded && full_streak_ >= settings_.up_after) {

@@ -112,7 +112,8 @@ class HealthEngine {
   HealthEffects send_round(TimePoint now);
   HealthEffects judge();
   std::string all_targets() const;
-  std::string lost_reason(unsigned count, bool aftr_silent) const;
+  // "3 probes to 203.0.113.1 lost", naming `silent_aftr` when there is one.
+  std::string lost_reason(unsigned count, const std::optional<Ipv6Address>& silent_aftr) const;
   void move(State to, const std::string& reason, HealthEffects& fx);
   std::string target_list(bool answered_ones) const;
 

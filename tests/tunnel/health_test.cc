@@ -134,6 +134,18 @@ TEST_F(HealthTest, WithTheTimeoutEqualToTheIntervalDetectionStillTakesThreeInter
   EXPECT_EQ(e.failures(), 3u);
 }
 
+TEST_F(HealthTest, TheAftrGoingAwayMidRoundNamesTheOneProbed) {
+  HealthEngine e(settings({kT1}));
+  start(e, {kAftr, kT1});
+  run(e, 3s, {kAftr, kT1});
+  ASSERT_EQ(e.state(), State::up);
+  run(e, 2100ms, {});
+  e.set_aftr(std::nullopt);  // the name no longer resolves
+  run(e, 3s, {});
+  ASSERT_EQ(e.state(), State::down);
+  EXPECT_EQ(e.reason().rfind("3 probes to 203.0.113.1 lost", 0), 0u) << e.reason();
+}
+
 TEST_F(HealthTest, ASlowButAnsweringTargetIsNotDown) {
   // Replies after 900 ms with a 1 s timeout: every round succeeds.
   auto s = settings({kT1});
