@@ -45,6 +45,13 @@ HealthEffects HealthEngine::start(std::optional<Ipv6Address> aftr, TimePoint now
   return send_round(now);
 }
 
+void HealthEngine::grace(TimePoint now) {
+  round_.reset();
+  fail_streak_ = 0;
+  missing_streak_ = 0;
+  last_ok_ = now;
+}
+
 HealthEffects HealthEngine::halt(const std::string& reason) {
   HealthEffects fx;
   probing_ = false;

@@ -85,6 +85,11 @@ class HealthEngine {
   // next round, the state and streaks are kept.
   void configure(HealthSettings settings);
 
+  // The path under the probes changed (the link was updated to a new local
+  // or remote address): a round in flight may be lost on the way, so the
+  // failures so far are forgotten and counting starts again from `now`.
+  void grace(TimePoint now);
+
   HealthEffects on_reply(const IpAddress& from, std::uint16_t sequence, TimePoint now);
   HealthEffects on_timer(TimePoint now);
   // When on_timer is due next; none while halted.

@@ -185,6 +185,7 @@ void Tunnel::reconcile() {
     spdlog::info("tunnel {}: link updated: {} -> {} on {} (mtu {}, was {} -> {}, mtu {})", config_.name,
                  want.local.to_string(), want.remote.to_string(), config_.wan_interface, want.mtu,
                  have->local.to_string(), have->remote.to_string(), have->mtu);
+    if (health_.probing()) health_.grace(Clock::now());
   }
   backoff_ = std::chrono::seconds(1);
   if (link_index_ != have->index) route_.reset();  // a new link: any route of ours went with the old one

@@ -146,6 +146,18 @@ TEST_F(HealthTest, TheAftrGoingAwayMidRoundNamesTheOneProbed) {
   EXPECT_EQ(e.reason().rfind("3 probes to 203.0.113.1 lost", 0), 0u) << e.reason();
 }
 
+TEST_F(HealthTest, RenumberingForgetsTheRoundsLostOnTheWay) {
+  HealthEngine e(settings({kT1}));
+  start(e, {kT1});
+  run(e, 3s, {kT1});
+  ASSERT_EQ(e.state(), State::up);
+  run(e, 2100ms, {});  // two rounds lost while the address changes
+  e.grace(now);        // the link now carries the new address
+  run(e, 1500ms, {kT1});
+  EXPECT_EQ(e.state(), State::up);
+  EXPECT_EQ(e.failures(), 0u);
+}
+
 TEST_F(HealthTest, ASlowButAnsweringTargetIsNotDown) {
   // Replies after 900 ms with a 1 s timeout: every round succeeds.
   auto s = settings({kT1});
