@@ -212,7 +212,7 @@ Ipv4Address Engine::server_for(const Inbound& in, std::size_t subnet) const {
   return subnets_[subnet].server.value_or(Ipv4Address{});
 }
 
-Message Engine::reply_to(const Message& request, MessageType type, std::size_t /*subnet*/, Ipv4Address server) const {
+Message Engine::reply_to(const Message& request, MessageType type, Ipv4Address server) const {
   // RFC 2131 §4.3.1 Table 3.
   Message r;
   r.op = 2;
@@ -305,7 +305,7 @@ void Engine::add_options(Message& reply, const Message& request, std::size_t sub
   }
 }
 
-Reply Engine::deliver(const Inbound& in, Message reply, std::size_t subnet, Ipv4Address server) const {
+Reply Engine::deliver(const Inbound& in, Message reply, Ipv4Address server) const {
   // RFC 2131 §4.1, "the server ... sends ... to".
   Reply out;
   out.from = server;
@@ -330,7 +330,6 @@ Reply Engine::deliver(const Inbound& in, Message reply, std::size_t subnet, Ipv4
     out.to = reply.yiaddr;
     out.to_mac = m.mac();
   }
-  (void)subnet;
   out.message = std::move(reply);
   return out;
 }
@@ -423,13 +422,13 @@ Outcome Engine::offer(const Inbound& in, std::size_t subnet, const ClientKey& cl
     store_.put(Lease{a, LeaseState::offered, LeaseOrigin::local, now + kOfferHold, m.mac(), client, {}});
   }
   const Ipv4Address server = server_for(in, subnet);
-  Message r = reply_to(m, MessageType::offer, subnet, server);
+  Message r = reply_to(m, MessageType::offer, server);
   r.yiaddr = a;
   const auto* res = reservation_for(subnet, m);
   add_options(r, m, subnet, lease_seconds(subnet, m), res ? res->hostname : std::string());
   ++counters_.offer_sent;
   Outcome o;
-  o.reply = deliver(in, std::move(r), subnet, server);
+  o.reply = deliver(in, std::move(r), server);
   o.note = "offer " + a.to_string() + " to " + client.to_string();
   return o;
 }
@@ -449,13 +448,13 @@ Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& clie
   if (std::optional<Lease> p = store_.find(a); p && p->state != LeaseState::offered) previous = *p;
   store_.put(lease);
   const Ipv4Address server = server_for(in, subnet);
-  Message r = reply_to(m, MessageType::ack, subnet, server);
+  Message r = reply_to(m, MessageType::ack, server);
   r.yiaddr = a;
   r.ciaddr = m.ciaddr;
   add_options(r, m, subnet, secs, res ? res->hostname : std::string());
   ++counters_.ack_sent;
   Outcome o;
-  o.reply = deliver(in, std::move(r), subnet, server);
+  o.reply = deliver(in, std::move(r), server);
   o.commit = std::move(lease);
   o.previous = std::move(previous);
   o.note = "ack " + a.to_string() + " for " + std::to_string(secs) + " s";
@@ -465,14 +464,14 @@ Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& clie
 Outcome Engine::nak(const Inbound& in, std::size_t subnet, std::string_view why) {
   const Message& m = in.message;
   const Ipv4Address server = server_for(in, subnet);
-  Message r = reply_to(m, MessageType::nak, subnet, server);
+  Message r = reply_to(m, MessageType::nak, server);
   r.set(option::message, text_bytes(why));
   if (auto it = m.options.find(option::client_id); it != m.options.end()) r.set(option::client_id, it->second);
   // RFC 2131 §4.3.2: through a relay, the NAK asks for a broadcast.
   if (m.giaddr != Ipv4Address{}) r.flags |= Message::kBroadcast;
   ++counters_.nak_sent;
   Outcome o;
-  o.reply = deliver(in, std::move(r), subnet, server);
+  o.reply = deliver(in, std::move(r), server);
   o.note = "nak: " + std::string(why);
   return o;
 }
@@ -590,13 +589,13 @@ Outcome Engine::inform(const Inbound& in, std::size_t subnet) {
   // RFC 2131 §4.3.5: configuration only; no lease, no lease time.
   const Message& m = in.message;
   const Ipv4Address server = server_for(in, subnet);
-  Message r = reply_to(m, MessageType::ack, subnet, server);
+  Message r = reply_to(m, MessageType::ack, server);
   r.ciaddr = m.ciaddr;
   const auto* res = reservation_for(subnet, m);
   add_options(r, m, subnet, std::nullopt, res ? res->hostname : std::string());
   ++counters_.ack_sent;
   Outcome o;
-  o.reply = deliver(in, std::move(r), subnet, server);
+  o.reply = deliver(in, std::move(r), server);
   o.note = "inform";
   return o;
 }

@@ -173,10 +173,10 @@ class Engine {
   Outcome inform(const Inbound& in, std::size_t subnet);
   Outcome dropped(Drop d, std::string note = {});
 
-  Message reply_to(const Message& request, MessageType type, std::size_t subnet, Ipv4Address server) const;
+  Message reply_to(const Message& request, MessageType type, Ipv4Address server) const;
   void add_options(Message& reply, const Message& request, std::size_t subnet, std::optional<std::uint32_t> lease,
                    const std::string& hostname) const;
-  Reply deliver(const Inbound& in, Message reply, std::size_t subnet, Ipv4Address server) const;
+  Reply deliver(const Inbound& in, Message reply, Ipv4Address server) const;
   Ipv4Address server_for(const Inbound& in, std::size_t subnet) const;
 
   conf::Dhcp config_;

@@ -229,7 +229,6 @@ void Service::receive(const std::string& interface, const Datagram& d) {
   if (stopping_ || !engine_) return;
   auto parsed = parse(d.data);
   if (!parsed) {
-    ++parse_failed_;
     ++engine_->counters().received;
     ++engine_->counters().drops[static_cast<std::size_t>(Drop::parse_error)];
     ++engine_->counters().parse_errors[std::string(to_string(parsed.error()))];
@@ -387,7 +386,7 @@ void Service::status(nlohmann::json& out) const {
                                {"pkt4-nak-sent", c.nak_sent},
                                {"pkt4-sent", sent_},
                                {"pkt4-send-fail", send_errors_},
-                               {"pkt4-parse-failed", parse_failed_},
+                               {"pkt4-parse-failed", c.drops[static_cast<std::size_t>(Drop::parse_error)]},
                                {"pkt4-receive-drop", c.drops[static_cast<std::size_t>(Drop::parse_error)]},
                                {"declined-addresses", c.declined_addresses},
                                {"conflicts", c.conflicts},

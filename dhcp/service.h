@@ -79,7 +79,7 @@ class Service final : public Module {
   boost::asio::steady_timer disk_timer_;
   bool refresh_posted_ = false;
   bool stopping_ = false;
-  std::uint64_t sent_ = 0, send_errors_ = 0, withheld_ = 0, parse_failed_ = 0;
+  std::uint64_t sent_ = 0, send_errors_ = 0, withheld_ = 0;
   std::size_t loaded_ = 0, damaged_records_ = 0;
   std::uint64_t unanswered_ = 0;
   std::chrono::steady_clock::time_point next_unanswered_log_{};
