@@ -71,6 +71,12 @@ void Instance::send(Effects& out, Priority p) {
   out.push_back(SendAdvert{p});
 }
 
+void Instance::arm_master_down(TimePoint now, bool resigned) {
+  resigned_ = resigned;
+  master_down_armed_ = now;
+  master_down_timer_ = now + (resigned ? skew_time() : master_down_interval());
+}
+
 Effects Instance::become_master(TimePoint now, const std::string& reason) {
   Effects out;
   if (state_ == State::master) return out;
@@ -91,8 +97,7 @@ Effects Instance::become_backup(TimePoint now, const std::string& reason) {
   transition(out, now, State::backup, reason);
   if (was_master) out.push_back(RemoveAddresses{all_addresses()});
   adver_timer_.reset();
-  master_down_timer_ = now + master_down_interval();
-  resigned_ = false;
+  arm_master_down(now, false);
   return out;
 }
 
@@ -188,16 +193,14 @@ Effects Instance::on_advert(TimePoint now, const Received& r) {
   if (state_ == State::backup) {
     if (a.priority.stopping()) {
       // §6.4.2: "Set the Master_Down_Timer to Skew_Time".
-      master_down_timer_ = now + skew_time();
+      arm_master_down(now, true);
       master_.reset();
-      resigned_ = true;
       return {};
     }
     if (!preempt_allowed(now) || a.priority >= local) {
       // §6.4.2: reset the Master_Down_Timer; the sender is master.
-      master_down_timer_ = now + master_down_interval();
+      arm_master_down(now, false);
       master_ = r.source;
-      resigned_ = false;
     }
     // Otherwise a lower priority master: let the timer run out and preempt.
     return {};
@@ -240,10 +243,18 @@ Effects Instance::set_priority_delta(TimePoint now, int delta) {
   const Priority before = effective_priority();
   delta_ = delta;
   Effects out;
+  if (effective_priority() == before) return out;
   // A master tells the peer at once, so it can preempt without waiting.
-  if (state_ == State::master && effective_priority() != before) {
+  if (state_ == State::master) {
     send(out, effective_priority());
     adver_timer_ = now + config_.advert_interval;
+  }
+  // §6.1: Skew_Time, and so Master_Down_Interval, depend on the priority.
+  // The timer keeps its start and takes the new length; one that is now
+  // overdue fires at the next on_timer().
+  if (state_ == State::backup && master_down_timer_) {
+    arm_master_down(master_down_armed_, resigned_);
+    master_down_timer_ = std::max(*master_down_timer_, now);
   }
   return out;
 }
@@ -291,7 +302,7 @@ Effects Instance::reconfigure(TimePoint now, InstanceConfig config) {
       auto m = become_master(now, "became the address owner (priority 255)");
       out.insert(out.end(), m.begin(), m.end());
     } else if (config_.advert_interval != old_interval || effective_priority() != old_priority) {
-      master_down_timer_ = now + master_down_interval();
+      arm_master_down(now, resigned_);
     }
   }
   return out;

@@ -92,7 +92,10 @@ class Instance {
   // Tracking: `fault` true puts the router in FAULT, false lets it go back.
   Effects set_fault(TimePoint now, bool fault, const std::string& reason);
   // Tracking weights: effective priority = configured + delta, kept in
-  // 1..254 (an owner's 255 never moves).
+  // 1..254 (an owner's 255 never moves). A backup's running
+  // Master_Down_Timer moves with the new Skew_Time (counted from when it was
+  // armed, as if the priority had been the new one then); a master
+  // advertises the new priority at once.
   Effects set_priority_delta(TimePoint now, int delta);
   // Sync groups: move to a state a group member entered.
   Effects follow(TimePoint now, State state, const std::string& reason);
@@ -121,6 +124,9 @@ class Instance {
   Effects become_fault(TimePoint now, const std::string& reason);
   void transition(Effects& out, TimePoint now, State to, const std::string& reason);
   void send(Effects& out, Priority p);
+  // §6.4.2: Master_Down_Timer := Master_Down_Interval, or Skew_Time after a
+  // priority 0 advert (`resigned`), counted from `now`.
+  void arm_master_down(TimePoint now, bool resigned);
   Effects drop(Drop d);
   bool preempt_allowed(TimePoint now) const;
   std::vector<IpPrefix> all_addresses() const;
@@ -133,6 +139,7 @@ class Instance {
   bool fault_ = false;
   std::optional<TimePoint> adver_timer_;
   std::optional<TimePoint> master_down_timer_;
+  TimePoint master_down_armed_{};  // when master_down_timer_ was last set
   TimePoint started_{};
   std::optional<Ipv4Address> master_;
   bool resigned_ = false;  // the master advertised priority 0: the timer is Skew_Time

@@ -364,3 +364,46 @@ TEST_F(EngineTest, StateNamesMatchKeepalivedsLogs) {
 
 }  // namespace
 }  // namespace pairgate::vrrp
+
+namespace pairgate::vrrp {
+namespace {
+
+TEST_F(EngineTest, APriorityChangeWhileBackupReArmsMasterDownInterval) {
+  Instance in(config(100), kUs);
+  in.startup(t0);
+  in.on_advert(t0 + 1s, advert(200));
+  EXPECT_EQ(in.next_deadline(), t0 + 1s + 3609375us);
+  // §6.1: Skew_Time depends on the priority, so the running
+  // Master_Down_Timer (armed by the advert at t0 + 1s) moves with it.
+  in.set_priority_delta(t0 + 2s, +100);  // 200: Skew_Time 218750 us
+  EXPECT_EQ(in.next_deadline(), t0 + 1s + 3218750us);
+  in.set_priority_delta(t0 + 2s, -50);  // 50: Skew_Time 804687 us
+  EXPECT_EQ(in.next_deadline(), t0 + 1s + 3804687us);
+  // After a priority 0 advert the timer is Skew_Time alone, and moves too.
+  in.on_advert(t0 + 3s, advert(0));
+  EXPECT_EQ(in.next_deadline(), t0 + 3s + 804687us);
+  in.set_priority_delta(t0 + 3100ms, 0);  // 100: Skew_Time 609375 us
+  EXPECT_EQ(in.next_deadline(), t0 + 3s + 609375us);
+  // A deadline that moved into the past fires at the next timer call.
+  in.on_advert(t0 + 10s, advert(200));
+  in.set_priority_delta(t0 + 10s + 3500ms, +150);  // 250: 3 s + 23437 us after t0 + 10s
+  EXPECT_EQ(in.next_deadline(), t0 + 10s + 3500ms);
+  in.on_timer(t0 + 10s + 3500ms);
+  EXPECT_EQ(in.state(), State::master);
+}
+
+TEST_F(EngineTest, OnlyAChangeOfTheEffectivePriorityMovesTheTimer) {
+  Instance in(config(250), kUs);
+  in.startup(t0);
+  in.on_advert(t0 + 1s, advert(254));
+  const auto deadline = in.next_deadline();
+  EXPECT_TRUE(in.set_priority_delta(t0 + 2s, +10).empty()) << "a backup sends nothing";  // 250 -> 254
+  EXPECT_EQ(in.next_deadline(), t0 + 1s + 3s + 7812us);
+  in.on_advert(t0 + 3s, advert(254));
+  in.set_priority_delta(t0 + 3500ms, +20);  // clamped: still 254
+  EXPECT_EQ(in.next_deadline(), t0 + 3s + 3s + 7812us);
+  EXPECT_NE(in.next_deadline(), deadline);
+}
+
+}  // namespace
+}  // namespace pairgate::vrrp
