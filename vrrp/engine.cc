@@ -65,10 +65,15 @@ void Instance::transition(Effects& out, TimePoint now, State to, const std::stri
   out.push_back(StateChanged{from, to, reason});
 }
 
-void Instance::send(Effects& out, Priority p) {
+void Instance::send(Effects& out, Priority p) { out.push_back(SendAdvert{p}); }
+
+void Instance::on_send_result(const SendAdvert& advert, bool sent) {
+  if (!sent) {
+    ++counters_.advert_send_err;
+    return;
+  }
   ++counters_.advert_sent;
-  if (p.stopping()) ++counters_.pri_zero_sent;
-  out.push_back(SendAdvert{p});
+  if (advert.priority.stopping()) ++counters_.pri_zero_sent;
 }
 
 void Instance::arm_master_down(TimePoint now, bool resigned) {

@@ -65,11 +65,12 @@ using Effects = std::vector<Effect>;
 
 struct Counters {
   std::uint64_t advert_rcvd = 0;
-  std::uint64_t advert_sent = 0;
+  std::uint64_t advert_sent = 0;      // adverts that left (on_send_result)
+  std::uint64_t advert_send_err = 0;  // adverts asked for that did not leave
   std::uint64_t become_master = 0;
   std::uint64_t release_master = 0;
   std::uint64_t pri_zero_rcvd = 0;
-  std::uint64_t pri_zero_sent = 0;
+  std::uint64_t pri_zero_sent = 0;      // priority 0 adverts that left
   std::array<std::uint64_t, kDropKinds> drops{};
   std::uint64_t transitions = 0;
 };
@@ -88,6 +89,10 @@ class Instance {
   Effects on_timer(TimePoint now);
   // An advert for our VRID that passed parse_datagram().
   Effects on_advert(TimePoint now, const Received& r);
+  // The adapter's report on a SendAdvert it was given: `sent` when the
+  // kernel took it. Only this counts advert_sent / pri_zero_sent, or
+  // advert_send_err; the state machine does not change either way.
+  void on_send_result(const SendAdvert& advert, bool sent);
 
   // Tracking: `fault` true puts the router in FAULT, false lets it go back.
   Effects set_fault(TimePoint now, bool fault, const std::string& reason);

@@ -28,12 +28,18 @@ struct Service::Router {
   std::optional<RawSocket> arp;
   std::uint64_t addresses_restored = 0;
   std::uint64_t garp_sent = 0;
+  LogLimit send_log;  // "cannot send an advert": one line a minute
   bool propagating = false;
   std::string reason;  // of the last transition
   std::chrono::system_clock::time_point changed_at{};
 };
 
 namespace {
+
+// ", N more since the last report" for a rate-limited log line.
+std::string held_back(std::uint64_t n) {
+  return n ? " (" + std::to_string(n) + " more since the last report)" : std::string();
+}
 
 InstanceConfig engine_config(const conf::VrrpInstance& c) {
   InstanceConfig e;
@@ -192,15 +198,7 @@ void Service::on_packet(const RawPacket& p) {
 
 // One line per source and reason per minute, with what was not logged.
 void Service::log_drop(const std::string& who, Drop d) {
-  auto& [last, suppressed] = drop_log_[{who, d}];
-  if (last != TimePoint{} && now() - last < std::chrono::minutes(1)) {
-    ++suppressed;
-    return;
-  }
-  spdlog::warn("{} advert dropped: {}{}", who, to_string(d),
-               suppressed ? " (" + std::to_string(suppressed) + " more since the last report)" : std::string());
-  last = now();
-  suppressed = 0;
+  if (auto held = drop_log_[{who, d}].admit(now())) spdlog::warn("{} advert dropped: {}{}", who, to_string(d), held_back(*held));
 }
 
 void Service::on_link(const LinkEvent& e) {
@@ -267,16 +265,13 @@ void Service::retrack(Router& r, const std::string& why) {
 void Service::execute(Router& r, Effects effects) {
   for (auto& effect : effects) {
     if (auto* s = std::get_if<SendAdvert>(&effect)) {
-      if (!socket_ || r.ifindex == 0) continue;
-      Advert a;
-      a.vrid = r.engine->config().vrid;
-      a.priority = s->priority;
-      a.interval = r.engine->config().advert_interval;
-      a.auth_type = r.engine->config().auth_type;
-      a.auth_data = r.engine->config().auth_data;
-      for (const auto& p : r.config.virtual_addresses) a.addresses.push_back(p.address().v4());
-      if (auto ec = socket_->send_to(build_advert(a), kMulticastGroup, r.ifindex)) {
-        if (send_errors_++ == 0) spdlog::warn("({}) cannot send an advert: {}", r.config.name, ec.message());
+      const std::error_code ec = send_advert(r, *s);
+      r.engine->on_send_result(*s, !ec);
+      if (ec) {
+        if (auto held = r.send_log.admit(now())) {
+          spdlog::warn("({}) cannot send an advert on {}: {}{}", r.config.name, r.config.interface, ec.message(),
+                       held_back(*held));
+        }
       }
     } else if (auto* add = std::get_if<AddAddresses>(&effect)) {
       for (const auto& p : add->addresses) {
@@ -306,6 +301,18 @@ void Service::execute(Router& r, Effects effects) {
     }
   }
   arm(r);
+}
+
+std::error_code Service::send_advert(Router& r, const SendAdvert& s) {
+  if (!socket_ || r.ifindex == 0) return std::make_error_code(std::errc::no_such_device);
+  Advert a;
+  a.vrid = r.engine->config().vrid;
+  a.priority = s.priority;
+  a.interval = r.engine->config().advert_interval;
+  a.auth_type = r.engine->config().auth_type;
+  a.auth_data = r.engine->config().auth_data;
+  for (const auto& p : r.config.virtual_addresses) a.addresses.push_back(p.address().v4());
+  return socket_->send_to(build_advert(a), kMulticastGroup, r.ifindex);
 }
 
 void Service::arm(Router& r) {
@@ -462,6 +469,7 @@ void Service::status(nlohmann::json& out) const {
                         {"counters",
                          {{"advert_rcvd", c.advert_rcvd},
                           {"advert_sent", c.advert_sent},
+                          {"advert_send_err", c.advert_send_err},
                           {"become_master", c.become_master},
                           {"release_master", c.release_master},
                           {"pri_zero_rcvd", c.pri_zero_rcvd},
@@ -483,7 +491,7 @@ void Service::status(nlohmann::json& out) const {
   }
   // Instances configured but not running (no vrrp section started yet).
   out["vrrp"] = std::move(list);
-  out["vrrp_interface_drops"] = {{"vrid_err", unknown_vrid_}, {"send_errors", send_errors_}};
+  out["vrrp_interface_drops"] = {{"vrid_err", unknown_vrid_}};
   if (notifier_) {
     out["notify"] = {{"exec_started", notifier_->exec_started()},
                      {"exec_failed", notifier_->exec_failed()},

@@ -19,6 +19,7 @@
 #include "core/netlink.h"
 #include "core/raw_socket.h"
 #include "vrrp/engine.h"
+#include "vrrp/log_limit.h"
 #include "vrrp/notify.h"
 #include "vrrp/track.h"
 
@@ -50,6 +51,7 @@ class Service final : public Module {
   void on_link(const LinkEvent& e);
   void on_address(const AddressEvent& e);
   void execute(Router& r, Effects effects);
+  std::error_code send_advert(Router& r, const SendAdvert& s);
   void arm(Router& r);
   void garp(Router& r, const std::vector<IpPrefix>& addresses, unsigned repeat);
   void log_drop(const std::string& who, Drop d);
@@ -70,8 +72,7 @@ class Service final : public Module {
   std::map<int, InterfaceCounters> interface_counters_;
   std::uint64_t unknown_vrid_ = 0;
   std::map<std::string, std::string> tunnel_reasons_;
-  std::map<std::pair<std::string, Drop>, std::pair<TimePoint, std::uint64_t>> drop_log_;
-  std::uint64_t send_errors_ = 0;
+  std::map<std::pair<std::string, Drop>, LogLimit> drop_log_;
   std::optional<Netlink::SubscriptionId> subscription_;
   std::unique_ptr<Notifier> notifier_;
   bool stopping_ = false;

@@ -50,6 +50,11 @@ std::string kinds(const Effects& e) {
   return out;
 }
 
+// Reports every SendAdvert of `e` to the engine as sent (ok) or failed.
+void report(Instance& in, const Effects& e, bool ok = true) {
+  for (const auto& s : all<SendAdvert>(e)) in.on_send_result(s, ok);
+}
+
 class EngineTest : public ::testing::Test {
  protected:
   TimePoint t0 = TimePoint{} + 1000s;
@@ -85,14 +90,16 @@ TEST_F(EngineTest, BackupBecomesMasterWhenNoAdvertComes) {
 
 TEST_F(EngineTest, MasterAdvertisesEveryInterval) {
   Instance in(config(255), kUs);
-  in.startup(t0);
+  report(in, in.startup(t0));
   ASSERT_EQ(in.state(), State::master) << "the owner is master at once";
   for (int i = 1; i <= 5; ++i) {
     auto e = in.on_timer(t0 + i * 1s);
     ASSERT_EQ(kinds(e), "S") << i;
+    report(in, e);
   }
   // A loop that fell behind does not burst: the next one is an interval later.
   auto e = in.on_timer(t0 + 9500ms);
+  report(in, e);
   EXPECT_EQ(kinds(e), "S");
   EXPECT_EQ(in.next_deadline(), t0 + 10500ms);
   EXPECT_EQ(in.counters().advert_sent, 7u);  // startup + 6
@@ -205,6 +212,7 @@ TEST_F(EngineTest, ShutdownOfAMasterSendsPriorityZeroThenLetsGo) {
   in.startup(t0);
   in.on_timer(*in.next_deadline());
   auto e = in.shutdown(t0 + 10s);
+  report(in, e);
   EXPECT_EQ(kinds(e), "STR");
   EXPECT_EQ(all<SendAdvert>(e)[0].priority.value, 0);
   EXPECT_EQ(in.state(), State::initialize);
@@ -403,6 +411,23 @@ TEST_F(EngineTest, OnlyAChangeOfTheEffectivePriorityMovesTheTimer) {
   in.set_priority_delta(t0 + 3500ms, +20);  // clamped: still 254
   EXPECT_EQ(in.next_deadline(), t0 + 3s + 3s + 7812us);
   EXPECT_NE(in.next_deadline(), deadline);
+}
+
+TEST_F(EngineTest, AdvertSentCountsOnlyAdvertsThatLeft) {
+  Instance in(config(255), kUs);
+  auto e = in.startup(t0);
+  ASSERT_EQ(all<SendAdvert>(e).size(), 1u);
+  EXPECT_EQ(in.counters().advert_sent, 0u) << "an effect is an intent, not a sent advert";
+  report(in, e, true);
+  EXPECT_EQ(in.counters().advert_sent, 1u);
+  report(in, in.on_timer(t0 + 1s), false);
+  report(in, in.on_timer(t0 + 2s), false);
+  EXPECT_EQ(in.counters().advert_sent, 1u);
+  EXPECT_EQ(in.counters().advert_send_err, 2u);
+  e = in.shutdown(t0 + 3s);
+  report(in, e, false);
+  EXPECT_EQ(in.counters().pri_zero_sent, 0u) << "a priority 0 advert that failed is not counted as sent";
+  EXPECT_EQ(in.counters().advert_send_err, 3u);
 }
 
 }  // namespace
