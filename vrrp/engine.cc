@@ -166,6 +166,19 @@ Effects Instance::drop(Drop d) {
   return {};
 }
 
+// An immediate answer to `sender` (and Adver_Timer reset), unless
+// RepairLimit says it has had its share; then only counted.
+Effects Instance::repair(TimePoint now, Ipv4Address sender) {
+  if (!repair_.admit(now, sender, config_.advert_interval)) {
+    ++counters_.repair_suppressed;
+    return {};
+  }
+  Effects out;
+  send(out, effective_priority());
+  adver_timer_ = now + config_.advert_interval;
+  return out;
+}
+
 bool Instance::preempt_allowed(TimePoint now) const {
   return config_.preempt && now >= started_ + config_.preempt_delay;
 }
@@ -211,13 +224,8 @@ Effects Instance::on_advert(TimePoint now, const Received& r) {
     return {};
   }
   if (state_ == State::master) {
-    if (a.priority.stopping()) {
-      // §6.4.3: "Send an ADVERTISEMENT; Reset the Adver_Timer".
-      Effects out;
-      send(out, local);
-      adver_timer_ = now + config_.advert_interval;
-      return out;
-    }
+    // §6.4.3: "Send an ADVERTISEMENT; Reset the Adver_Timer".
+    if (a.priority.stopping()) return repair(now, r.source);
     // §6.4.3: a higher priority, or equal with a higher primary address
     // (compared as unsigned integers in network order), wins.
     if (a.priority > local || (a.priority == local && r.source > primary_)) {
@@ -228,10 +236,7 @@ Effects Instance::on_advert(TimePoint now, const Received& r) {
     }
     // RFC 9568 §6.4.3: answer a lower priority at once so that the other
     // router, and the ARP caches it confused, learn who is master.
-    Effects out;
-    send(out, local);
-    adver_timer_ = now + config_.advert_interval;
-    return out;
+    return repair(now, r.source);
   }
   return {};
 }

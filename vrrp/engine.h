@@ -7,7 +7,9 @@
 // first advertises priority 0 so the peer takes over within Skew_Time),
 // tracking weights on the effective priority, keepalived's preempt_delay,
 // and RFC 9568 §6.4.3's repair: a master hearing a lower priority answers at
-// once, so ARP caches left stale by a split brain heal.
+// once, so ARP caches left stale by a split brain heal (rationed per sender
+// and per interval by RepairLimit, so forged adverts cannot make it an
+// amplifier).
 #pragma once
 
 #include <array>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "vrrp/packet.h"
+#include "vrrp/repair_limit.h"
 
 namespace pairgate::vrrp {
 
@@ -71,6 +74,7 @@ struct Counters {
   std::uint64_t release_master = 0;
   std::uint64_t pri_zero_rcvd = 0;
   std::uint64_t pri_zero_sent = 0;      // priority 0 adverts that left
+  std::uint64_t repair_suppressed = 0;  // lower-priority adverts left unanswered (RepairLimit)
   std::array<std::uint64_t, kDropKinds> drops{};
   std::uint64_t transitions = 0;
 };
@@ -133,6 +137,7 @@ class Instance {
   // priority 0 advert (`resigned`), counted from `now`.
   void arm_master_down(TimePoint now, bool resigned);
   Effects drop(Drop d);
+  Effects repair(TimePoint now, Ipv4Address sender);
   bool preempt_allowed(TimePoint now) const;
   std::vector<IpPrefix> all_addresses() const;
   std::vector<Ipv4Address> advertised() const;
@@ -148,6 +153,7 @@ class Instance {
   TimePoint started_{};
   std::optional<Ipv4Address> master_;
   bool resigned_ = false;  // the master advertised priority 0: the timer is Skew_Time
+  RepairLimit repair_;
   Counters counters_;
   std::optional<TimePoint> last_transition_;
 };

@@ -470,6 +470,7 @@ void Service::status(nlohmann::json& out) const {
                          {{"advert_rcvd", c.advert_rcvd},
                           {"advert_sent", c.advert_sent},
                           {"advert_send_err", c.advert_send_err},
+                          {"repair_suppressed", c.repair_suppressed},
                           {"become_master", c.become_master},
                           {"release_master", c.release_master},
                           {"pri_zero_rcvd", c.pri_zero_rcvd},

@@ -430,5 +430,47 @@ TEST_F(EngineTest, AdvertSentCountsOnlyAdvertsThatLeft) {
   EXPECT_EQ(in.counters().advert_send_err, 3u);
 }
 
+// RFC 9568 §6.4.3's repair: anyone on the LAN can forge a lower priority,
+// so the master answers each sender at most once per interval.
+TEST_F(EngineTest, RepairAnswersEachSenderAtMostOncePerInterval) {
+  Instance in(config(200), kUs);
+  in.startup(t0);
+  in.on_timer(*in.next_deadline());
+  const TimePoint t = t0 + 10s;
+  int answers = 0;
+  // 1000 forged adverts from one sender within 2.5 s.
+  for (int i = 0; i < 1000; ++i) {
+    const auto now = t + i * 2500us;
+    answers += static_cast<int>(all<SendAdvert>(in.on_advert(now, advert(100, kPeerLow))).size());
+  }
+  // Answers at 0, 1 s and 2 s; the timer was not called, so no regular adverts.
+  EXPECT_EQ(answers, 3);
+  EXPECT_EQ(in.counters().repair_suppressed, 997u);
+  EXPECT_EQ(in.state(), State::master);
+  // Priority 0 adverts are answered under the same rule.
+  answers = static_cast<int>(all<SendAdvert>(in.on_advert(t + 2600ms, advert(0, kPeerLow))).size());
+  EXPECT_EQ(answers, 0);
+  answers = static_cast<int>(all<SendAdvert>(in.on_advert(t + 3s, advert(0, kPeerLow))).size());
+  EXPECT_EQ(answers, 1);
+}
+
+TEST_F(EngineTest, RepairForgedFromManySendersIsCappedPerInterval) {
+  Instance in(config(200), kUs);
+  in.startup(t0);
+  in.on_timer(*in.next_deadline());
+  const TimePoint t = t0 + 10s;
+  int answers = 0;
+  // 10,000 adverts from 10,000 forged sources within one interval.
+  for (std::uint32_t i = 0; i < 10000; ++i) {
+    const Ipv4Address forged(0xc6120000u + i);  // 198.18.0.0/15
+    answers += static_cast<int>(all<SendAdvert>(in.on_advert(t + i * 90us, advert(100, forged))).size());
+  }
+  EXPECT_LE(answers, 4);
+  EXPECT_GE(answers, 1);
+  EXPECT_EQ(in.counters().repair_suppressed, 10000u - static_cast<std::uint64_t>(answers));
+  // A real peer is answered again in the next interval.
+  EXPECT_EQ(all<SendAdvert>(in.on_advert(t + 1s, advert(100, kPeerLow))).size(), 1u);
+}
+
 }  // namespace
 }  // namespace pairgate::vrrp
