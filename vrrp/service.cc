@@ -1,6 +1,7 @@
 #include "vrrp/service.h"
 
 #include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
 #include <net/ethernet.h>
 #include <netinet/in.h>
 
@@ -134,17 +135,7 @@ void Service::bind_interface(Router& r) {
   const bool changed = r.ifindex != link->index;
   r.ifindex = link->index;
   r.mac = link->mac;
-  for (const auto& a : ctx_.netlink.addresses(r.ifindex, Family::ipv4)) {
-    if (a.flags & IFA_F_SECONDARY) continue;
-    bool virtual_address = false;
-    for (const auto& other : routers_) {
-      for (const auto& v : other->config.virtual_addresses) virtual_address |= v.address() == a.prefix.address();
-    }
-    for (const auto& v : r.config.virtual_addresses) virtual_address |= v.address() == a.prefix.address();
-    if (virtual_address) continue;
-    r.engine->set_primary(a.prefix.address().v4());
-    break;
-  }
+  update_primary(r);
   if (changed && socket_) {
     if (auto ec = socket_->join_multicast(r.ifindex, kMulticastGroup); ec && ec.value() != EADDRINUSE) {
       spdlog::warn("({}) cannot join 224.0.0.18 on {}: {}", r.config.name, r.config.interface, ec.message());
@@ -155,6 +146,45 @@ void Service::bind_interface(Router& r) {
       spdlog::warn("({}) no gratuitous ARP on {}: {}", r.config.name, r.config.interface, e.what());
     }
   }
+}
+
+// RFC 3768 §5.2.2: the adverts' source is "the primary IP address of the
+// interface". The one in use stays while the interface has it; otherwise the
+// first primary (not IFA_F_SECONDARY) IPv4 address, else the first at all,
+// never a virtual address of any instance nor a host-scope one. None leaves
+// 0.0.0.0, which tracking turns into FAULT. Returns whether it changed.
+bool Service::update_primary(Router& r) {
+  const Ipv4Address before = r.engine->primary();
+  auto is_virtual = [&](const IpAddress& a) {
+    for (const auto& other : routers_) {
+      for (const auto& v : other->config.virtual_addresses) {
+        if (v.address() == a) return true;
+      }
+    }
+    for (const auto& v : r.config.virtual_addresses) {
+      if (v.address() == a) return true;
+    }
+    return false;
+  };
+  std::optional<Ipv4Address> keep, primary, secondary;
+  for (const auto& a : ctx_.netlink.addresses(r.ifindex, Family::ipv4)) {
+    if (!a.prefix.address().is_v4() || a.scope == RT_SCOPE_HOST || a.scope == RT_SCOPE_NOWHERE || is_virtual(a.prefix.address())) continue;
+    const Ipv4Address v4 = a.prefix.address().v4();
+    if (v4 == before) keep = v4;
+    if (a.flags & IFA_F_SECONDARY) {
+      if (!secondary) secondary = v4;
+    } else if (!primary) {
+      primary = v4;
+    }
+  }
+  const Ipv4Address now_primary = keep ? *keep : primary ? *primary : secondary ? *secondary : Ipv4Address();
+  if (now_primary == before) return false;
+  r.engine->set_primary(now_primary);
+  if (before != Ipv4Address()) {
+    spdlog::info("({}) primary address on {}: {} -> {}", r.config.name, r.config.interface, before.to_string(),
+                 now_primary == Ipv4Address() ? std::string("none") : now_primary.to_string());
+  }
+  return true;
 }
 
 Service::Router* Service::find(int ifindex, std::uint8_t vrid) {
@@ -216,10 +246,16 @@ void Service::on_address(const AddressEvent& e) {
   if (stopping_) return;
   for (auto& r : routers_) {
     if (e.address.ifindex != r->ifindex) continue;
-    if (!e.removed) {
-      if (r->engine->primary() == Ipv4Address() && e.address.prefix.address().is_v4()) bind_interface(*r);
-      continue;
+    // An address came (the primary may be missing) or the primary went:
+    // choose again, and let tracking see it (no address -> FAULT, one -> out
+    // of FAULT at once).
+    const auto& a = e.address.prefix.address();
+    if (a.is_v4() && (e.removed ? a.v4() == r->engine->primary() : r->engine->primary() == Ipv4Address()) &&
+        update_primary(*r)) {
+      retrack(*r, "address " + e.address.prefix.to_string() + (e.removed ? " removed from " : " added to ") +
+                      r->config.interface);
     }
+    if (!e.removed) continue;
     if (r->engine->state() != State::master) continue;
     auto mine = r->config.virtual_addresses;
     mine.insert(mine.end(), r->config.excluded_addresses.begin(), r->config.excluded_addresses.end());
@@ -305,6 +341,10 @@ void Service::execute(Router& r, Effects effects) {
 
 std::error_code Service::send_advert(Router& r, const SendAdvert& s) {
   if (!socket_ || r.ifindex == 0) return std::make_error_code(std::errc::no_such_device);
+  // §5.2.2: from the primary address, which is also the tie-breaker of
+  // §6.4.3; left to the kernel it may pick another address of the interface.
+  const Ipv4Address primary = r.engine->primary();
+  const std::optional<IpAddress> source = primary == Ipv4Address() ? std::nullopt : std::optional<IpAddress>(primary);
   Advert a;
   a.vrid = r.engine->config().vrid;
   a.priority = s.priority;
@@ -312,7 +352,7 @@ std::error_code Service::send_advert(Router& r, const SendAdvert& s) {
   a.auth_type = r.engine->config().auth_type;
   a.auth_data = r.engine->config().auth_data;
   for (const auto& p : r.config.virtual_addresses) a.addresses.push_back(p.address().v4());
-  return socket_->send_to(build_advert(a), kMulticastGroup, r.ifindex);
+  return socket_->send_to(build_advert(a), kMulticastGroup, r.ifindex, source);
 }
 
 void Service::arm(Router& r) {

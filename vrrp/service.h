@@ -44,6 +44,7 @@ class Service final : public Module {
 
   std::unique_ptr<Router> make_router(const conf::VrrpInstance& c);
   void bind_interface(Router& r);
+  bool update_primary(Router& r);
   void launch(const conf::VrrpInstance& c);  // a new router, started
   void halt(Router& r);
   void retire(Router& r);                    // halted and dropped
