@@ -78,7 +78,7 @@ std::vector<std::byte> unsolicited_na(const MacAddress& mac, const Ipv6Address& 
 
 }  // namespace
 
-Service::Service(ModuleContext ctx, TunnelHealthSource* tunnels) : ctx_(ctx), tunnels_(tunnels) {}
+Service::Service(ModuleContext ctx, TunnelHealthSource* tunnels) : ctx_(ctx), tunnels_(tunnels), stop_timer_(ctx.io) {}
 
 Service::~Service() {
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
@@ -480,7 +480,20 @@ void Service::stop(std::function<void()> done) {
   for (auto& r : routers_) {
     if (r->arp) r->arp->close();
   }
-  done();
+  if (!notifier_) return done();
+  // The programs and mail of the last transitions (to INIT) still go out,
+  // within kNotifyStopDeadline; then what runs is killed and the rest given up.
+  stop_timer_.expires_after(kNotifyStopDeadline);
+  stop_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || !notifier_) return;
+    spdlog::warn("vrrp: notify programs or mail still busy {} s after stop; giving up on them",
+                 std::chrono::duration_cast<std::chrono::seconds>(kNotifyStopDeadline).count());
+    notifier_->abort();
+  });
+  notifier_->drain([this, done = std::move(done)] {
+    stop_timer_.cancel();
+    done();
+  });
 }
 
 void Service::status(nlohmann::json& out) const {
@@ -536,6 +549,9 @@ void Service::status(nlohmann::json& out) const {
   if (notifier_) {
     out["notify"] = {{"exec_started", notifier_->exec_started()},
                      {"exec_failed", notifier_->exec_failed()},
+                     {"exec_dropped", notifier_->exec_dropped()},
+                     {"exec_running", notifier_->exec_running()},
+                     {"exec_waiting", notifier_->exec_waiting()},
                      {"mail_sent", notifier_->mail_sent()},
                      {"mail_failed", notifier_->mail_failed()}};
   }

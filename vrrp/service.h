@@ -27,12 +27,18 @@ namespace pairgate::vrrp {
 
 class Service final : public Module {
  public:
+  // How long stop() waits for notify programs and alert mail of the last
+  // transitions before it kills and drops them (the daemon allows a module 3 s).
+  static constexpr std::chrono::milliseconds kNotifyStopDeadline{2000};
+
   // tunnels: may be null (no tunnel module): tracked tunnels count as up.
   explicit Service(ModuleContext ctx, TunnelHealthSource* tunnels = nullptr);
   ~Service() override;
   std::string_view name() const override { return "vrrp"; }
   void start(const conf::Config& config) override;
   void reload(const conf::Config& config, const conf::ConfigDiff& diff) override;
+  // Halts every instance (masters resign), then waits for notify programs
+  // and mail, at most kNotifyStopDeadline.
   void stop(std::function<void()> done) override;
   void status(nlohmann::json& out) const override;
 
@@ -76,6 +82,7 @@ class Service final : public Module {
   std::map<std::pair<std::string, Drop>, LogLimit> drop_log_;
   std::optional<Netlink::SubscriptionId> subscription_;
   std::unique_ptr<Notifier> notifier_;
+  boost::asio::steady_timer stop_timer_;  // kNotifyStopDeadline
   bool stopping_ = false;
 };
 
