@@ -97,7 +97,11 @@ void Service::start(const conf::Config& config) {
   subscription_ = ctx_.netlink.subscribe({.on_link = [this](const LinkEvent& e) { on_link(e); },
                                           .on_address = [this](const AddressEvent& e) { on_address(e); },
                                           .on_resync = [this] {
-                                            for (auto& r : routers_) retrack(*r, "netlink resync");
+                                            // Address events may have been missed too.
+                                            for (auto& r : routers_) {
+                                              if (r->ifindex != 0) update_primary(*r);
+                                              retrack(*r, "netlink resync");
+                                            }
                                           }});
   if (tunnels_ != nullptr) {
     tunnels_->subscribe([this](const std::string& tunnel, TunnelHealth, const std::string& reason) {
