@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 namespace pairgate {
@@ -39,6 +40,7 @@ BackgroundLoad::~BackgroundLoad() {
 }
 
 void BackgroundLoad::start(std::string path, Done done) {
+  if (busy()) throw std::logic_error("BackgroundLoad::start while a load runs");
   done_ = std::move(done);
   // The thread takes no signal: they belong to the loop's signal_set.
   sigset_t all;

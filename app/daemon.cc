@@ -3,6 +3,7 @@
 #include <grp.h>
 
 #include <csignal>
+#include <iterator>
 #include <spdlog/spdlog.h>
 
 #include "conf/diff.h"
@@ -177,16 +178,19 @@ void Daemon::begin_reload() {
 }
 
 void Daemon::end_reload(conf::LoadResult loaded) {
+  auto waiting = std::move(reload_waiting_);
+  reload_waiting_.clear();
   ReloadResult result;
   if (stopping_) {
     result.errors.push_back({options_.config_path, 0, 0, "the daemon is stopping"});
     result.error_count = 1;
-    reload_next_.clear();  // the control socket has closed; nobody waits for these
+    // No reload after this one: its requests get the same answer.
+    waiting.insert(waiting.end(), std::make_move_iterator(reload_next_.begin()),
+                   std::make_move_iterator(reload_next_.end()));
+    reload_next_.clear();
   } else {
     result = apply_reload(std::move(loaded));
   }
-  auto waiting = std::move(reload_waiting_);
-  reload_waiting_.clear();
   if (!reload_next_.empty()) {
     reload_waiting_ = std::move(reload_next_);
     reload_next_.clear();
