@@ -14,16 +14,15 @@
 
 #include "conf/config.h"
 #include "conf/diagnostics.h"
+#include "core/commands.h"
 #include "core/control_server.h"
+#include "core/events.h"
+#include "core/metrics.h"
 #include "core/module.h"
 #include "core/netlink.h"
 #include "core/systemd.h"
 
 namespace pairgate {
-
-namespace dhcp {
-class Service;
-}
 
 class Daemon {
  public:
@@ -63,9 +62,15 @@ class Daemon {
   bool stopping() const { return stopping_; }
 
   nlohmann::json status() const;
-  std::string handle(const control::Request& request, const PeerCredentials& peer);
+
+  // What modules and the daemon register; the control socket dispatches here.
+  CommandRegistry& commands() { return commands_; }
+  const MetricsRegistry& metrics() const { return metrics_; }
+  EventBus& events() { return events_; }
 
  private:
+  void register_commands();
+  void collect(MetricSet& out) const;
   void wait_signals();
   void stop_next(std::size_t remaining);
   void finish_stop();
@@ -74,9 +79,12 @@ class Daemon {
   Options options_;
   conf::Config config_;
   std::chrono::steady_clock::time_point started_;
+  // Declared before the modules, which unregister from them as they go.
+  CommandRegistry commands_;
+  MetricsRegistry metrics_;
+  EventBus events_;
   std::unique_ptr<Netlink> netlink_;
   std::vector<std::unique_ptr<Module>> modules_;  // start order
-  dhcp::Service* dhcp_ = nullptr;
   std::unique_ptr<ControlServer> control_;
   SystemdNotifier systemd_;
   boost::asio::signal_set signals_;
@@ -84,7 +92,6 @@ class Daemon {
   bool stopping_ = false;
   std::uint64_t reloads_ = 0;
   std::uint64_t reload_failures_ = 0;
-  std::uint64_t denied_ = 0;
   std::string last_reload_error_;
 };
 
