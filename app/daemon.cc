@@ -25,15 +25,18 @@ log::Level to_log(conf::LogLevel l) { return static_cast<log::Level>(static_cast
 log::Target to_log(conf::LogTarget t) { return static_cast<log::Target>(static_cast<int>(t)); }
 
 // The control protocol's answer to a reload: what changed, or the errors.
-std::string reload_response(const Daemon::ReloadResult& r) {
-  if (r.ok) return control::ok_response({{"changed", r.summary}});
+void answer_reload(CommandReply& reply, const Daemon::ReloadResult& r) {
+  if (r.ok) {
+    reply.ok({{"changed", r.summary}});
+    return;
+  }
   auto details = nlohmann::json::array();
   for (const auto& d : r.errors) details.push_back(conf::headline(d));
   if (r.error_count > r.errors.size()) {
     details.push_back("... and " + std::to_string(r.error_count - r.errors.size()) + " more not shown");
   }
-  return control::error_response("the configuration has errors; the running one stays in force",
-                                 control::code::invalid_config, details);
+  reply.error("the configuration has errors; the running one stays in force", control::code::invalid_config,
+              details);
 }
 
 // Runs f; an exception from it is logged, not thrown: a step of the orderly
@@ -74,11 +77,10 @@ void Daemon::start() {
   wait_signals();
 
   netlink_ = make_libnl_netlink(io_);
-  ModuleContext ctx{io_, *netlink_};
+  register_commands();
+  metrics_.add([this](MetricSet& out) { collect(out); });
+  ModuleContext ctx{io_, *netlink_, commands_, metrics_, events_};
   modules_ = options_.modules ? options_.modules(ctx) : standard_modules(ctx);
-  for (auto& m : modules_) {
-    if (auto* d = dynamic_cast<dhcp::Service*>(m.get())) dhcp_ = d;
-  }
 
   ControlServer::Options copts;
   copts.path = config_.control.socket;
@@ -89,7 +91,9 @@ void Daemon::start() {
     copts.group = g->gr_gid;
   }
   control_ = std::make_unique<ControlServer>(
-      io_, copts, [this](const control::Request& r, const PeerCredentials& p) { return handle(r, p); });
+      io_, copts, [this](const control::Request& r, const PeerCredentials& p, ReplyPtr reply) {
+        commands_.dispatch(r, p, reply);
+      });
   // The socket first: a second daemon must fail before touching anything.
   control_->open();
 
@@ -108,9 +112,10 @@ std::vector<std::unique_ptr<Module>> Daemon::standard_modules(ModuleContext ctx)
   // guards it.
   out.push_back(std::make_unique<firewall::Service>(ctx));
   out.push_back(std::make_unique<firewall::SysctlService>(ctx));
-  // Tunnels before VRRP, which tracks their health from its first moment.
+  // Tunnels before VRRP, which tracks their health from its first moment:
+  // the daemon binds the tunnels' health (producer) to VRRP (consumer).
   auto tunnels = std::make_unique<tunnel::Service>(ctx);
-  vrrp::TunnelHealthSource* health = tunnels.get();
+  TunnelHealthSource* health = tunnels.get();
   out.push_back(std::move(tunnels));
   out.push_back(std::make_unique<vrrp::Service>(ctx, health));
   out.push_back(std::make_unique<dhcp::Service>(ctx));
@@ -209,6 +214,8 @@ Daemon::ReloadResult Daemon::apply_reload(conf::LoadResult loaded) {
     if (auto more = loaded.more(); !more.empty()) spdlog::error("{}", more);
     last_reload_error_ = loaded.summary(options_.config_path);
     spdlog::error("reload rejected: {}; the running configuration stays in force", last_reload_error_);
+    events_.publish("reload", options_.config_path, "reload rejected: " + last_reload_error_,
+                    {{"ok", false}, {"errors", loaded.error_count}});
     result.errors = std::move(loaded.errors);
     result.error_count = loaded.error_count;
     systemd_.ready();
@@ -238,6 +245,8 @@ Daemon::ReloadResult Daemon::apply_reload(conf::LoadResult loaded) {
   result.ok = true;
   result.summary = d.summary();
   spdlog::info("reloaded: {}", result.summary);
+  events_.publish("reload", options_.config_path, "reloaded: " + result.summary,
+                  {{"ok", true}, {"changed", result.summary}});
   systemd_.ready();
   return result;
 }
@@ -290,7 +299,6 @@ void Daemon::stop_next(std::size_t remaining) {
 void Daemon::finish_stop() {
   spdlog::info("pairgated stopped");
   // Modules hold subscriptions on netlink: they go first.
-  dhcp_ = nullptr;
   started_modules_ = 0;
   modules_.clear();
   netlink_.reset();
@@ -312,8 +320,9 @@ nlohmann::json Daemon::status() const {
                     {"clients", control_ ? control_->clients() : 0},
                     {"connections", c.connections},
                     {"requests", c.requests},
-                    {"bad_requests", c.bad_requests},
-                    {"denied", denied_},
+                    {"bad_requests", c.bad_requests + commands_.counters().unknown},
+                    {"denied", commands_.counters().denied},
+                    {"cut_slow", c.cut_slow},
                     {"rejected_busy", c.rejected_busy},
                     {"timeouts", c.timeouts}};
   out["reload"] = {{"count", reloads_}, {"failures", reload_failures_}};
@@ -321,32 +330,31 @@ nlohmann::json Daemon::status() const {
   return out;
 }
 
-std::string Daemon::handle(const control::Request& request, const PeerCredentials& peer) {
-  switch (request.command) {
-    case control::Command::status:
-      return control::ok_response(status());
-    case control::Command::leases:
-      return control::ok_response(dhcp_ ? dhcp_->leases() : nlohmann::json::array());
-    case control::Command::reload: {
-      if (peer.uid != 0) {
-        ++denied_;
-        spdlog::warn("control: reload refused for uid {} (pid {})", peer.uid, peer.pid);
-        return control::error_response("reload needs root", control::code::denied);
-      }
-      // Until control commands can answer later, this one loads on the loop
-      // (bounded by conf::kMaxFileBytes) and answers at once; SIGHUP loads
-      // off the loop. With asynchronous commands it becomes
-      // reload([reply](ReloadResult r) { reply(reload_response(r)); }).
-      if (stopping_ || loader_.busy()) {
-        return control::error_response(stopping_ ? "the daemon is stopping" : "a reload is running; try again",
-                                       control::code::busy);
-      }
-      systemd_.reloading();
-      spdlog::info("reloading {}", options_.config_path);
-      return reload_response(apply_reload(conf::load(options_.config_path)));
-    }
-  }
-  return control::error_response("unhandled command", control::code::internal);
+void Daemon::register_commands() {
+  commands_.add({.name = "status",
+                 .summary = "the state of every module",
+                 .run = [this](const nlohmann::json&, const PeerCredentials&) { return status(); }});
+  commands_.add({.name = "reload",
+                 .summary = "re-read the configuration (root only)",
+                 .root_only = true,
+                 .run_async = [this](const nlohmann::json&, const PeerCredentials&, ReplyPtr reply) {
+                   // Answers when the reload is done: the file is read off
+                   // the loop, which serves other clients meanwhile.
+                   reload([reply](ReloadResult r) { answer_reload(*reply, r); });
+                 }});
+}
+
+void Daemon::collect(MetricSet& out) const {
+  using namespace std::chrono;
+  out.gauge("pairgate_uptime_seconds", "Seconds since pairgated started.", {},
+            duration<double>(steady_clock::now() - started_).count());
+  out.counter("pairgate_reloads_total", "Configuration reloads that were applied.", {}, static_cast<double>(reloads_));
+  out.counter("pairgate_reload_failures_total", "Reloads refused because the file had errors.", {},
+              static_cast<double>(reload_failures_));
+  const auto& c = control_ ? control_->counters() : ControlCounters{};
+  out.counter("pairgate_control_requests_total", "Requests on the control socket.", {}, static_cast<double>(c.requests));
+  out.counter("pairgate_control_denied_total", "Control commands refused for lack of privilege.", {},
+              static_cast<double>(commands_.counters().denied));
 }
 
 }  // namespace pairgate

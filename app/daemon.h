@@ -15,16 +15,15 @@
 #include "app/background_load.h"
 #include "conf/config.h"
 #include "conf/diagnostics.h"
+#include "core/commands.h"
 #include "core/control_server.h"
+#include "core/events.h"
+#include "core/metrics.h"
 #include "core/module.h"
 #include "core/netlink.h"
 #include "core/systemd.h"
 
 namespace pairgate {
-
-namespace dhcp {
-class Service;
-}
 
 class Daemon {
  public:
@@ -78,9 +77,15 @@ class Daemon {
   bool stopping() const { return stopping_; }
 
   nlohmann::json status() const;
-  std::string handle(const control::Request& request, const PeerCredentials& peer);
+
+  // What modules and the daemon register; the control socket dispatches here.
+  CommandRegistry& commands() { return commands_; }
+  const MetricsRegistry& metrics() const { return metrics_; }
+  EventBus& events() { return events_; }
 
  private:
+  void register_commands();
+  void collect(MetricSet& out) const;
   void wait_signals();
   void begin_reload();
   void end_reload(conf::LoadResult loaded);
@@ -92,10 +97,13 @@ class Daemon {
   Options options_;
   conf::Config config_;
   std::chrono::steady_clock::time_point started_;
+  // Declared before the modules, which unregister from them as they go.
+  CommandRegistry commands_;
+  MetricsRegistry metrics_;
+  EventBus events_;
   std::unique_ptr<Netlink> netlink_;
   std::vector<std::unique_ptr<Module>> modules_;  // start order
   std::size_t started_modules_ = 0;                // modules_[0, n) were asked to start
-  dhcp::Service* dhcp_ = nullptr;
   std::unique_ptr<ControlServer> control_;
   SystemdNotifier systemd_;
   boost::asio::signal_set signals_;
@@ -106,7 +114,6 @@ class Daemon {
   std::vector<std::function<void(ReloadResult)>> reload_next_;     // served by the one after it
   std::uint64_t reloads_ = 0;
   std::uint64_t reload_failures_ = 0;
-  std::uint64_t denied_ = 0;
   std::string last_reload_error_;
 };
 

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "conf/parser.h"
+#include "tests/support/capture_reply.h"
 
 namespace pairgate {
 namespace {
@@ -50,14 +51,18 @@ class DaemonTest : public ::testing::Test {
     return d;
   }
 
-  static nlohmann::json call(Daemon& d, control::Command c, uid_t uid = 0) {
+  // Runs a control command as the socket would, waiting on the loop for an
+  // answer that comes later (a reload is parsed off the loop).
+  nlohmann::json call(Daemon& d, const std::string& command, uid_t uid = 0) {
     PeerCredentials peer;
     peer.uid = uid;
-    std::string line = d.handle(control::Request{c}, peer);
-    auto r = control::parse_response(line.substr(0, line.size() - 1));
-    EXPECT_TRUE(r.has_value());
-    nlohmann::json j = {{"ok", r->ok}, {"result", r->result}, {"error", r->error}, {"code", r->code}, {"details", r->details}};
-    return j;
+    auto reply = std::make_shared<testing::CaptureReply>();
+    d.commands().dispatch(control::Request{command}, peer, reply);
+    for (int i = 0; i < 500 && !reply->finished; ++i) io_.run_one_for(10ms);
+    io_.restart();
+    EXPECT_TRUE(reply->finished) << command;
+    const auto r = reply->response();
+    return {{"ok", r.ok}, {"result", r.result}, {"error", r.error}, {"code", r.code}, {"details", r.details}};
   }
 
   // Daemon::reload, then the loop until it answers. The file is read on a
@@ -79,7 +84,7 @@ class DaemonTest : public ::testing::Test {
 
 TEST_F(DaemonTest, StatusFollowsTheContract) {
   auto d = make();
-  auto s = call(*d, control::Command::status)["result"];
+  auto s = call(*d, "status")["result"];
   EXPECT_EQ(s["node"], "testhost");
   EXPECT_TRUE(s["uptime_s"].is_number());
   ASSERT_EQ(s["vrrp"].size(), 1u);
@@ -92,27 +97,27 @@ TEST_F(DaemonTest, StatusFollowsTheContract) {
   EXPECT_EQ(s["dhcp"]["pools"][0]["size"], 80);
   EXPECT_TRUE(s["tunnels"].is_array());
   EXPECT_TRUE(s.contains("firewall"));
-  EXPECT_TRUE(call(*d, control::Command::leases)["result"].is_array());
+  EXPECT_TRUE(call(*d, "leases")["result"].is_array());
 }
 
 TEST_F(DaemonTest, ReloadAppliesAGoodFile) {
   auto d = make();
   write(150);
-  auto r = call(*d, control::Command::reload);
+  auto r = call(*d, "reload");
   EXPECT_TRUE(r["ok"]) << r.dump();
   EXPECT_EQ(r["result"]["changed"], "vrrp changed [V1]");
-  EXPECT_EQ(call(*d, control::Command::status)["result"]["vrrp"][0]["priority"], 150);
+  EXPECT_EQ(call(*d, "status")["result"]["vrrp"][0]["priority"], 150);
 }
 
 TEST_F(DaemonTest, ReloadWithABrokenFileKeepsTheRunningConfiguration) {
   auto d = make();
   write(150, "bogus_section: 1\n");
-  auto r = call(*d, control::Command::reload);
+  auto r = call(*d, "reload");
   EXPECT_FALSE(r["ok"]);
   EXPECT_EQ(r["code"], "invalid_config");
   ASSERT_EQ(r["details"].size(), 1u);
   EXPECT_EQ(r["details"][0], config_path_ + ":10:1: error: configuration: unknown key 'bogus_section'");
-  auto s = call(*d, control::Command::status)["result"];
+  auto s = call(*d, "status")["result"];
   EXPECT_EQ(s["vrrp"][0]["priority"], 120);
   EXPECT_EQ(s["reload"]["failures"], 1);
   EXPECT_TRUE(s["reload"].contains("last_error"));
@@ -121,19 +126,19 @@ TEST_F(DaemonTest, ReloadWithABrokenFileKeepsTheRunningConfiguration) {
 TEST_F(DaemonTest, ReloadOfAVanishedFileIsAnErrorNotACrash) {
   auto d = make();
   std::filesystem::remove(config_path_);
-  auto r = call(*d, control::Command::reload);
+  auto r = call(*d, "reload");
   EXPECT_FALSE(r["ok"]);
   EXPECT_NE(r["details"][0].get<std::string>().find("cannot read the file"), std::string::npos);
 }
 
 TEST_F(DaemonTest, ReloadIsForRootOnly) {
   auto d = make();
-  auto r = call(*d, control::Command::reload, 1000);
+  auto r = call(*d, "reload", 1000);
   EXPECT_FALSE(r["ok"]);
   EXPECT_EQ(r["code"], "permission_denied");
-  EXPECT_EQ(call(*d, control::Command::status)["result"]["control"]["denied"], 1);
+  EXPECT_EQ(call(*d, "status")["result"]["control"]["denied"], 1);
   // Status is for everyone who can open the socket.
-  EXPECT_TRUE(call(*d, control::Command::status, 1000)["ok"]);
+  EXPECT_TRUE(call(*d, "status", 1000)["ok"]);
 }
 
 TEST_F(DaemonTest, StopRemovesTheSocketAndEndsTheLoop) {
@@ -329,7 +334,7 @@ TEST_F(DaemonTest, AReloadOfAnEndlessFileIsRefusedAndTheDaemonRunsOn) {
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].message,
             "cannot read the file: it is a character device; the configuration must be a regular file");
-  auto s = call(*d, control::Command::status)["result"];
+  auto s = call(*d, "status")["result"];
   EXPECT_EQ(s["vrrp"][0]["priority"], 120);
   EXPECT_EQ(s["reload"]["failures"], 1);
 }
@@ -343,6 +348,38 @@ TEST_F(DaemonTest, AReloadAfterStopIsRefused) {
   ASSERT_TRUE(result.has_value());
   EXPECT_FALSE(result->ok);
   EXPECT_EQ(result->errors.at(0).message, "the daemon is stopping");
+}
+
+TEST_F(DaemonTest, TheReloadCommandAnswersWhenItsReloadIsDoneAndSharesAQueuedOne) {
+  auto d = make();
+  write(150);
+  PeerCredentials root;
+  root.uid = 0;
+  std::vector<std::shared_ptr<testing::CaptureReply>> replies;
+  for (int i = 0; i < 3; ++i) {
+    replies.push_back(std::make_shared<testing::CaptureReply>());
+    d->commands().dispatch(control::Request{"reload"}, root, replies.back());
+  }
+  // The file is read off the loop: nobody has an answer yet.
+  for (const auto& r : replies) EXPECT_FALSE(r->finished);
+  for (int i = 0; i < 100 && !replies.back()->finished; ++i) io_.run_one_for(100ms);
+  for (const auto& r : replies) ASSERT_TRUE(r->finished);
+  EXPECT_EQ(replies[0]->response().result["changed"], "vrrp changed [V1]");
+  EXPECT_EQ(replies[1]->response().result["changed"], "no changes");
+  EXPECT_EQ(replies[2]->response().result["changed"], "no changes");
+  EXPECT_EQ(call(*d, "status")["result"]["reload"]["count"], 2);
+}
+
+TEST_F(DaemonTest, TheReloadCommandShowsAHundredErrorsAndCountsTheRest) {
+  auto d = make();
+  std::string extra;
+  for (int i = 0; i < 150; ++i) extra += "unknown_" + std::to_string(i) + ": 1\n";
+  write(150, extra);
+  auto r = call(*d, "reload");
+  EXPECT_EQ(r["code"], "invalid_config");
+  ASSERT_EQ(r["details"].size(), 101u);
+  EXPECT_EQ(r["details"][100], "... and 50 more not shown");
+  EXPECT_EQ(call(*d, "status")["result"]["reload"]["last_error"], "150 errors in " + config_path_);
 }
 
 }  // namespace
