@@ -21,6 +21,7 @@
 #include "vrrp/engine.h"
 #include "vrrp/log_limit.h"
 #include "vrrp/notify.h"
+#include "core/tunnel_health.h"
 #include "vrrp/track.h"
 
 namespace pairgate::vrrp {

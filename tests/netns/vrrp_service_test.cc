@@ -14,6 +14,7 @@
 #include "conf/parser.h"
 #include "tests/mocks/fake_tunnel_health.h"
 #include "tests/netns/netns_env.h"
+#include "tests/support/module_context.h"
 
 namespace pairgate::vrrp {
 namespace {
@@ -74,6 +75,7 @@ class VrrpServiceTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   std::unique_ptr<Netlink> netlink_;
+  testing::Registries registries_;
   testing::FakeTunnelHealth tunnels_;
 };
 
@@ -100,7 +102,7 @@ TEST_F(VrrpServiceTest, BecomesMasterAnnouncesAndFaultsWithItsTunnel) {
     }
   });
 
-  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
   s.start(config("{tunnel: tun0}"));
   EXPECT_EQ(status(s)["state"], "BACKUP");
   ASSERT_TRUE(run_until([&] { return status(s)["state"] == "MASTER"; })) << status(s).dump();
@@ -128,7 +130,7 @@ TEST_F(VrrpServiceTest, BecomesMasterAnnouncesAndFaultsWithItsTunnel) {
 }
 
 TEST_F(VrrpServiceTest, AWeightedTunnelLowersThePriorityInstead) {
-  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
   s.start(config("{tunnel: tun0, weight: -50}"));
   tunnels_.set("tun0", TunnelHealth::down, "lost");
   EXPECT_EQ(status(s)["effective_priority"], 150);
@@ -154,7 +156,7 @@ TEST_F(VrrpServiceTest, ASyncGroupMovesTogether) {
                        "tunnels:\n  - {name: tun0, wan_interface: x0, aftr: 2001:db8:ffff::1}\n",
                        "t.yaml");
   ASSERT_TRUE(r.config) << r.report();
-  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
   s.start(*r.config);
   auto states = [&] {
     nlohmann::json j;
@@ -189,7 +191,7 @@ namespace {
 TEST_F(VrrpServiceTest, AnInstanceFollowsItsInterfacesAddresses) {
   const int here = ifindex();
   ASSERT_FALSE(netlink_->remove_address(here, *IpPrefix::parse("198.51.100.5/24")));
-  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
   s.start(config(""));
   EXPECT_EQ(status(s)["state"], "FAULT");
   EXPECT_EQ(status(s)["reason"], "no IPv4 address on " + testing::env("PG_IF"));
@@ -244,7 +246,7 @@ struct PeerListener {
 TEST_F(VrrpServiceTest, AdvertsLeaveFromThePrimaryAddress) {
   const Ipv4Address primary = *Ipv4Address::parse("198.51.100.5");
   PeerListener peer(io_, primary);
-  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
   s.start(config(""));
   AddressOptions link_scope;
   link_scope.scope = RT_SCOPE_LINK;
@@ -262,7 +264,7 @@ TEST_F(VrrpServiceTest, AdvertsLeaveFromThePrimaryAddress) {
 TEST_F(VrrpServiceTest, AFloodOfLowerPriorityAdvertsIsNotReflected) {
   const Ipv4Address master = *Ipv4Address::parse("198.51.100.5");
   PeerListener peer(io_, master);
-  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
   s.start(config(""));
   ASSERT_TRUE(run_until([&] { return status(s)["state"] == "MASTER"; })) << status(s).dump();
   // Forged from the peer: priority 100 < 200, everything else right.
@@ -309,7 +311,7 @@ TEST_F(VrrpServiceTest, AFloodOfLowerPriorityAdvertsIsNotReflected) {
 // An advert the kernel refuses (the interface went down) is counted as
 // advert_send_err, not advert_sent.
 TEST_F(VrrpServiceTest, AnAdvertThatCannotLeaveIsCountedAsASendError) {
-  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
   s.start(config(""));
   ASSERT_TRUE(run_until([&] { return status(s)["state"] == "MASTER"; })) << status(s).dump();
   ASSERT_TRUE(run_until([&] { return status(s)["counters"]["advert_sent"] >= 2; }));
