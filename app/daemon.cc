@@ -12,6 +12,7 @@
 #include "dhcp/service.h"
 #include "firewall/service.h"
 #include "firewall/sysctl.h"
+#include "http/service.h"
 #include "tunnel/service.h"
 #include "vrrp/service.h"
 
@@ -119,6 +120,8 @@ std::vector<std::unique_ptr<Module>> Daemon::standard_modules(ModuleContext ctx)
   out.push_back(std::move(tunnels));
   out.push_back(std::make_unique<vrrp::Service>(ctx, health));
   out.push_back(std::make_unique<dhcp::Service>(ctx));
+  // Last: it shows what the others do, and stops first.
+  out.push_back(std::make_unique<http::Service>(ctx));
   return out;
 }
 
