@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "conf/diff.h"
+#include "app/events_command.h"
 #include "conf/parser.h"
 #include "core/logging.h"
 #include "dhcp/service.h"
@@ -334,6 +335,7 @@ nlohmann::json Daemon::status() const {
 }
 
 void Daemon::register_commands() {
+  add_events_command(commands_, events_, make_boot_id());
   commands_.add({.name = "status",
                  .summary = "the state of every module",
                  .run = [this](const nlohmann::json&, const PeerCredentials&) { return status(); }});
