@@ -87,7 +87,12 @@ Service::~Service() {
 
 void Service::start(const conf::Config& config) {
   config_ = config;
-  if (!notifier_) notifier_ = std::make_unique<Notifier>(ctx_.io, config.node);
+  if (!notifier_) {
+    notifier_ = std::make_unique<Notifier>(ctx_.io, config.node);
+    // Programs and mail follow the event stream's order (the transition is
+    // published below, in execute()).
+    notifier_->follow(ctx_.events);
+  }
   notifier_->configure(config.notify);
   if (!config.vrrp || config.vrrp->instances.empty()) return;
   socket_.emplace(RawSocket::ip(ctx_.io, Family::ipv4, kProtocol));
@@ -343,7 +348,6 @@ void Service::execute(Router& r, Effects effects) {
                            {"priority", r.engine->effective_priority().value}});
       r.reason = t->reason;
       r.changed_at = std::chrono::system_clock::now();
-      if (notifier_) notifier_->state_changed(r.config.name, t->from, t->to, t->reason);
       if (t->to == State::master || t->to == State::backup || t->to == State::fault) {
         propagate(r, t->to, t->reason);
       }
