@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/events.h"
+
 #include "firewall/render.h"
 
 namespace pairgate::firewall {
@@ -29,8 +31,10 @@ void Service::watch() {
     if (!applied_.empty() && !table_present()) {
       ++restored_;
       spdlog::warn("firewall: table inet {} was removed by someone else; applying it again", applied_table_);
+      restoring_ = true;
       forget();
       apply(last_);
+      restoring_ = false;
     }
     watch();
   });
@@ -69,13 +73,17 @@ void Service::apply(const conf::Config& config) {
   if (!r) {
     ++failures_;
     error_ = r.error();
-    spdlog::error("firewall: nft refused table inet {}: {}; {}", config.firewall->table, error_,
-                  applied_.empty() ? "no pairgate table is in force" : "the previous table stays in force");
+    const std::string outcome = applied_.empty() ? "no pairgate table is in force" : "the previous table stays in force";
+    spdlog::error("firewall: nft refused table inet {}: {}; {}", config.firewall->table, error_, outcome);
+    publish("refused", "firewall: nft refused table inet " + config.firewall->table + ": " + error_ + "; " + outcome);
     return;
   }
   ++applies_;
   error_.clear();
-  spdlog::info("firewall: table inet {} {}", config.firewall->table, applied_.empty() ? "applied" : "replaced");
+  const std::string what = restoring_ ? "re-applied" : applied_.empty() ? "applied" : "replaced";
+  spdlog::info("firewall: table inet {} {}", config.firewall->table, what);
+  publish(what, "firewall: table inet " + config.firewall->table + " " + what +
+                    (restoring_ ? " (someone else had removed it)" : ""));
   applied_ = text;
   applied_table_ = config.firewall->table;
 }
@@ -88,6 +96,7 @@ void Service::remove() {
     return;
   }
   spdlog::info("firewall: table inet {} removed", applied_table_);
+  publish("removed", "firewall: table inet " + applied_table_ + " removed");
   forget();
 }
 
@@ -125,6 +134,28 @@ void Service::status(nlohmann::json& out) const {
     f["drops"] = {{"input", drops("input_drops").value_or(0)}, {"forward", drops("forward_drops").value_or(0)}};
   }
   out["firewall"] = std::move(f);
+}
+
+void Service::publish(const std::string& what, const std::string& message) {
+  ctx_.events.publish("firewall", applied_table_.empty() ? table_ : applied_table_, message,
+                      {{"action", what}, {"table", table_}, {"applies", applies_}, {"failures", failures_}});
+}
+
+void Service::collect(MetricSet& out) const {
+  if (!configured_) return;
+  auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+  out.gauge("pairgate_firewall_applied", "Whether pairgate's nftables table is in force (1) or not (0).", {},
+            applied_.empty() ? 0 : 1);
+  out.counter("pairgate_firewall_applies_total", "Times the table was applied or replaced.", {}, d(applies_));
+  out.counter("pairgate_firewall_failures_total", "Times nft refused the table.", {}, d(failures_));
+  out.counter("pairgate_firewall_restored_total", "Times the table was put back after someone else removed it.", {},
+              d(restored_));
+  if (applied_.empty()) return;
+  for (const char* chain : {"input", "forward"}) {
+    if (auto n = drops(std::string(chain) + "_drops")) {
+      out.counter("pairgate_firewall_drops_total", "Packets the table dropped, by chain.", {{"chain", chain}}, d(*n));
+    }
+  }
 }
 
 }  // namespace pairgate::firewall

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "conf/config.h"
+#include "core/metrics.h"
 #include "core/module.h"
 #include "firewall/nft.h"
 
@@ -23,7 +24,10 @@ class Service final : public Module {
   // program (`flush ruleset` in /etc/nftables.conf does that); zero: never.
   explicit Service(ModuleContext ctx, std::unique_ptr<Nft> nft = nullptr,
                    std::chrono::milliseconds check_every = std::chrono::seconds(5))
-      : ctx_(ctx), nft_(std::move(nft)), check_every_(check_every), timer_(ctx.io) {}
+      : ctx_(ctx), nft_(std::move(nft)), check_every_(check_every), timer_(ctx.io) {
+    metrics_id_ = ctx_.metrics.add([this](MetricSet& out) { collect(out); });
+  }
+  ~Service() override { ctx_.metrics.remove(metrics_id_); }
   std::string_view name() const override { return "firewall"; }
   void start(const conf::Config& config) override;
   void reload(const conf::Config& config, const conf::ConfigDiff& diff) override;
@@ -37,6 +41,11 @@ class Service final : public Module {
   bool table_present();
   void watch();
   std::optional<std::uint64_t> drops(const std::string& counter) const;
+  // What status() shows, as metrics: the drop counters by chain (read from
+  // the kernel), applies, failures, restores.
+  void collect(MetricSet& out) const;
+  // On the event bus: the table applied, replaced, put back, refused or removed.
+  void publish(const std::string& what, const std::string& message);
 
   ModuleContext ctx_;
   std::unique_ptr<Nft> nft_;
@@ -49,9 +58,11 @@ class Service final : public Module {
   std::uint64_t applies_ = 0;
   std::uint64_t failures_ = 0;
   std::uint64_t restored_ = 0;
+  bool restoring_ = false;  // apply() puts back a table someone removed
   std::chrono::milliseconds check_every_;
   boost::asio::steady_timer timer_;
   conf::Config last_;
+  MetricsRegistry::Id metrics_id_ = 0;
 };
 
 }  // namespace pairgate::firewall

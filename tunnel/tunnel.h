@@ -63,6 +63,8 @@ class Tunnel {
   std::uint16_t identifier() const { return identifier_; }
   State state() const { return health_.state(); }
   const std::string& reason() const { return health_.reason(); }
+  const HealthEngine& health() const { return health_; }
+  std::uint64_t transitions() const { return transitions_; }
   void status(nlohmann::json& out) const;
 
  private:

@@ -14,6 +14,7 @@
 #include "core/arp.h"
 #include "core/byte_io.h"
 #include "core/events.h"
+#include "vrrp/metrics.h"
 
 namespace pairgate::vrrp {
 
@@ -79,9 +80,12 @@ std::vector<std::byte> unsolicited_na(const MacAddress& mac, const Ipv6Address& 
 
 }  // namespace
 
-Service::Service(ModuleContext ctx, TunnelHealthSource* tunnels) : ctx_(ctx), tunnels_(tunnels), stop_timer_(ctx.io) {}
+Service::Service(ModuleContext ctx, TunnelHealthSource* tunnels) : ctx_(ctx), tunnels_(tunnels), stop_timer_(ctx.io) {
+  metrics_id_ = ctx_.metrics.add([this](MetricSet& out) { collect(out); });
+}
 
 Service::~Service() {
+  ctx_.metrics.remove(metrics_id_);
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
 }
 
@@ -571,6 +575,22 @@ void Service::status(nlohmann::json& out) const {
                      {"exec_waiting", notifier_->exec_waiting()},
                      {"mail_sent", notifier_->mail_sent()},
                      {"mail_failed", notifier_->mail_failed()}};
+  }
+}
+
+void Service::collect(MetricSet& out) const {
+  if (notifier_) add_notify_metrics(out, *notifier_);
+  if (routers_.empty()) return;
+  add_interface_metrics(out, unknown_vrid_);
+  for (const auto& r : routers_) {
+    const auto& e = *r->engine;
+    InstanceMetrics m{r->config.name, r->config.interface, r->config.vrid, e.state(), r->config.priority,
+                      e.effective_priority().value, e.counters(), r->garp_sent, r->addresses_restored};
+    // The interface's share of drops, as status() adds it.
+    if (auto it = interface_counters_.find(r->ifindex); it != interface_counters_.end()) {
+      for (std::size_t i = 0; i < kDropKinds; ++i) m.counters.drops[i] += it->second.drops[i];
+    }
+    add_instance_metrics(out, m);
   }
 }
 
