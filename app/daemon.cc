@@ -360,6 +360,13 @@ void Daemon::collect(MetricSet& out) const {
   out.counter("pairgate_control_requests_total", "Requests on the control socket.", {}, static_cast<double>(c.requests));
   out.counter("pairgate_control_denied_total", "Control commands refused for lack of privilege.", {},
               static_cast<double>(commands_.counters().denied));
+  out.counter("pairgate_control_cut_slow_total",
+              "Control clients cut loose for not reading (an events follower 1 MiB behind).", {},
+              static_cast<double>(c.cut_slow));
+  out.counter("pairgate_events_total", "State changes published on the event stream.", {},
+              static_cast<double>(events_.last_seq()));
+  out.gauge("pairgate_events_followers", "Listeners on the event stream (pairgatectl events, notify).", {},
+            static_cast<double>(events_.listeners()));
 }
 
 }  // namespace pairgate
