@@ -14,6 +14,7 @@
 #include "core/arp.h"
 #include "core/byte_io.h"
 #include "core/events.h"
+#include "vrrp/accept_mode.h"
 #include "vrrp/addresses.h"
 
 namespace pairgate::vrrp {
@@ -129,10 +130,44 @@ void Service::start(const conf::Config& config) {
     });
   }
   for (const auto& c : config.vrrp->instances) routers_.push_back(make_router(c));
+  apply_accept_mode();
   for (auto& r : routers_) {
     retrack(*r, "startup");
     execute(*r, r->engine->startup(now()));
   }
+}
+
+void Service::apply_accept_mode() {
+  std::vector<NoAccept> entries;
+  if (!stopping_) {
+    for (const auto& r : routers_) {
+      // RFC 5798 §6.4.3: the address owner accepts whatever Accept_Mode says.
+      if (r->config.accept_mode || r->engine->config().priority.owner()) continue;
+      NoAccept e{r->config.name, {}};
+      for (const auto& p : r->engine->config().virtual_addresses) e.addresses.push_back(p.address());
+      entries.push_back(std::move(e));
+    }
+  }
+  const std::string script = render_accept_script(entries);
+  if (script == accept_applied_) return;
+  if (!nft_) {
+    try {
+      nft_ = firewall::make_libnftables();
+    } catch (const std::exception& e) {
+      accept_error_ = e.what();
+      spdlog::error("vrrp: accept_mode false cannot be enforced: {}", accept_error_);
+      return;
+    }
+  }
+  auto r = nft_->run(script.empty() ? render_accept_delete() : script);
+  if (!r) {
+    accept_error_ = r.error();
+    spdlog::error("vrrp: nft refused table inet {}: {}", kAcceptTable, accept_error_);
+    return;
+  }
+  accept_error_.clear();
+  spdlog::info("vrrp: table inet {} {}", kAcceptTable, script.empty() ? "removed" : "applied (accept_mode false)");
+  accept_applied_ = script;
 }
 
 RawSocket* Service::socket_for(Family family) {
@@ -551,6 +586,7 @@ void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
   for (const auto& name : diff.vrrp_instances.added) {
     if (const conf::VrrpInstance* c = config.find_instance(name)) launch(*c);
   }
+  apply_accept_mode();
 }
 
 // Shutdown as §6.4 says (a master resigns with priority 0 and lets its
@@ -575,6 +611,7 @@ void Service::launch(const conf::VrrpInstance& c) {
 void Service::stop(std::function<void()> done) {
   for (auto& r : routers_) halt(*r);
   stopping_ = true;
+  apply_accept_mode();  // stopping: the table goes
   if (socket_) socket_->close();
   if (socket6_) socket6_->close();
   if (icmp6_) icmp6_->close();
@@ -656,6 +693,9 @@ void Service::status(nlohmann::json& out) const {
   // Instances configured but not running (no vrrp section started yet).
   out["vrrp"] = std::move(list);
   out["vrrp_interface_drops"] = {{"vrid_err", unknown_vrid_}};
+  if (!accept_applied_.empty() || !accept_error_.empty()) {
+    out["vrrp_accept_mode"] = {{"table", kAcceptTable}, {"applied", !accept_applied_.empty()}, {"error", accept_error_}};
+  }
   if (notifier_) {
     out["notify"] = {{"exec_started", notifier_->exec_started()},
                      {"exec_failed", notifier_->exec_failed()},

@@ -24,6 +24,7 @@
 #include "vrrp/log_limit.h"
 #include "vrrp/notify.h"
 #include "core/tunnel_health.h"
+#include "firewall/nft.h"
 #include "vrrp/track.h"
 
 namespace pairgate::vrrp {
@@ -69,6 +70,8 @@ class Service final : public Module {
   void schedule_garp(Router& r);
   void garp_after(Router& r, conf::Duration wait);
   void retrack(Router& r, const std::string& why);
+  // accept_mode false: the table of vrrp/accept_mode.h, as the instances want it now.
+  void apply_accept_mode();
   void propagate(Router& from, State to, const std::string& reason);
   Router* find(int ifindex, std::uint8_t vrid, Family family);
   Router* find(const std::string& name);
@@ -87,6 +90,9 @@ class Service final : public Module {
   std::map<std::pair<std::string, Drop>, LogLimit> drop_log_;
   std::optional<Netlink::SubscriptionId> subscription_;
   std::unique_ptr<Notifier> notifier_;
+  std::unique_ptr<firewall::Nft> nft_;  // loaded when an instance has accept_mode false
+  std::string accept_applied_;          // the script in force, empty for none
+  std::string accept_error_;
   boost::asio::steady_timer stop_timer_;  // kNotifyStopDeadline
   bool stopping_ = false;
 };

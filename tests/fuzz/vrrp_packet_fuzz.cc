@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(data), size);
   (void)pairgate::vrrp::parse_datagram(bytes);
   if (auto a = pairgate::vrrp::parse_advert(bytes)) {
-    auto again = pairgate::vrrp::parse_advert(pairgate::vrrp::build_advert(*a));
+    auto again = pairgate::vrrp::parse_advert(pairgate::vrrp::build_advert(*a, {}));
     if (!again || !(*again == *a)) std::abort();
   }
   return 0;
