@@ -84,9 +84,11 @@ std::optional<VrrpInstance> parse_instance(Reader& r, const YAML::Node& n) {
           v.advert_interval = *d;
         }
       }
-    } else if (auto d = r.duration(a, "advert_interval", 0s, 255s)) {
+    } else if (auto d = r.duration(a, "advert_interval", 0s, 87600h)) {
       // RFC 3768 §5.3.7: Adver Int is a whole number of seconds.
-      if (*d < 1s) {
+      if (*d > 255s) {
+        r.error(a, "advert_interval: " + a.Scalar() + " is out of range 1s..255s");
+      } else if (*d < 1s) {
         r.error(a, "advert_interval: " + a.Scalar() + " is out of range 1s..255s for VRRPv2 (version: 3 advertises from 10ms)");
       } else if (d->count() % 1000 != 0) {
         r.error(a, "advert_interval: " + a.Scalar() + " is not a whole number of seconds (VRRPv2 advertises 1s..255s)");

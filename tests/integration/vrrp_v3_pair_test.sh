@@ -57,6 +57,7 @@ pg_start "$A" 200
 sed -i 's/version: 3,/version: 3, accept_mode: false,/' "$dir/$A.yaml"
 kill -HUP "${DAEMON[$A]}"
 check "the master holds the addresses" wait_for 3 both_on "$A"
+ip -n "$C" neigh flush all
 check "but does not accept packets to them" wait_for 3 fails ip netns exec "$C" ping -c1 -W1 -n $VIP4
 check "nor to the IPv6 one" fails ip netns exec "$C" ping -6 -c1 -W1 -n $VIP6
 check "while it still answers ARP for them" sh -c "ip -n $C neigh show $VIP4 | grep -q 02:00:00:00:00:03"
