@@ -135,7 +135,7 @@ stop() {
 crash() {
   local ns=$1
   ip netns pids "$ns" | xargs -r kill -9
-  [[ -n ${DAEMON[$ns]:-} ]] && wait "${DAEMON[$ns]}" 2>/dev/null
+  [[ -n ${DAEMON[$ns]:-} ]] && { wait "${DAEMON[$ns]}"; } 2>/dev/null
   DAEMON[$ns]=
   ip -n "$ns" addr del "$VIP4/24" dev eth0 2>/dev/null
   ip -n "$ns" addr del "$VIP6/64" dev eth0 2>/dev/null
