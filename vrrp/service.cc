@@ -499,6 +499,17 @@ void Service::arm(Router& r) {
   r.timer.expires_at(*deadline);
   r.timer.async_wait([this, &r](boost::system::error_code ec) {
     if (ec || stopping_) return;
+    if (r.engine->state() == State::backup) {
+      // Adverts that came while the loop was not scheduled are read first:
+      // a Master_Down_Timer must not fire on a master whose adverts are
+      // already queued (at 100 ms, a 400 ms stall of this process would
+      // otherwise be a false failover). They may move the deadline.
+      if (RawSocket* socket = r.family == Family::ipv4 ? (socket_ ? &*socket_ : nullptr) : (socket6_ ? &*socket6_ : nullptr)) {
+        socket->poll();
+      }
+      if (stopping_ || r.engine->state() != State::backup) return;
+      if (auto d = r.engine->next_deadline(); d && *d > now()) return arm(r);
+    }
     execute(r, r.engine->on_timer(now()));
   });
 }
@@ -573,13 +584,20 @@ void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
     Router* r = find(name);
     const conf::VrrpInstance* c = config.find_instance(name);
     if (r == nullptr || c == nullptr) continue;
-    if (c->interface != r->config.interface || c->vrid != r->config.vrid) {
+    if (c->interface != r->config.interface || c->vrid != r->config.vrid || c->version != r->config.version ||
+        family_of(*c) != r->family) {
       // Another router altogether: stop the old one, start the new one.
       retire(*r);
       launch(*c);
       continue;
     }
+    const bool joined = r->config.unicast_peers.empty();
     r->config = *c;
+    // From unicast peers back to the group: join it (leaving is not needed:
+    // a unicast instance ignores what does not come from its peers).
+    if (!joined && c->unicast_peers.empty() && r->ifindex != 0) {
+      if (RawSocket* socket = socket_for(r->family)) socket->join_multicast(r->ifindex, multicast_group(r->family));
+    }
     execute(*r, r->engine->reconfigure(now(), engine_config(*c)));
     retrack(*r, "reload");
   }
