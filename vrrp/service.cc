@@ -12,6 +12,7 @@
 #include "conf/diff.h"
 #include "core/arp.h"
 #include "core/byte_io.h"
+#include "core/events.h"
 
 namespace pairgate::vrrp {
 
@@ -297,6 +298,14 @@ void Service::execute(Router& r, Effects effects) {
       schedule_garp(r);
     } else if (auto* t = std::get_if<StateChanged>(&effect)) {
       spdlog::info("({}) Entering {} STATE: {}", r.config.name, to_string(t->to), t->reason);
+      ctx_.events.publish("vrrp", r.config.name,
+                          "(" + r.config.name + ") Entering " + std::string(to_string(t->to)) + " STATE: " + t->reason,
+                          {{"from", to_string(t->from)},
+                           {"to", to_string(t->to)},
+                           {"reason", t->reason},
+                           {"interface", r.config.interface},
+                           {"vrid", r.config.vrid},
+                           {"priority", r.engine->effective_priority().value}});
       r.reason = t->reason;
       r.changed_at = std::chrono::system_clock::now();
       if (notifier_) notifier_->state_changed(r.config.name, t->from, t->to, t->reason);

@@ -20,6 +20,7 @@
 #include "core/raw_socket.h"
 #include "vrrp/engine.h"
 #include "vrrp/notify.h"
+#include "core/tunnel_health.h"
 #include "vrrp/track.h"
 
 namespace pairgate::vrrp {

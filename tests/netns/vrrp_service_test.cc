@@ -12,6 +12,7 @@
 #include "conf/parser.h"
 #include "tests/mocks/fake_tunnel_health.h"
 #include "tests/netns/netns_env.h"
+#include "tests/support/module_context.h"
 
 namespace pairgate::vrrp {
 namespace {
@@ -58,6 +59,7 @@ class VrrpServiceTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   std::unique_ptr<Netlink> netlink_;
+  testing::Registries registries_;
   testing::FakeTunnelHealth tunnels_;
 };
 
@@ -84,7 +86,7 @@ TEST_F(VrrpServiceTest, BecomesMasterAnnouncesAndFaultsWithItsTunnel) {
     }
   });
 
-  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
   s.start(config("{tunnel: tun0}"));
   EXPECT_EQ(status(s)["state"], "BACKUP");
   ASSERT_TRUE(run_until([&] { return status(s)["state"] == "MASTER"; })) << status(s).dump();
@@ -112,7 +114,7 @@ TEST_F(VrrpServiceTest, BecomesMasterAnnouncesAndFaultsWithItsTunnel) {
 }
 
 TEST_F(VrrpServiceTest, AWeightedTunnelLowersThePriorityInstead) {
-  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
   s.start(config("{tunnel: tun0, weight: -50}"));
   tunnels_.set("tun0", TunnelHealth::down, "lost");
   EXPECT_EQ(status(s)["effective_priority"], 150);
@@ -138,7 +140,7 @@ TEST_F(VrrpServiceTest, ASyncGroupMovesTogether) {
                        "tunnels:\n  - {name: tun0, wan_interface: x0, aftr: 2001:db8:ffff::1}\n",
                        "t.yaml");
   ASSERT_TRUE(r.config) << r.report();
-  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
   s.start(*r.config);
   auto states = [&] {
     nlohmann::json j;
