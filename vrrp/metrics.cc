@@ -1,6 +1,6 @@
 #include "vrrp/metrics.h"
 
-#include <array>
+#include <iterator>
 #include <string_view>
 
 #include "vrrp/notify.h"
@@ -16,7 +16,7 @@ struct DropName {
 
 // Indexed by Drop. keepalived counts these (vrrp_stats) and keepalived-exporter
 // exports them under these names.
-constexpr std::array<DropName, kDropKinds> kDropNames = {{
+constexpr DropName kDropNames[] = {
     {"keepalived_packet_length_errors_total", "Packet length errors."},       // packet_len_err
     {{}, {}},                                                                 // ip_header_err
     {"keepalived_ip_ttl_errors_total", "TTL errors."},                        // ip_ttl_err
@@ -32,8 +32,9 @@ constexpr std::array<DropName, kDropKinds> kDropNames = {{
     {"keepalived_address_list_errors_total", "Address list errors."},         // addr_list_err
     {{}, {}},                                                                 // own_advert
     {{}, {}},                                                                 // owner_advert_rcvd
-}};
-static_assert(kDropNames.size() == kDropKinds, "one entry per Drop");
+    {{}, {}},                                                                 // unicast_src_err
+};
+static_assert(std::size(kDropNames) == kDropKinds, "one entry per Drop, in its order");
 
 double d(std::uint64_t v) { return static_cast<double>(v); }
 
