@@ -178,6 +178,13 @@ void add_standard_routes(Routes& routes, CommandRegistry& commands, const Metric
                 [done = std::move(done)](std::string line) mutable { done(from_control(std::move(line))); });
   });
 
+  // The other router's status, as the peer channel last brought it (the
+  // command is registered by whoever carries it; without it, 400).
+  routes.add("/api/peer", [&commands](const Target&, Routes::Done done) {
+    run_command(commands, "peer-status", nlohmann::json::object(),
+                [done = std::move(done)](std::string line) mutable { done(from_control(std::move(line))); });
+  });
+
   routes.add("/api/leases", [&commands](const Target& t, Routes::Done done) {
     const auto offset = number_param(t, "offset", 0, 0, 1'000'000'000);
     const auto limit = number_param(t, "limit", kDefaultLeasePage, 1, kMaxLeasePage);

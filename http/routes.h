@@ -8,6 +8,7 @@
 //   GET /             the status page (http/page.html)
 //   GET /metrics      MetricsRegistry::collect() in Prometheus text format
 //   GET /api/status   the control command `status`, as the control protocol answers it
+//   GET /api/peer     the control command `peer-status`: the other router's status
 //   GET /api/leases   the control command `leases` with offset, limit, q
 //   GET /api/events   the event bus's history: since, limit
 // HEAD is answered like GET without the body; other methods get 405.
@@ -77,7 +78,7 @@ inline constexpr std::uint64_t kDefaultLeasePage = 100;
 inline constexpr std::uint64_t kMaxEvents = 1000;
 inline constexpr std::uint64_t kDefaultEvents = 100;
 
-// The five routes above.
+// The six routes above.
 void add_standard_routes(Routes& routes, CommandRegistry& commands, const MetricsRegistry& metrics,
                          const EventBus& events);
 
