@@ -82,19 +82,34 @@ class Printer {
     out_ << YAML::EndSeq;
     comment(path);
   }
-  // A block that is printed when `has_content` or in the long form.
+  // A mapping that is printed when `has_content` or in the long form; an
+  // empty one is written {} with its comment after it.
   bool open(const std::string& path, std::string_view key, bool has_content) {
     if (!wanted(path, !has_content)) return false;
-    out_ << YAML::Key << std::string(key);
-    comment(path);
-    out_ << YAML::Value << YAML::BeginMap;
+    begin(path, key, !has_content && !o_.defaults, YAML::BeginMap);
     return true;
   }
-  void close() { out_ << YAML::EndMap; }
+  void close() { end(YAML::EndMap); }
+  // A list or mapping under `key`: a comment goes after the key, or after
+  // [] / {} when it is empty.
+  void begin(const std::string& path, std::string_view key, bool empty, YAML::EMITTER_MANIP what) {
+    out_ << YAML::Key << std::string(key);
+    if (!empty) comment(path);
+    out_ << YAML::Value << (empty ? YAML::Flow : YAML::Block) << what;
+    pending_.push_back(empty ? path : std::string());
+  }
+  void end(YAML::EMITTER_MANIP what) {
+    out_ << what;
+    if (!pending_.empty()) {
+      if (!pending_.back().empty()) comment(pending_.back());
+      pending_.pop_back();
+    }
+  }
 
  private:
   const PrintOptions& o_;
   YAML::Emitter out_;
+  std::vector<std::string> pending_;
 };
 
 void print_control(Printer& p, const Control& c) {
@@ -129,11 +144,9 @@ void print_notify(Printer& p, const Notify& n) {
     p.close();
   }
   if (p.wanted("notify.exec", n.exec.empty())) {
-    auto& o = p.out();
-    o << YAML::Key << "exec" << YAML::Value << (n.exec.empty() ? YAML::Flow : YAML::Block) << YAML::BeginSeq;
-    for (const auto& x : n.exec) o << x;
-    o << YAML::EndSeq;
-    p.comment("notify.exec");
+    p.begin("notify.exec", "exec", n.exec.empty(), YAML::BeginSeq);
+    for (const auto& x : n.exec) p.out() << x;
+    p.end(YAML::EndSeq);
   }
   p.close();
 }
@@ -141,14 +154,12 @@ void print_notify(Printer& p, const Notify& n) {
 void print_sysctl(Printer& p, const std::vector<SysctlEntry>& s) {
   if (!p.wanted("sysctl", s.empty())) return;
   auto& o = p.out();
-  o << YAML::Key << "sysctl";
-  p.comment("sysctl");
-  o << YAML::Value << (s.empty() ? YAML::Flow : YAML::Block) << YAML::BeginMap;
+  p.begin("sysctl", "sysctl", s.empty(), YAML::BeginMap);
   for (const auto& e : s) {
     o << YAML::Key << e.key << YAML::Value << e.value;
     p.comment("sysctl." + e.key);
   }
-  o << YAML::EndMap;
+  p.end(YAML::EndMap);
 }
 
 void print_instance(Printer& p, const VrrpInstance& v) {
@@ -181,15 +192,14 @@ void print_instance(Printer& p, const VrrpInstance& v) {
     p.comment(at + ".garp");
   }
   if (p.wanted(at + ".track", v.track.empty())) {
-    o << YAML::Key << "track" << YAML::Value << (v.track.empty() ? YAML::Flow : YAML::Block) << YAML::BeginSeq;
-    p.comment(at + ".track");
+    p.begin(at + ".track", "track", v.track.empty(), YAML::BeginSeq);
     for (const auto& t : v.track) {
       o << YAML::Flow << YAML::BeginMap;
       o << YAML::Key << (t.kind == Track::Kind::tunnel ? "tunnel" : "interface") << YAML::Value << t.name;
       if (t.weight) o << YAML::Key << "weight" << YAML::Value << *t.weight;
       o << YAML::EndMap;
     }
-    o << YAML::EndSeq;
+    p.end(YAML::EndSeq);
   }
   o << YAML::EndMap;
 }
@@ -204,15 +214,13 @@ void print_vrrp(Printer& p, const Vrrp& v) {
   for (const auto& i : v.instances) print_instance(p, i);
   o << YAML::EndSeq;
   if (p.wanted("vrrp.sync_groups", v.sync_groups.empty())) {
-    o << YAML::Key << "sync_groups";
-    p.comment("vrrp.sync_groups");
-    o << YAML::Value << (v.sync_groups.empty() ? YAML::Flow : YAML::Block) << YAML::BeginSeq;
+    p.begin("vrrp.sync_groups", "sync_groups", v.sync_groups.empty(), YAML::BeginSeq);
     for (const auto& g : v.sync_groups) {
       o << YAML::BeginMap << YAML::Key << "name" << YAML::Value << g.name;
       p.comment("vrrp.sync_groups[" + g.name + "]");
       o << YAML::Key << "instances" << YAML::Value << YAML::Flow << g.instances << YAML::EndMap;
     }
-    o << YAML::EndSeq;
+    p.end(YAML::EndSeq);
   }
   o << YAML::EndMap;
 }
@@ -265,9 +273,7 @@ void print_subnet(Printer& p, const DhcpSubnet& s) {
            s.conflict_check == d.conflict_check);
   print_options(p, at + ".options", s.options);
   if (p.wanted(at + ".reservations", s.reservations.empty())) {
-    o << YAML::Key << "reservations";
-    p.comment(at + ".reservations");
-    o << YAML::Value << (s.reservations.empty() ? YAML::Flow : YAML::Block) << YAML::BeginSeq;
+    p.begin(at + ".reservations", "reservations", s.reservations.empty(), YAML::BeginSeq);
     for (const auto& r : s.reservations) {
       o << YAML::Flow << YAML::BeginMap;
       if (r.hw_address) {
@@ -279,7 +285,7 @@ void print_subnet(Printer& p, const DhcpSubnet& s) {
       if (!r.hostname.empty()) o << YAML::Key << "hostname" << YAML::Value << r.hostname;
       o << YAML::EndMap;
     }
-    o << YAML::EndSeq;
+    p.end(YAML::EndSeq);
   }
   o << YAML::EndMap;
 }
@@ -335,9 +341,7 @@ void print_tunnel(Printer& p, const Tunnel& t) {
 void print_rules(Printer& p, const std::string& at, std::string_view key, const std::vector<FirewallRule>& rules) {
   if (!p.wanted(at, rules.empty())) return;
   auto& o = p.out();
-  o << YAML::Key << std::string(key);
-  p.comment(at);
-  o << YAML::Value << (rules.empty() ? YAML::Flow : YAML::Block) << YAML::BeginSeq;
+  p.begin(at, key, rules.empty(), YAML::BeginSeq);
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const auto& r = rules[i];
     o << YAML::Flow << YAML::BeginMap;
@@ -352,7 +356,7 @@ void print_rules(Printer& p, const std::string& at, std::string_view key, const 
     o << YAML::EndMap;
     p.comment(at + "[" + std::to_string(i) + "]");
   }
-  o << YAML::EndSeq;
+  p.end(YAML::EndSeq);
 }
 
 void print_firewall(Printer& p, const Firewall& f) {
@@ -387,11 +391,9 @@ std::string print(const Config& c, const PrintOptions& options) {
   if (c.vrrp) print_vrrp(p, *c.vrrp);
   if (c.dhcp) print_dhcp(p, *c.dhcp);
   if (p.wanted("tunnels", c.tunnels.empty())) {
-    o << YAML::Key << "tunnels";
-    p.comment("tunnels");
-    o << YAML::Value << (c.tunnels.empty() ? YAML::Flow : YAML::Block) << YAML::BeginSeq;
+    p.begin("tunnels", "tunnels", c.tunnels.empty(), YAML::BeginSeq);
     for (const auto& t : c.tunnels) print_tunnel(p, t);
-    o << YAML::EndSeq;
+    p.end(YAML::EndSeq);
   }
   if (c.firewall) print_firewall(p, *c.firewall);
   o << YAML::EndMap;
