@@ -209,13 +209,15 @@ class Importer {
   // Returns the scope as the block's own statements leave it.
   Scope walk(const std::vector<Statement>& list, Scope scope, const std::string& shared, Subnet* subnet) {
     // Scope statements first: in dhcpd they apply to the whole block.
-    for (const auto& s : list) {
-      if (!s.has_block) scoped(s, scope);
+    std::vector<bool> done(list.size());
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].has_block) done[i] = scoped(list[i], scope);
     }
-    for (const auto& s : list) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const Statement& s = list[i];
       const auto k = s.key();
       if (!s.has_block) {
-        if (scope_keys(k)) continue;
+        if (done[i]) continue;
         if (k == "range" && subnet) {
           range(s, *subnet);
         } else {
@@ -254,11 +256,6 @@ class Importer {
       }
     }
     return scope;
-  }
-
-  static bool scope_keys(const std::string& k) {
-    return k == "option" || k == "default-lease-time" || k == "max-lease-time" || k == "ping-check" ||
-           k == "ddns-update-style" || k == "ddns-updates" || k == "authoritative" || k == "not";
   }
 
   void not_carried(const Statement& s) {

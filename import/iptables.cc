@@ -138,7 +138,7 @@ class Importer {
           continue;
         }
         chains_[table + "/" + std::string(w[0])] = {std::string(w[1]), n};
-      } else if (line.starts_with("-A ") || line.starts_with("-I ")) {
+      } else if (line == "-A" || line.starts_with("-A ") || line.starts_with("-I ")) {
         if (table.empty()) {
           out_.warn(file_, n, "a rule outside a table (no '*filter' before it); not read");
           continue;
