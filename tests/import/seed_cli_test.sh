@@ -35,6 +35,11 @@ for host in beagle primergy; do
   fi
 done
 
+for host in beagle primergy; do
+  check "docs/examples/$host.yaml (the package's example) is ../shared/design/$host.yaml" \
+    cmp "$here/../../docs/examples/$host.yaml" "$shared/design/$host.yaml"
+done
+
 "$build/pairgatectl" import --root "$here/fixtures/beagle/usr" --node x >"$dir/none.yaml" 2>"$dir/none.err"
 check "nothing to import exits 1" test $? -eq 1
 check "... and prints nothing on stdout" test ! -s "$dir/none.yaml"
