@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "conf/limits.h"
+
 namespace pairgate::import {
 
 std::string format(const Warning& w) {
@@ -147,6 +149,55 @@ void merge_firewall(Assembled& a, Parts& parts) {
   a.config.firewall = std::move(f);
 }
 
+// Keeps a list within what the loader takes (conf/limits.h), so that the
+// result passes --check; what is cut is one warning.
+template <typename T>
+void cap(Assembled& a, std::vector<T>& list, std::string_view what, const std::string& file) {
+  const std::size_t max = conf::list_limit(what).max;
+  if (list.size() <= max) return;
+  a.warnings.push_back({file, 0, std::string(what) + ": " + std::to_string(list.size()) + " entries; pairgate takes " +
+                                     std::to_string(max) + ", the rest are not carried over"});
+  list.resize(max);
+}
+
+void cap_all(Assembled& a, const Parts& parts) {
+  auto& c = a.config;
+  if (c.vrrp) {
+    cap(a, c.vrrp->instances, "vrrp.instances", "keepalived.conf");
+    cap(a, c.vrrp->sync_groups, "vrrp.sync_groups", "keepalived.conf");
+    for (auto& v : c.vrrp->instances) {
+      cap(a, v.virtual_addresses, "virtual_addresses", "keepalived.conf");
+      cap(a, v.excluded_addresses, "excluded_addresses", "keepalived.conf");
+      cap(a, v.track, "track", "keepalived.conf");
+    }
+    // A sync group may only name instances that were kept.
+    for (auto& g : c.vrrp->sync_groups) {
+      std::erase_if(g.instances, [&](const std::string& n) { return !c.find_instance(n); });
+    }
+    std::erase_if(c.vrrp->sync_groups, [](const conf::SyncGroup& g) { return g.instances.empty(); });
+  }
+  if (c.dhcp) {
+    const std::string file = parts.dhcpd_file.empty() ? "dhcpd.conf" : parts.dhcpd_file;
+    cap(a, c.dhcp->subnets, "dhcp.subnets", file);
+    for (auto& s : c.dhcp->subnets) {
+      cap(a, s.pools, "pools", file);
+      cap(a, s.reservations, "reservations", file);
+      cap(a, s.options.routers, "routers", file);
+      cap(a, s.options.domain_name_servers, "domain_name_servers", file);
+      cap(a, s.options.ntp_servers, "ntp_servers", file);
+    }
+  }
+  if (c.firewall) {
+    cap(a, c.firewall->input, "firewall.input", "rules.v4/rules.v6");
+    cap(a, c.firewall->forward, "firewall.forward", "rules.v4/rules.v6");
+  }
+  if (c.sysctl.size() > conf::kMaxSysctlKeys) {
+    a.warnings.push_back({"sysctl", 0, std::to_string(c.sysctl.size()) + " keys; pairgate takes " +
+                                           std::to_string(conf::kMaxSysctlKeys) + ", the rest are not carried over"});
+    c.sysctl.resize(conf::kMaxSysctlKeys);
+  }
+}
+
 }  // namespace
 
 Assembled assemble(Parts parts) {
@@ -185,6 +236,7 @@ Assembled assemble(Parts parts) {
   if (parts.rules_v6) take(a, *parts.rules_v6);
   merge_firewall(a, parts);
   if (a.config.dhcp) place_subnets(a, parts, dhcp_interfaces, dhcpd_file.empty() ? "dhcpd.conf" : dhcpd_file);
+  cap_all(a, parts);
   // The comments of sections that were not carried over would force them out.
   if (!a.config.firewall) {
     std::erase_if(a.print.comments, [](const auto& c) { return c.first.starts_with("firewall"); });

@@ -83,3 +83,25 @@ TEST(Assemble, NothingUsable) {
 
 }  // namespace
 }  // namespace pairgate::import
+
+namespace pairgate::import {
+namespace {
+
+// What a source gives beyond the loader's limits is cut, with a warning, so
+// that the result passes --check (scripts/bench/import-scale found 2,000
+// firewall rules carried over whole: --check refused the result).
+TEST(Assemble, ListsAreCutToTheLoadersLimits) {
+  std::string rules = "*filter\n:INPUT ACCEPT [0:0]\n:W - [0:0]\n-A INPUT -i wan0 -j W\n";
+  for (int i = 1; i <= 1100; ++i) rules += "-A W -p tcp -m tcp --dport " + std::to_string(i) + " -j ACCEPT\n";
+  rules += "-A W -j DROP\nCOMMIT\n";
+  Parts p;
+  p.node = "r1";
+  p.rules_v4 = import_iptables(rules, "rules.v4", Family::ipv4);
+  auto a = assemble(std::move(p));
+  EXPECT_EQ(a.config.firewall->input.size(), 1024u);
+  EXPECT_THAT(a.warnings, HasWarning("rules.v4/rules.v6: warning: firewall.input: 1100 entries", "pairgate takes 1024"));
+  EXPECT_TRUE(conf::parse(conf::print(a.config, a.print), "x").config);
+}
+
+}  // namespace
+}  // namespace pairgate::import
