@@ -399,6 +399,10 @@ class Importer {
     }
     if (*first == network) first = Ipv4Address(network.to_uint() + 1);
     if (*last == broadcast) last = Ipv4Address(broadcast.to_uint() - 1);
+    if (*last < *first) {
+      out_.warn(file_, s.line, "range " + s.rest(1) + ": only the network or broadcast address; not carried over");
+      return;
+    }
     const Ipv4Range r{*first, *last};
     for (const auto& other : subnets_) {
       for (const auto& pool : other.s.pools) {

@@ -19,7 +19,9 @@ namespace pairgate::import {
 // warning and is not read.
 inline constexpr std::size_t kMaxFileBytes = 1024 * 1024;
 // Statements, rules or keys taken from one file; the rest are one warning.
-inline constexpr std::size_t kMaxItems = 10'000;
+// A 1 MiB file holds at most some 500,000; a dhcpd.conf of 4,096 hosts
+// (the most reservations a subnet takes) has about 16,000.
+inline constexpr std::size_t kMaxItems = 100'000;
 // Nesting of blocks ({ ... }) in keepalived.conf and dhcpd.conf.
 inline constexpr int kMaxDepth = 32;
 

@@ -137,7 +137,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"subnet 198.51.100.0 netmask 255.255.255.0 {\n", "dhcpd.conf:1: warning: ", "not closed"},
         Case{"}\n", "dhcpd.conf:1: warning: ", "without a block"},
         Case{"option domain-name \"unclosed;\n", "dhcpd.conf:1: warning: ", "not closed"},
-        Case{"max-lease-time 60", "dhcpd.conf:1: warning: ", "no ';' at the end"}));
+        Case{"max-lease-time 60", "dhcpd.conf:1: warning: ", "no ';' at the end"},
+        Case{"subnet 198.51.100.0 netmask 255.255.255.0 {\n range 198.51.100.0;\n}\n", "dhcpd.conf:2: warning: ",
+             "only the network or broadcast address"}));
 
 TEST(Dhcpd, OverlapsAndDuplicatesAreRefused) {
   auto p = import_dhcpd("subnet 198.51.100.0 netmask 255.255.255.0 {\n range 198.51.100.5 198.51.100.9;\n"
