@@ -1,4 +1,5 @@
-// pairgatectl: talks to pairgated over its control socket.
+// pairgatectl: talks to pairgated over its control socket; `import` (import/)
+// writes a pairgate.yaml from another setup's files and needs no daemon.
 //
 // Exit codes: 0 done; 1 the daemon refused (bad configuration, not allowed);
 // 2 the daemon could not be reached or is busy; 64 a wrong command line.
@@ -165,7 +166,7 @@ int simple(Connection& c, const std::string& command, bool as_json) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"pairgatectl: status, leases and reload of a running pairgated"};
+  CLI::App app{"pairgatectl: status, leases and reload of a running pairgated; import of a keepalived + isc-dhcp-server setup"};
   std::string socket_path(pairgate::control::kDefaultSocket);
   double timeout_s = 5.0;
   bool status_json = false;
