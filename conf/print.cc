@@ -9,6 +9,25 @@
 
 namespace pairgate::conf {
 
+// --print-config is only as good as its list of keys: a field added to a
+// struct of config.h must be printed here too (and read back by the parser).
+// These sizes change with almost any new field, so the build says so; update
+// them once print() knows the field. (x86-64 with libstdc++, what pairgate
+// is built for.)
+#if defined(__x86_64__) && defined(__GLIBCXX__)
+static_assert(sizeof(Control) == 80 && sizeof(Logging) == 8 && sizeof(Email) == 104 && sizeof(Notify) == 136,
+              "a new field in control, logging or notify: print it in conf/print.cc");
+static_assert(sizeof(Garp) == 24 && sizeof(Track) == 56 && sizeof(VrrpInstance) == 296 && sizeof(SyncGroup) == 88 &&
+                  sizeof(Vrrp) == 48,
+              "a new field in vrrp: print it in conf/print.cc");
+static_assert(sizeof(StaticRoute) == 28 && sizeof(RawOption) == 32 && sizeof(DhcpOptions) == 168 &&
+                  sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 392 && sizeof(Dhcp) == 56,
+              "a new field in dhcp: print it in conf/print.cc");
+static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 272, "a new field in tunnels: print it in conf/print.cc");
+static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 128, "a new field in firewall: print it in conf/print.cc");
+static_assert(sizeof(SysctlEntry) == 72 && sizeof(Config) == 560, "a new section: print it in conf/print.cc");
+#endif
+
 namespace {
 
 std::string octal(unsigned mode) {
