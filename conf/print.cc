@@ -25,7 +25,9 @@ static_assert(sizeof(StaticRoute) == 28 && sizeof(RawOption) == 32 && sizeof(Dhc
               "a new field in dhcp: print it in conf/print.cc");
 static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 272, "a new field in tunnels: print it in conf/print.cc");
 static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 128, "a new field in firewall: print it in conf/print.cc");
-static_assert(sizeof(SysctlEntry) == 72 && sizeof(Config) == 560, "a new section: print it in conf/print.cc");
+static_assert(sizeof(SysctlEntry) == 72 && sizeof(Config) == 560 + sizeof(std::optional<Http>),
+              "a new section: print it in conf/print.cc");
+static_assert(sizeof(HttpListen) == 24 && sizeof(Http) == 80, "a new field in http: print it in conf/print.cc");
 #endif
 
 namespace {
@@ -194,8 +196,8 @@ void print_instance(Printer& p, const VrrpInstance& v) {
   }
   p.scalar(at + ".interface", "interface", v.interface);
   p.scalar(at + ".vrid", "vrid", v.vrid);
-  p.scalar(at + ".version", "version", v.version, v.version == d.version);
   p.scalar(at + ".priority", "priority", v.priority, v.priority == d.priority);
+  p.scalar(at + ".version", "version", v.version, v.version == d.version);
   p.duration(at + ".advert_interval", "advert_interval", v.advert_interval, d.advert_interval);
   p.scalar(at + ".preempt", "preempt", v.preempt, v.preempt == d.preempt);
   p.duration(at + ".preempt_delay", "preempt_delay", v.preempt_delay, d.preempt_delay);
@@ -398,6 +400,19 @@ void print_firewall(Printer& p, const Firewall& f) {
   o << YAML::EndMap;
 }
 
+// `allow` only when set: its default is computed from `listen`.
+void print_http(Printer& p, const Http& h) {
+  auto& o = p.out();
+  o << YAML::Key << "http";
+  p.comment("http");
+  o << YAML::Value << YAML::BeginMap;
+  p.flow_list("http.listen", "listen", h.listen, [](const HttpListen& l) { return l.to_string(); }, true);
+  if (!h.allow.empty()) {
+    p.flow_list("http.allow", "allow", h.allow, [](const IpPrefix& a) { return a.to_string(); });
+  }
+  o << YAML::EndMap;
+}
+
 }  // namespace
 
 std::string print(const Config& c, const PrintOptions& options) {
@@ -418,6 +433,7 @@ std::string print(const Config& c, const PrintOptions& options) {
     p.end(YAML::EndSeq);
   }
   if (c.firewall) print_firewall(p, *c.firewall);
+  if (c.http) print_http(p, *c.http);
   o << YAML::EndMap;
   return p.text();
 }
