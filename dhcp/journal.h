@@ -26,6 +26,7 @@
 #include <system_error>
 #include <thread>
 
+#include "core/histogram.h"
 #include "dhcp/journal_format.h"
 
 namespace pairgate::dhcp {
@@ -70,6 +71,9 @@ class Journal {
   std::uint64_t batches() const { return batches_done_; }
   std::uint64_t compactions() const { return compactions_; }
   const std::string& path() const { return path_; }
+  // How long each batch's fdatasync() took, in seconds (the part of an
+  // ACK's wait that is the disk's).
+  const Histogram& sync_latency() const { return sync_latency_; }
 
  private:
   struct Batch {
@@ -81,6 +85,7 @@ class Journal {
   struct Result {
     std::error_code ec;
     std::uint64_t file_bytes = 0;
+    double sync_seconds = -1;  // the fdatasync's duration; < 0 when none completed
   };
 
   void schedule();
@@ -108,6 +113,7 @@ class Journal {
   std::uint64_t live_bytes_ = 0;  // size of the last snapshot
   std::uint64_t batches_done_ = 0;
   std::uint64_t compactions_ = 0;
+  Histogram sync_latency_{Histogram::latency_bounds()};
   std::vector<std::function<void()>> idle_waiters_;
 
   // Shared with the writer thread.

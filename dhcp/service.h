@@ -18,10 +18,12 @@
 #include <optional>
 
 #include "conf/config.h"
+#include "core/metrics.h"
 #include "core/module.h"
 #include "core/netlink.h"
 #include "dhcp/engine.h"
 #include "dhcp/journal.h"
+#include "dhcp/pool_watch.h"
 #include "dhcp/prober.h"
 #include "dhcp/transport.h"
 
@@ -65,8 +67,14 @@ class Service final : public Module {
   void schedule_reclaim();
   void schedule_disk_retry();
   std::string snapshot() const;
+  // What status() shows, as metrics (dhcp/metrics.h).
+  void collect(MetricSet& out) const;
+  // Each subnet's addresses in use and in its pools (a walk of the leases).
+  std::vector<PoolWatch::SubnetUse> subnet_use() const;
 
   ModuleContext ctx_;
+  PoolWatch pool_watch_;
+  MetricsRegistry::Id metrics_id_ = 0;
   conf::Dhcp config_;
   std::vector<IpPrefix> virtual_addresses_;  // VRRP's: never a server identifier
   std::unique_ptr<Engine> engine_;
