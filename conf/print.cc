@@ -17,7 +17,7 @@ namespace pairgate::conf {
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(Control) == 80 && sizeof(Logging) == 8 && sizeof(Email) == 104 && sizeof(Notify) == 136,
               "a new field in control, logging or notify: print it in conf/print.cc");
-static_assert(sizeof(Garp) == 24 && sizeof(Track) == 56 && sizeof(VrrpInstance) == 296 && sizeof(SyncGroup) == 88 &&
+static_assert(sizeof(Garp) == 24 && sizeof(Track) == 56 && sizeof(VrrpInstance) == 376 && sizeof(SyncGroup) == 88 &&
                   sizeof(Vrrp) == 48,
               "a new field in vrrp: print it in conf/print.cc");
 static_assert(sizeof(StaticRoute) == 28 && sizeof(RawOption) == 32 && sizeof(DhcpOptions) == 168 &&
@@ -194,6 +194,7 @@ void print_instance(Printer& p, const VrrpInstance& v) {
   }
   p.scalar(at + ".interface", "interface", v.interface);
   p.scalar(at + ".vrid", "vrid", v.vrid);
+  p.scalar(at + ".version", "version", v.version, v.version == d.version);
   p.scalar(at + ".priority", "priority", v.priority, v.priority == d.priority);
   p.duration(at + ".advert_interval", "advert_interval", v.advert_interval, d.advert_interval);
   p.scalar(at + ".preempt", "preempt", v.preempt, v.preempt == d.preempt);
@@ -201,6 +202,8 @@ void print_instance(Printer& p, const VrrpInstance& v) {
   auto prefix = [](const IpPrefix& x) { return x.to_string(); };
   p.flow_list(at + ".virtual_addresses", "virtual_addresses", v.virtual_addresses, prefix, true);
   p.flow_list(at + ".excluded_addresses", "excluded_addresses", v.excluded_addresses, prefix);
+  p.flow_list(at + ".unicast_peers", "unicast_peers", v.unicast_peers, [](const IpAddress& a) { return a.to_string(); });
+  p.scalar(at + ".accept_mode", "accept_mode", v.accept_mode, v.accept_mode == d.accept_mode);
   if (!v.auth_pass.empty()) p.quoted(at + ".auth_pass", "auth_pass", v.auth_pass);
   if (p.wanted(at + ".garp", v.garp == d.garp)) {
     o << YAML::Key << "garp" << YAML::Value << YAML::Flow << YAML::BeginMap;
