@@ -241,6 +241,7 @@ void Engine::add_options(Message& reply, const Message& request, std::size_t sub
     reply.set_u32(option::rebinding_time, t2);
   }
   reply.set_u32(option::subnet_mask, mask_of(s.subnet.length()));
+  const std::string_view name = std::string_view(hostname).substr(0, kMaxHostname);
 
   // What the client asked for (option 55), in its order; everything
   // configured when it sent no list.
@@ -276,7 +277,7 @@ void Engine::add_options(Message& reply, const Message& request, std::size_t sub
         }
         break;
       case option::host_name:
-        if (!hostname.empty()) reply.set(code, text_bytes(hostname));
+        if (!name.empty()) reply.set(code, text_bytes(name));
         break;
       case option::classless_static_routes:
         // RFC 3442: a client that gets option 121 ignores option 3, so the
@@ -347,6 +348,9 @@ Outcome Engine::handle(const Inbound& in, std::int64_t now) {
     case MessageType::release: ++counters_.release; break;
     case MessageType::inform: ++counters_.inform; break;
     default: return dropped(Drop::no_message_type, std::string(to_string(*type)) + " sent to a server");
+  }
+  if (auto id = m.options.find(option::client_id); id != m.options.end() && ClientKey::truncated(id->second)) {
+    ++counters_.client_id_truncated;  // known by its first kMaxClientId bytes (dhcp/lease.h)
   }
   auto subnet = select_subnet(in);
   if (!subnet) return dropped(Drop::unknown_subnet, "from " + in.interface + " giaddr " + m.giaddr.to_string());
@@ -440,9 +444,11 @@ Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& clie
   std::string hostname = res ? res->hostname : std::string();
   if (hostname.empty()) {
     if (auto it = m.options.find(option::host_name); it != m.options.end()) {
-      hostname.assign(it->second.begin(), it->second.end());
+      // RFC 3396 concatenation makes this up to 64 KiB; a DNS name is 255.
+      hostname.assign(it->second.begin(), it->second.begin() + std::min(it->second.size(), kMaxHostname + 1));
     }
   }
+  if (cap_hostname(hostname)) ++counters_.hostname_truncated;
   Lease lease{a, LeaseState::leased, LeaseOrigin::local, now + secs, m.mac(), client, hostname};
   std::optional<Lease> previous;
   if (std::optional<Lease> p = store_.find(a); p && p->state != LeaseState::offered) previous = *p;

@@ -91,6 +91,7 @@ struct Outcome {
 struct Counters {
   std::uint64_t received = 0, discover = 0, request = 0, decline = 0, release = 0, inform = 0;
   std::uint64_t offer_sent = 0, ack_sent = 0, nak_sent = 0;
+  std::uint64_t hostname_truncated = 0, client_id_truncated = 0;
   std::uint64_t declined_addresses = 0, conflicts = 0, reclaimed = 0, reclaimed_declined = 0;
   std::array<std::uint64_t, kDropCount> drops{};
   std::map<std::string, std::uint64_t> parse_errors;

@@ -49,8 +49,12 @@ void LeaseStore::Index::grow_if_needed(HashOf hash_of) {
   }
 }
 
-LeaseStore::Blob::Blob(std::string_view a, std::string_view b)
-    : size_(static_cast<std::uint16_t>(a.size() + b.size())) {
+LeaseStore::Blob::Blob(std::string_view a, std::string_view b) {
+  // The callers keep within kMaxBlob; were one not to, the tail is cut
+  // rather than written past the buffer.
+  a = a.substr(0, kMaxBlob);
+  b = b.substr(0, kMaxBlob - a.size());
+  size_ = static_cast<std::uint16_t>(a.size() + b.size());
   char* out = inline_;
   if (size_ > kInline) out = heap_ = new char[size_];
   std::copy(a.begin(), a.end(), out);
@@ -84,7 +88,7 @@ std::uint64_t LeaseStore::hash_address(std::uint32_t a) {
   return x >> 20;
 }
 
-LeaseStore::Record LeaseStore::pack(const Lease& l) {
+LeaseStore::Record LeaseStore::pack(const Lease& l, std::string_view hostname) {
   Record r;
   r.expires = l.expires;
   r.address = l.address.to_uint();
@@ -93,7 +97,7 @@ LeaseStore::Record LeaseStore::pack(const Lease& l) {
   r.has_hw = l.hw_address.has_value();
   if (l.hw_address) r.hw = l.hw_address->bytes();
   r.key_size = static_cast<std::uint16_t>(l.client.bytes().size());
-  r.data = Blob(l.client.bytes(), l.hostname);
+  r.data = Blob(l.client.bytes(), hostname);
   return r;
 }
 
@@ -136,6 +140,11 @@ std::optional<Lease> LeaseStore::find(const ClientKey& client, const IpPrefix& s
 }
 
 void LeaseStore::put(const Lease& lease) {
+  std::string_view hostname = lease.hostname;
+  if (hostname.size() > kMaxHostname) {
+    hostname = hostname.substr(0, kMaxHostname);
+    ++truncated_;
+  }
   const auto key_hash = [this](std::uint32_t i) { return ClientKey::hash_of(records_[i].key()); };
   auto existing = find_address(lease.address.to_uint());
   if (existing != Index::kEmpty) {
@@ -147,11 +156,11 @@ void LeaseStore::put(const Lease& lease) {
         by_client_.insert(lease.client.hash(), existing);
       }
     }
-    old = pack(lease);
+    old = pack(lease, hostname);
     return;
   }
   auto record = static_cast<std::uint32_t>(records_.size());
-  records_.push_back(pack(lease));
+  records_.push_back(pack(lease, hostname));
   by_address_.grow_if_needed([this](std::uint32_t i) { return hash_address(records_[i].address); });
   by_address_.insert(hash_address(lease.address.to_uint()), record);
   if (!lease.client.empty()) {

@@ -7,6 +7,11 @@
 // that changes hands is overwritten in place, so the store holds at most one
 // record per address ever leased. Lookups return copies. Persistence is the
 // journal's business (dhcp/journal.h); this file does no I/O.
+//
+// Bounded by construction: a record holds at most ClientKey::kMaxKey bytes
+// of identity (the key type's own bound) and kMaxHostname of hostname;
+// put() cuts a longer hostname and counts it (truncated()). Every way in —
+// packets, reservations, the lease file, the peer stream — goes through it.
 #pragma once
 
 #include <cstdint>
@@ -36,17 +41,21 @@ class LeaseStore {
   std::optional<Glance> glance(Ipv4Address address, const ClientKey& client) const;
 
   // Inserts or replaces the record for lease.address. A previous holder of
-  // the address loses its claim to it.
+  // the address loses its claim to it. A hostname longer than kMaxHostname
+  // is stored cut to it (and counted).
   void put(const Lease& lease);
 
   std::size_t size() const { return records_.size(); }
+  // Hostnames put() had to cut: a caller that did not bound its input.
+  std::uint64_t truncated() const { return truncated_; }
   void for_each(const std::function<void(const Lease&)>& f) const;
   // Calls f on each record; what it changes in `state` and `expires` is
   // kept (identity fields and the address must not change).
   void update_each(const std::function<void(Lease&)>& f);
 
  private:
-  // Bytes kept inline up to 22, else on the heap.
+  // Bytes kept inline up to 22, else on the heap; at most kMaxBlob.
+  static constexpr std::size_t kMaxBlob = ClientKey::kMaxKey + kMaxHostname;
   class Blob {
    public:
     Blob() = default;
@@ -58,6 +67,7 @@ class LeaseStore {
 
    private:
     static constexpr std::size_t kInline = 22;
+    static_assert(kMaxBlob <= 0xffff, "the size is kept in 16 bits");
     std::uint16_t size_ = 0;
     union {
       char inline_[kInline];
@@ -94,13 +104,14 @@ class LeaseStore {
   };
 
   static std::uint64_t hash_address(std::uint32_t a);
-  static Record pack(const Lease& l);
+  static Record pack(const Lease& l, std::string_view hostname);
   static Lease unpack(const Record& r);
   std::uint32_t find_address(std::uint32_t a) const;
 
   std::vector<Record> records_;
   Index by_address_;
   Index by_client_;
+  std::uint64_t truncated_ = 0;
 };
 
 }  // namespace pairgate::dhcp

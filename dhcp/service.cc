@@ -65,6 +65,11 @@ void Service::start(const conf::Config& config) {
   }
   loaded_ = loaded.leases.size();
   damaged_records_ = loaded.stats.damaged;
+  truncated_records_ = loaded.stats.truncated;
+  if (loaded.stats.truncated) {
+    spdlog::warn("dhcp: {} has {} records with a hostname or client identifier over 255 bytes; they are cut to it",
+                 config_.lease_file, loaded.stats.truncated);
+  }
   torn_tail_ = loaded.stats.torn_tail;
   if (loaded.stats.torn_tail) {
     spdlog::warn("dhcp: {} ends in a torn record (a write cut short); it is dropped", config_.lease_file);
@@ -389,6 +394,8 @@ void Service::status(nlohmann::json& out) const {
                                {"pkt4-parse-failed", c.drops[static_cast<std::size_t>(Drop::parse_error)]},
                                {"pkt4-receive-drop", c.drops[static_cast<std::size_t>(Drop::parse_error)]},
                                {"declined-addresses", c.declined_addresses},
+                               {"hostname-truncated", c.hostname_truncated + engine_->store().truncated()},
+                               {"client-id-truncated", c.client_id_truncated},
                                {"conflicts", c.conflicts},
                                {"reclaimed-leases", c.reclaimed},
                                {"reclaimed-declined-addresses", c.reclaimed_declined},
@@ -411,6 +418,7 @@ void Service::status(nlohmann::json& out) const {
                        {"compactions", journal_->compactions()},
                        {"loaded", loaded_},
                        {"damaged_records", damaged_records_},
+                       {"truncated_records", truncated_records_},
                        {"torn_tail", torn_tail_}};
     if (journal_->failed()) d["lease_file"]["error"] = journal_->last_error();
   }

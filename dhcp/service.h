@@ -80,7 +80,7 @@ class Service final : public Module {
   bool refresh_posted_ = false;
   bool stopping_ = false;
   std::uint64_t sent_ = 0, send_errors_ = 0, withheld_ = 0;
-  std::size_t loaded_ = 0, damaged_records_ = 0;
+  std::size_t loaded_ = 0, damaged_records_ = 0, truncated_records_ = 0;
   std::uint64_t unanswered_ = 0;
   std::chrono::steady_clock::time_point next_unanswered_log_{};
   bool torn_tail_ = false;

@@ -531,3 +531,57 @@ TEST_F(EngineTest, AClientThatChoseThePeerWhileProbedGetsNoLateOffer) {
 
 }  // namespace
 }  // namespace pairgate::dhcp
+
+namespace pairgate::dhcp {
+namespace {
+
+// Found by hostile testing: a reservation's long hostname overflowed the
+// store when its client was acknowledged (ASan, LeaseStore::Blob::Blob).
+TEST_F(EngineTest, AReservationsHugeHostnameIsCutWhenItsClientIsAcknowledged) {
+  auto cfg = config();
+  cfg.subnets[0].reservations[0].hostname = std::string(70000, 'p');
+  engine->configure(cfg);
+  auto discover = client_message(MessageType::discover, 0x99);
+  discover.set(option::parameter_request_list, {1, 3, 12});
+  auto offer = engine->handle(broadcast_in(discover), kT0);
+  ASSERT_TRUE(offer.reply);
+  ASSERT_TRUE(offer.reply->message.options.contains(option::host_name));
+  EXPECT_EQ(offer.reply->message.options.at(option::host_name).size(), kMaxHostname);
+  auto req = client_message(MessageType::request, 0x99);
+  req.set_address(option::server_id, kServer);
+  req.set_address(option::requested_address, ip("192.0.2.10"));
+  auto ack = engine->handle(broadcast_in(req), kT0);
+  ASSERT_TRUE(ack.commit) << ack.note;
+  EXPECT_EQ(ack.commit->hostname.size(), kMaxHostname);
+  EXPECT_TRUE(engine->store().find(ip("192.0.2.10"))->hostname == ack.commit->hostname);
+  EXPECT_GE(engine->counters().hostname_truncated, 1u);
+}
+
+// RFC 3396 concatenation lets a client send a 64 KiB hostname or client
+// identifier: what is journalled is cut to 255 bytes, and counted.
+TEST_F(EngineTest, AClientsHugeHostnameAndIdentifierAreCutAndCounted) {
+  const std::vector<std::uint8_t> id(300, 0x42);
+  auto with = [&](MessageType t) {
+    auto m = client_message(t, 1);
+    m.set(option::client_id, id);
+    m.set(option::host_name, std::vector<std::uint8_t>(65535, 'h'));
+    return m;
+  };
+  auto offer = engine->handle(broadcast_in(with(MessageType::discover)), kT0);
+  ASSERT_TRUE(offer.reply);
+  auto req = with(MessageType::request);
+  req.set_address(option::server_id, kServer);
+  req.set_address(option::requested_address, offer.reply->message.yiaddr);
+  auto ack = engine->handle(broadcast_in(req), kT0);
+  ASSERT_TRUE(ack.commit) << ack.note;
+  EXPECT_EQ(ack.commit->hostname.size(), kMaxHostname);
+  EXPECT_EQ(ack.commit->client.client_id().size(), kMaxClientId);
+  EXPECT_EQ(engine->counters().hostname_truncated, 1u);
+  EXPECT_EQ(engine->counters().client_id_truncated, 2u);
+  // The same client, known by the first 255 bytes of its identifier.
+  EXPECT_EQ(engine->store().find(ClientKey::from_client_id(id), *IpPrefix::parse("192.0.2.0/24"))->address,
+            offer.reply->message.yiaddr);
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp

@@ -159,3 +159,28 @@ TEST_F(JournalTest, AnUnopenableFileFailsAtConstruction) {
 
 }  // namespace
 }  // namespace pairgate::dhcp
+
+namespace pairgate::dhcp {
+namespace {
+
+// A lease file written before the bounds (or by hand) may hold a record with
+// a 64 KiB hostname or client identifier: it loads, cut to the bounds and
+// counted, rather than crashing the daemon at every start or being lost.
+TEST(JournalFormat, AnOversizeRecordLoadsCutToTheBounds) {
+  const std::string body = "lease 192.0.2.20 leased 1800000000 02:00:00:00:00:01 63" + std::string(600, 'a') + " " +
+                           std::string(70000, 'h') + " local";
+  char crc[9];
+  std::snprintf(crc, sizeof crc, "%08x", crc32(body));
+  Replay r = replay(body + " " + crc + "\n" + encoded(sample(1)));
+  EXPECT_EQ(r.damaged, 0u);
+  EXPECT_EQ(r.truncated, 1u);
+  ASSERT_EQ(r.leases.size(), 2u);
+  EXPECT_EQ(r.leases[0].hostname.size(), kMaxHostname);
+  EXPECT_TRUE(r.leases[0].hostname == std::string(kMaxHostname, 'h'));
+  EXPECT_EQ(r.leases[0].client.client_id().size(), kMaxClientId);
+  EXPECT_TRUE(r.leases[0].client.client_id() == std::string(kMaxClientId, '\xaa'));
+  EXPECT_EQ(r.leases[1], sample(1));
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp
