@@ -473,6 +473,10 @@ Outcome Engine::nak(const Inbound& in, std::size_t subnet, std::string_view why)
   Message r = reply_to(m, MessageType::nak, server);
   r.set(option::message, text_bytes(why));
   if (auto it = m.options.find(option::client_id); it != m.options.end()) r.set(option::client_id, it->second);
+  // RFC 3046 §2.2: the relay agent information comes back in every reply.
+  if (auto it = m.options.find(option::relay_agent_information); it != m.options.end()) {
+    r.set(option::relay_agent_information, it->second);
+  }
   // RFC 2131 §4.3.2: through a relay, the NAK asks for a broadcast.
   if (m.giaddr != Ipv4Address{}) r.flags |= Message::kBroadcast;
   ++counters_.nak_sent;

@@ -585,3 +585,24 @@ TEST_F(EngineTest, AClientsHugeHostnameAndIdentifierAreCutAndCounted) {
 
 }  // namespace
 }  // namespace pairgate::dhcp
+
+namespace pairgate::dhcp {
+namespace {
+
+// RFC 3046 §2.2: the server echoes the relay agent information option in
+// every reply, NAKs included (before the fix a NAK left it out, and the
+// relay could not tell which circuit the NAK was for).
+TEST_F(EngineTest, ARelayedNakEchoesTheRelayAgentInformation) {
+  auto req = client_message(MessageType::request, 5);
+  req.giaddr = ip("198.51.100.1");
+  req.set(option::relay_agent_information, {1, 4, 'e', 't', 'h', '1'});
+  req.set_address(option::requested_address, ip("192.0.2.50"));  // not the relay's network
+  auto o = engine->handle(Inbound{req, "lan0", ip("198.51.100.1"), kServer}, kT0);
+  ASSERT_TRUE(o.reply) << o.note;
+  EXPECT_EQ(o.reply->message.type(), MessageType::nak);
+  ASSERT_TRUE(o.reply->message.options.contains(option::relay_agent_information));
+  EXPECT_EQ(o.reply->message.options.at(option::relay_agent_information), req.options.at(option::relay_agent_information));
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp
