@@ -335,7 +335,8 @@ Reply Engine::deliver(const Inbound& in, Message reply, Ipv4Address server) cons
   return out;
 }
 
-Outcome Engine::handle(const Inbound& in, std::int64_t now) {
+Outcome Engine::handle(const Inbound& in, Time t) {
+  const std::int64_t now = t.wall;
   ++counters_.received;
   const Message& m = in.message;
   if (m.op != 1) return dropped(Drop::not_request);
@@ -396,7 +397,8 @@ Outcome Engine::discover(const Inbound& in, std::size_t subnet, std::int64_t now
   return o;
 }
 
-Outcome Engine::probe_result(std::uint64_t id, bool conflict, std::int64_t now) {
+Outcome Engine::probe_result(std::uint64_t id, bool conflict, Time t) {
+  const std::int64_t now = t.wall;
   auto it = probes_.find(id);
   if (it == probes_.end()) return {};
   PendingProbe p = std::move(it->second);
@@ -610,7 +612,8 @@ Outcome Engine::inform(const Inbound& in, std::size_t subnet) {
   return o;
 }
 
-void Engine::undo(const Lease& commit, const std::optional<Lease>& previous, std::int64_t now) {
+void Engine::undo(const Lease& commit, const std::optional<Lease>& previous, Time t) {
+  const std::int64_t now = t.wall;
   if (previous) {
     store_.put(*previous);
     return;
@@ -621,7 +624,8 @@ void Engine::undo(const Lease& commit, const std::optional<Lease>& previous, std
   store_.put(hold);
 }
 
-std::size_t Engine::reclaim(std::int64_t now) {
+std::size_t Engine::reclaim(Time t) {
+  const std::int64_t now = t.wall;
   std::size_t n = 0;
   store_.update_each([&](Lease& l) {
     if (l.expires > now) return;
@@ -645,7 +649,8 @@ std::size_t Engine::reclaim(std::int64_t now) {
   return n;
 }
 
-std::vector<std::size_t> Engine::pool_usage(std::size_t subnet, std::int64_t now) const {
+std::vector<std::size_t> Engine::pool_usage(std::size_t subnet, Time t) const {
+  const std::int64_t now = t.wall;
   const auto& pools = config_.subnets[subnet].pools;
   std::vector<std::size_t> used(pools.size(), 0);
   store_.for_each([&](const Lease& l) {

@@ -77,6 +77,16 @@ struct Probe {
   Ipv4Address source;             // our address, for ICMP
 };
 
+// Time as the engine reads it (time is an input): `wall` for what is
+// persisted and outlives a restart (lease expiry: seconds since the epoch),
+// `steady` for what lives in memory only (offer holds, quarantines), so that
+// a step of the wall clock (NTP, `date`) makes them neither stale at once
+// nor eternal.
+struct Time {
+  std::int64_t wall = 0;
+  std::chrono::steady_clock::time_point steady{};
+};
+
 struct Outcome {
   std::optional<Reply> reply;
   std::optional<Lease> commit;    // persist before sending the reply
@@ -117,15 +127,15 @@ class Engine {
   void set_server_address(std::size_t subnet, std::optional<Ipv4Address> address);
   std::optional<Ipv4Address> server_address(std::size_t subnet) const;
 
-  Outcome handle(const Inbound& in, std::int64_t now);
+  Outcome handle(const Inbound& in, Time now);
   // A probe's answer: `conflict` when someone else uses the address.
-  Outcome probe_result(std::uint64_t id, bool conflict, std::int64_t now);
+  Outcome probe_result(std::uint64_t id, bool conflict, Time now);
   // A commit that did not reach the disk is taken back: the record returns
   // to `previous`, or (none) becomes a short hold for the same client, who
   // will ask again. Undo in the reverse order of the commits.
-  void undo(const Lease& commit, const std::optional<Lease>& previous, std::int64_t now);
+  void undo(const Lease& commit, const std::optional<Lease>& previous, Time now);
   // Leases that ran out are reclaimed: returns how many.
-  std::size_t reclaim(std::int64_t now);
+  std::size_t reclaim(Time now);
 
   LeaseStore& store() { return store_; }
   const LeaseStore& store() const { return store_; }
@@ -135,8 +145,9 @@ class Engine {
 
   // Addresses of the subnet's pools in use at `now` (held by a lease, an
   // offer or a quarantine).
-  std::vector<std::size_t> pool_usage(std::size_t subnet, std::int64_t now) const;
-  std::size_t active_leases(std::int64_t now) const;
+  std::vector<std::size_t> pool_usage(std::size_t subnet, Time now) const;
+  // Bound leases at `wall` (seconds since the epoch).
+  std::size_t active_leases(std::int64_t wall) const;
 
  private:
   struct Subnet {

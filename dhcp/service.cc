@@ -47,8 +47,12 @@ Service::~Service() {
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
 }
 
-std::int64_t Service::now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+Time Service::now() {
+  // Lease expiry is wall-clock (it is persisted and outlives a restart);
+  // holds that live in memory only run on the steady clock.
+  return Time{
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count(),
+      std::chrono::steady_clock::now()};
 }
 
 void Service::start(const conf::Config& config) {
@@ -77,7 +81,7 @@ void Service::start(const conf::Config& config) {
   if (loaded.stats.damaged) {
     spdlog::warn("dhcp: {} has {} damaged records; they are skipped", config_.lease_file, loaded.stats.damaged);
   }
-  spdlog::info("dhcp: {} leases loaded from {}", engine_->active_leases(now()), config_.lease_file);
+  spdlog::info("dhcp: {} leases loaded from {}", engine_->active_leases(now().wall), config_.lease_file);
   journal_ = std::make_unique<Journal>(
       ctx_.io, config_.lease_file, [this] { return snapshot(); },
       [this](std::uint64_t batch, std::error_code ec) { batch_done(batch, ec); },
@@ -375,7 +379,7 @@ void Service::status(nlohmann::json& out) const {
     serving |= engine_->server_address(i) && l != links_.end() && l->second.socket;
   }
   nlohmann::json d = {{"serving", serving},
-                      {"leases_active", engine_ ? engine_->active_leases(t) : 0},
+                      {"leases_active", engine_ ? engine_->active_leases(t.wall) : 0},
                       {"pools", pools},
                       {"subnets", subnets}};
   if (engine_) {
@@ -430,14 +434,14 @@ nlohmann::json Service::leases() const {
   if (!engine_) return out;
   const auto t = now();
   engine_->store().for_each([&](const Lease& l) {
-    if (!l.holds(t) || l.state == LeaseState::offered) return;
+    if (!l.holds(t.wall) || l.state == LeaseState::offered) return;
     out.push_back({{"address", l.address.to_string()},
                    {"state", to_string(l.state)},
                    {"hw_address", l.hw_address ? l.hw_address->to_string() : ""},
                    {"client_id", hex_colons(l.client.client_id())},
                    {"hostname", l.hostname},
                    {"expires", utc(l.expires)},
-                   {"expires_in_s", l.expires - t},
+                   {"expires_in_s", l.expires - t.wall},
                    {"origin", l.origin == LeaseOrigin::peer ? "peer" : "local"}});
   });
   std::sort(out.begin(), out.end(), [](const nlohmann::json& a, const nlohmann::json& b) {

@@ -54,7 +54,7 @@ class Service final : public Module {
     std::optional<Lease> previous;
   };
 
-  static std::int64_t now();
+  static Time now();
   void apply(const conf::Config& config);
   void open_links();
   void refresh_addresses();
