@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "conf/config.h"
+#include "dhcp/holds.h"
 #include "dhcp/lease_store.h"
 #include "dhcp/packet.h"
 
@@ -40,9 +41,10 @@ enum class Drop {
   pool_exhausted,     // no free address (Kea's v4-allocation-fail)
   probe_pending,      // a retransmission while the client's address is being probed
   client_mismatch,    // RELEASE/DECLINE naming an address the client does not hold
+  not_in_pools,       // a lease outside this host's pools (the split moved) that has run out
 };
 std::string_view to_string(Drop d);
-inline constexpr std::size_t kDropCount = 11;
+inline constexpr std::size_t kDropCount = 12;
 
 // RFC 2131 §4.1: how a reply reaches the client.
 enum class Delivery {
@@ -93,6 +95,14 @@ struct Outcome {
   // What the store held for commit->address before (nullopt: nothing), so
   // that a commit that cannot be persisted is undone with undo().
   std::optional<Lease> previous;
+  // Other records the commit changes, persisted in the same batch and undone
+  // with it (newest first): a client holds one lease per subnet, so the
+  // address it had there before is retired when another is committed.
+  struct Change {
+    Lease lease;
+    std::optional<Lease> previous;
+  };
+  std::vector<Change> retired;
   std::optional<Probe> probe;
   std::optional<Drop> drop;
   std::string note;               // what happened, for the debug log
@@ -111,9 +121,9 @@ class Engine {
  public:
   // How long an offered address is held for the client's REQUEST, and how
   // long a declined or conflicting address stays out of use.
-  static constexpr std::int64_t kOfferHold = 60;
-  static constexpr std::int64_t kOfferStale = 10;  // an offer older than this may go to another client
-  static constexpr std::int64_t kQuarantine = 3600;
+  static constexpr std::chrono::seconds kOfferHold{60};
+  static constexpr std::chrono::seconds kOfferStale{10};  // an offer older than this may go to another client
+  static constexpr std::chrono::seconds kQuarantine{3600};
   static constexpr int kMaxProbes = 3;  // addresses tried for one DISCOVER
 
   explicit Engine(conf::Dhcp config);
@@ -134,10 +144,15 @@ class Engine {
   // to `previous`, or (none) becomes a short hold for the same client, who
   // will ask again. Undo in the reverse order of the commits.
   void undo(const Lease& commit, const std::optional<Lease>& previous, Time now);
-  // Leases that ran out are reclaimed: returns how many.
+  // Leases that ran out (wall clock) are reclaimed, and holds that ran out
+  // (steady clock) end: returns how many leases.
   std::size_t reclaim(Time now);
+  // A record from the lease file (or, later, the peer): into the store; a
+  // declined one is quarantined for what is left of it, at most kQuarantine.
+  void adopt(const Lease& lease, Time now);
 
   LeaseStore& store() { return store_; }
+  const Holds& holds() const { return holds_; }
   const LeaseStore& store() const { return store_; }
   Counters& counters() { return counters_; }
   const Counters& counters() const { return counters_; }
@@ -169,19 +184,24 @@ class Engine {
   bool in_pools(std::size_t subnet, Ipv4Address a) const;
   bool probing(Ipv4Address a) const;
   bool is_ours(Ipv4Address server_id) const;
-  bool free_for(std::size_t subnet, Ipv4Address a, const ClientKey& client, const Message& m, std::int64_t now) const;
+  // Someone else has `a` at `now`: a quarantine, another client's offer or
+  // bound lease.
+  bool taken(Ipv4Address a, const ClientKey& client, Time now) const;
+  bool taken_by_lease(Ipv4Address a, const ClientKey& client, Time now) const;
+  bool free_for(std::size_t subnet, Ipv4Address a, const ClientKey& client, const Message& m, Time now) const;
   std::optional<Ipv4Address> choose_address(std::size_t subnet, const ClientKey& client, const Message& m,
-                                            std::int64_t now) const;
+                                            Time now) const;
+  void quarantine(Ipv4Address a, Time now);
   std::uint32_t lease_seconds(std::size_t subnet, const Message& m) const;
 
-  Outcome discover(const Inbound& in, std::size_t subnet, std::int64_t now, int attempts = 1);
-  Outcome offer(const Inbound& in, std::size_t subnet, const ClientKey& client, Ipv4Address a, std::int64_t now);
-  Outcome request(const Inbound& in, std::size_t subnet, std::int64_t now);
-  Outcome request_in(const Inbound& in, std::size_t subnet, std::int64_t now, std::string_view& state);
-  Outcome ack(const Inbound& in, std::size_t subnet, const ClientKey& client, Ipv4Address a, std::int64_t now);
+  Outcome discover(const Inbound& in, std::size_t subnet, Time now, int attempts = 1);
+  Outcome offer(const Inbound& in, std::size_t subnet, const ClientKey& client, Ipv4Address a, Time now);
+  Outcome request(const Inbound& in, std::size_t subnet, Time now);
+  Outcome request_in(const Inbound& in, std::size_t subnet, Time now, std::string_view& state);
+  Outcome ack(const Inbound& in, std::size_t subnet, const ClientKey& client, Ipv4Address a, Time now);
   Outcome nak(const Inbound& in, std::size_t subnet, std::string_view why);
-  Outcome decline(const Inbound& in, std::size_t subnet, std::int64_t now);
-  Outcome release(const Inbound& in, std::size_t subnet, std::int64_t now);
+  Outcome decline(const Inbound& in, std::size_t subnet, Time now);
+  Outcome release(const Inbound& in, std::size_t subnet, Time now);
   Outcome inform(const Inbound& in, std::size_t subnet);
   Outcome dropped(Drop d, std::string note = {});
 
@@ -194,6 +214,7 @@ class Engine {
   conf::Dhcp config_;
   std::vector<Subnet> subnets_;
   LeaseStore store_;
+  Holds holds_;
   Counters counters_;
   std::unordered_map<std::uint64_t, PendingProbe> probes_;
   std::uint64_t next_probe_ = 1;

@@ -169,6 +169,34 @@ void LeaseStore::put(const Lease& lease) {
   }
 }
 
+void LeaseStore::index(std::uint32_t record) {
+  by_address_.grow_if_needed([this](std::uint32_t i) { return hash_address(records_[i].address); });
+  by_address_.insert(hash_address(records_[record].address), record);
+  if (records_[record].key_size) {
+    by_client_.grow_if_needed([this](std::uint32_t i) { return ClientKey::hash_of(records_[i].key()); });
+    by_client_.insert(ClientKey::hash_of(records_[record].key()), record);
+  }
+}
+
+void LeaseStore::unindex(std::uint32_t record) {
+  by_address_.erase(hash_address(records_[record].address), record);
+  if (records_[record].key_size) by_client_.erase(ClientKey::hash_of(records_[record].key()), record);
+}
+
+void LeaseStore::erase(Ipv4Address address) {
+  const auto r = find_address(address.to_uint());
+  if (r == Index::kEmpty) return;
+  unindex(r);
+  const auto last = static_cast<std::uint32_t>(records_.size() - 1);
+  if (r != last) {
+    // The last record moves into the gap.
+    unindex(last);
+    records_[r] = records_[last];
+    index(r);
+  }
+  records_.pop_back();
+}
+
 void LeaseStore::for_each(const std::function<void(const Lease&)>& f) const {
   for (const auto& r : records_) f(unpack(r));
 }

@@ -3,9 +3,11 @@
 // Sized for whole /16 pools: a lease is packed into one 48-byte record in a
 // vector (identity and hostname inline up to 22 bytes together), and both
 // indexes are open-addressing tables of 32-bit record numbers (4 to 8 bytes a
-// lease each), not node-based maps. A record is never removed: an address
-// that changes hands is overwritten in place, so the store holds at most one
-// record per address ever leased. Lookups return copies. Persistence is the
+// lease each), not node-based maps. An address that changes hands is
+// overwritten in place, so the store holds at most one record per address
+// ever leased; erase() only takes back a record that never reached the disk.
+// Lookups return copies. Every record is persisted state: offers and
+// quarantine timing are in dhcp/holds.h. Persistence is the
 // journal's business (dhcp/journal.h); this file does no I/O.
 //
 // Bounded by construction: a record holds at most ClientKey::kMaxKey bytes
@@ -44,6 +46,9 @@ class LeaseStore {
   // the address loses its claim to it. A hostname longer than kMaxHostname
   // is stored cut to it (and counted).
   void put(const Lease& lease);
+  // Removes the record of `address` (a commit taken back before it reached
+  // the disk, when the address had no record before).
+  void erase(Ipv4Address address);
 
   std::size_t size() const { return records_.size(); }
   // Hostnames put() had to cut: a caller that did not bound its input.
@@ -107,6 +112,8 @@ class LeaseStore {
   static Record pack(const Lease& l, std::string_view hostname);
   static Lease unpack(const Record& r);
   std::uint32_t find_address(std::uint32_t a) const;
+  void index(std::uint32_t record);
+  void unindex(std::uint32_t record);
 
   std::vector<Record> records_;
   Index by_address_;

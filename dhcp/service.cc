@@ -63,10 +63,8 @@ void Service::start(const conf::Config& config) {
 
   engine_ = std::make_unique<Engine>(config_);
   auto loaded = Journal::load(config_.lease_file);
-  for (auto& l : loaded.leases) {
-    if (l.state == LeaseState::offered) continue;
-    engine_->store().put(l);
-  }
+  const Time t = now();
+  for (auto& l : loaded.leases) engine_->adopt(l, t);
   loaded_ = loaded.leases.size();
   damaged_records_ = loaded.stats.damaged;
   truncated_records_ = loaded.stats.truncated;

@@ -170,7 +170,7 @@ TEST_F(EngineTest, SelectingAnotherServerIsSilentAndFreesOurOffer) {
   auto o = engine->handle(broadcast_in(req), at(kT0));
   EXPECT_FALSE(o.reply) << "never NAK the peer's client";
   EXPECT_EQ(o.drop, Drop::other_server);
-  EXPECT_FALSE(engine->store().find(offer.reply->message.yiaddr)->holds(kT0));
+  EXPECT_FALSE(engine->holds().find(offer.reply->message.yiaddr, at(kT0).steady));
   EXPECT_EQ(engine->counters().nak_sent, 0u);
 }
 
@@ -341,7 +341,7 @@ TEST_F(EngineTest, DeclineQuarantinesTheAddress) {
   d.set_address(option::server_id, kServer);
   d.set_address(option::requested_address, again.reply->message.yiaddr);
   EXPECT_EQ(engine->handle(broadcast_in(d), at(kT0 + 3)).drop, Drop::client_mismatch);
-  engine->reclaim(at(kT0 + Engine::kQuarantine + 10));
+  engine->reclaim(at(kT0 + Engine::kQuarantine.count() + 10));
   EXPECT_EQ(engine->counters().reclaimed_declined, 1u);
 }
 
@@ -473,7 +473,7 @@ TEST_F(EngineTest, OffersToOtherClientsGiveWayWhenThePoolIsFull) {
   }
   auto o = engine->handle(broadcast_in(client_message(MessageType::discover, 11)), at(kT0 + 1));
   EXPECT_EQ(o.drop, Drop::pool_exhausted) << "fresh offers are kept for their clients";
-  o = engine->handle(broadcast_in(client_message(MessageType::discover, 11)), at(kT0 + Engine::kOfferStale));
+  o = engine->handle(broadcast_in(client_message(MessageType::discover, 11)), at(kT0 + Engine::kOfferStale.count()));
   ASSERT_TRUE(o.reply) << o.note;
   // Bound leases never give way.
   for (int c = 12; c <= 21; ++c) bind(static_cast<std::uint8_t>(c), kT0 + 20);
@@ -496,7 +496,8 @@ TEST_F(EngineTest, AnUndoneCommitLeavesNoLease) {
   EXPECT_FALSE(ack.previous);
   engine->undo(*ack.commit, ack.previous, at(kT0));
   EXPECT_EQ(engine->active_leases(kT0), 0u);
-  EXPECT_EQ(engine->store().find(offer.reply->message.yiaddr)->state, LeaseState::offered);
+  EXPECT_FALSE(engine->store().find(offer.reply->message.yiaddr)) << "no record, as before the commit";
+  EXPECT_TRUE(engine->holds().offered_to(offer.reply->message.yiaddr, ack.commit->client, at(kT0).steady));
   // A renewal that fails keeps the lease the disk has.
   ack = engine->handle(broadcast_in(req), at(kT0));
   auto renew = client_message(MessageType::request, 1);
@@ -606,6 +607,73 @@ TEST_F(EngineTest, ARelayedNakEchoesTheRelayAgentInformation) {
   EXPECT_EQ(o.reply->message.type(), MessageType::nak);
   ASSERT_TRUE(o.reply->message.options.contains(option::relay_agent_information));
   EXPECT_EQ(o.reply->message.options.at(option::relay_agent_information), req.options.at(option::relay_agent_information));
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp
+
+namespace pairgate::dhcp {
+namespace {
+
+using std::chrono::seconds;
+
+// Offer holds are in memory only: they run on the steady clock. Before the
+// fix a wall clock stepped forward made every fresh offer stale at once (and
+// gave the address to the next client), one stepped back made them eternal
+// (the pool stayed full of offers nobody took).
+TEST_F(EngineTest, OfferHoldsRunOnSteadyTimeThroughAWallClockStep) {
+  for (int c = 1; c <= 10; ++c) {
+    ASSERT_TRUE(engine->handle(broadcast_in(client_message(MessageType::discover, static_cast<std::uint8_t>(c))), at(kT0)).reply);
+  }
+  // The wall clock jumps a day ahead, one second later: the offers are fresh.
+  const Time ahead{kT0 + 86400, kSteady0 + seconds(1)};
+  EXPECT_EQ(engine->handle(broadcast_in(client_message(MessageType::discover, 11)), ahead).drop, Drop::pool_exhausted);
+  // It jumps a day back; once the hold has passed on the steady clock the
+  // offers are gone and the pool serves again.
+  const Time back{kT0 - 86400, kSteady0 + Engine::kOfferHold + seconds(1)};
+  engine->reclaim(back);
+  EXPECT_TRUE(engine->handle(broadcast_in(client_message(MessageType::discover, 11)), back).reply);
+  EXPECT_EQ(engine->pool_usage(0, back), (std::vector<std::size_t>{1}));
+}
+
+// Quarantines likewise: an hour of steady time, whatever the wall clock does.
+TEST_F(EngineTest, AQuarantineEndsAfterAnHourOfSteadyTime) {
+  make(ConflictCheck::arp);
+  auto o = engine->handle(broadcast_in(client_message(MessageType::discover, 1)), at(kT0));
+  ASSERT_TRUE(o.probe);
+  engine->probe_result(o.probe->id, true, at(kT0));
+  ASSERT_EQ(engine->store().find(o.probe->address)->state, LeaseState::declined);
+  const Time back{kT0 - 86400, kSteady0 + Engine::kQuarantine + seconds(1)};
+  engine->reclaim(back);
+  EXPECT_EQ(engine->store().find(o.probe->address)->state, LeaseState::expired);
+  EXPECT_EQ(engine->counters().reclaimed_declined, 1u);
+}
+
+// RFC 2131 §4.3.3 (a DECLINE follows an ACK): honoured only from the client
+// that holds the address bound. Found by hostile testing: ten DECLINEs of
+// merely offered addresses emptied a small pool for an hour.
+TEST_F(EngineTest, OnlyTheBoundClientsDeclineQuarantines) {
+  for (int c = 1; c <= 10; ++c) {
+    auto offer = engine->handle(broadcast_in(client_message(MessageType::discover, static_cast<std::uint8_t>(c))), at(kT0));
+    ASSERT_TRUE(offer.reply);
+    auto d = client_message(MessageType::decline, static_cast<std::uint8_t>(c));
+    d.set_address(option::server_id, kServer);
+    d.set_address(option::requested_address, offer.reply->message.yiaddr);
+    auto o = engine->handle(broadcast_in(d), at(kT0 + 1));
+    EXPECT_EQ(o.drop, Drop::client_mismatch) << o.note;
+    EXPECT_FALSE(o.commit);
+  }
+  EXPECT_EQ(engine->counters().declined_addresses, 0u);
+  EXPECT_EQ(engine->counters().drops[static_cast<std::size_t>(Drop::client_mismatch)], 10u);
+  // The offers run out; the pool serves.
+  engine->reclaim(at(kT0 + Engine::kOfferHold.count() + 1));
+  const auto a = bind(12, kT0 + Engine::kOfferHold.count() + 2);
+  // Another client's DECLINE of a bound address: refused.
+  auto d = client_message(MessageType::decline, 13);
+  d.set_address(option::server_id, kServer);
+  d.set_address(option::requested_address, a);
+  EXPECT_EQ(engine->handle(broadcast_in(d), at(kT0 + 100)).drop, Drop::client_mismatch);
+  EXPECT_EQ(engine->store().find(a)->state, LeaseState::leased);
 }
 
 }  // namespace

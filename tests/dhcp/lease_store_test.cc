@@ -126,3 +126,26 @@ TEST(LeaseStore, OversizeIdentityAndHostnameAreCutNotOverflowed) {
 
 }  // namespace
 }  // namespace pairgate::dhcp
+
+namespace pairgate::dhcp {
+namespace {
+
+TEST(LeaseStore, EraseKeepsBothIndexesRight) {
+  LeaseStore s;
+  for (std::uint32_t i = 0; i < 100; ++i) {
+    s.put(Lease{Ipv4Address(0xc6120000u + i), LeaseState::leased, LeaseOrigin::local, 100, std::nullopt, hw(i), {}});
+  }
+  for (std::uint32_t i = 0; i < 100; i += 3) s.erase(Ipv4Address(0xc6120000u + i));
+  s.erase(Ipv4Address(0xc6130000u));  // none: nothing happens
+  EXPECT_EQ(s.size(), 66u);
+  for (std::uint32_t i = 0; i < 100; ++i) {
+    EXPECT_EQ(s.find(Ipv4Address(0xc6120000u + i)).has_value(), i % 3 != 0) << i;
+    EXPECT_EQ(s.find(hw(i), kNet).has_value(), i % 3 != 0) << i;
+    if (i % 3) {
+      EXPECT_EQ(s.find(hw(i), kNet)->address, Ipv4Address(0xc6120000u + i));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp
