@@ -326,6 +326,15 @@ Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& clie
   std::optional<Lease> previous = store_.find(a);
   store_.put(lease);
   holds_.release(a);  // the offer became the lease
+  // One lease per client per subnet (as Kea): an address it had before in
+  // this subnet is retired, in the same batch.
+  std::vector<Outcome::Change> retired;
+  for (const Lease& old : store_.find_all(client, config_.subnets[subnet].subnet)) {
+    if (old.address == a) continue;
+    Lease gone{old.address, LeaseState::expired, old.origin, std::min(old.expires, now.wall), std::nullopt, {}, {}};
+    store_.put(gone);
+    retired.push_back({std::move(gone), old});
+  }
   const Ipv4Address server = server_for(in, subnet);
   Message r = reply_to(m, MessageType::ack, server);
   r.yiaddr = a;
@@ -337,6 +346,8 @@ Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& clie
   o.commit = std::move(lease);
   o.previous = std::move(previous);
   o.note = "ack " + a.to_string() + " for " + std::to_string(secs) + " s";
+  for (const auto& r : retired) o.note += "; " + r.lease.address.to_string() + " retired";
+  o.retired = std::move(retired);
   return o;
 }
 

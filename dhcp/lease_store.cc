@@ -14,6 +14,14 @@ std::uint32_t LeaseStore::Index::find(std::uint64_t hash, Match match) const {
   }
 }
 
+template <typename F>
+void LeaseStore::Index::for_each_candidate(std::uint64_t hash, F f) const {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask; slots_[i] != kEmpty; i = (i + 1) & mask) {
+    if (slots_[i] != kGone) f(slots_[i]);
+  }
+}
+
 void LeaseStore::Index::insert(std::uint64_t hash, std::uint32_t record) {
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = hash & mask;
@@ -132,11 +140,31 @@ std::optional<LeaseStore::Glance> LeaseStore::glance(Ipv4Address address, const 
 
 std::optional<Lease> LeaseStore::find(const ClientKey& client, const IpPrefix& subnet) const {
   if (client.empty()) return std::nullopt;
-  auto r = by_client_.find(client.hash(), [&](std::uint32_t i) {
-    return records_[i].key() == client.bytes() && subnet.contains(Ipv4Address(records_[i].address));
+  std::uint32_t best = Index::kEmpty;
+  by_client_.for_each_candidate(client.hash(), [&](std::uint32_t i) {
+    const Record& r = records_[i];
+    if (r.key() != client.bytes() || !subnet.contains(Ipv4Address(r.address))) return;
+    if (best == Index::kEmpty) {
+      best = i;
+      return;
+    }
+    const Record& b = records_[best];
+    const bool bound = r.state == LeaseState::leased, best_bound = b.state == LeaseState::leased;
+    if (bound != best_bound ? bound : r.expires > b.expires) best = i;
   });
-  if (r == Index::kEmpty) return std::nullopt;
-  return unpack(records_[r]);
+  if (best == Index::kEmpty) return std::nullopt;
+  return unpack(records_[best]);
+}
+
+std::vector<Lease> LeaseStore::find_all(const ClientKey& client, const IpPrefix& subnet) const {
+  std::vector<Lease> out;
+  if (client.empty()) return out;
+  by_client_.for_each_candidate(client.hash(), [&](std::uint32_t i) {
+    if (records_[i].key() == client.bytes() && subnet.contains(Ipv4Address(records_[i].address))) {
+      out.push_back(unpack(records_[i]));
+    }
+  });
+  return out;
 }
 
 void LeaseStore::put(const Lease& lease) {

@@ -31,8 +31,12 @@ class LeaseStore {
   LeaseStore();
 
   std::optional<Lease> find(Ipv4Address address) const;
-  // The client's record inside `subnet` (a client may hold one per subnet).
+  // The client's record inside `subnet` (the engine keeps one per subnet;
+  // of several, as in a file written before it did, the bound one, else the
+  // one that expires last).
   std::optional<Lease> find(const ClientKey& client, const IpPrefix& subnet) const;
+  // Every record of the client inside `subnet`.
+  std::vector<Lease> find_all(const ClientKey& client, const IpPrefix& subnet) const;
 
   // What allocation needs of an address's record, without copying it.
   struct Glance {
@@ -98,6 +102,9 @@ class LeaseStore {
     static constexpr std::uint32_t kGone = 0xfffffffeu;
     template <typename Match>
     std::uint32_t find(std::uint64_t hash, Match match) const;
+    // Calls f on every record in the hash's probe sequence.
+    template <typename F>
+    void for_each_candidate(std::uint64_t hash, F f) const;
     void insert(std::uint64_t hash, std::uint32_t record);
     void erase(std::uint64_t hash, std::uint32_t record);
     template <typename HashOf>

@@ -270,11 +270,20 @@ void Service::execute(Outcome o) {
   if (journal_->failed()) {
     // Never hand out a lease it cannot remember.
     ++withheld_;
-    engine_->undo(*o.commit, o.previous, now());
+    undo(*o.commit, o.previous, o.retired);
     return;
   }
-  const std::uint64_t batch = journal_->append(*o.commit);
-  held_.push_back(Held{batch, std::move(o.reply), std::move(*o.commit), std::move(o.previous)});
+  std::uint64_t batch = journal_->append(*o.commit);
+  for (const auto& r : o.retired) batch = journal_->append(r.lease);
+  held_.push_back(Held{batch, std::move(o.reply), std::move(*o.commit), std::move(o.previous), std::move(o.retired)});
+}
+
+void Service::undo(const Lease& commit, const std::optional<Lease>& previous,
+                   const std::vector<Outcome::Change>& retired) {
+  // Newest first: the retirements came after the commit.
+  const Time t = now();
+  for (auto it = retired.rbegin(); it != retired.rend(); ++it) engine_->undo(it->lease, it->previous, t);
+  engine_->undo(commit, previous, t);
 }
 
 void Service::batch_done(std::uint64_t batch, std::error_code ec) {
@@ -291,7 +300,7 @@ void Service::batch_done(std::uint64_t batch, std::error_code ec) {
     // Taken back newest first, so each address returns to what it was.
     for (std::size_t i = n; i-- > 0;) {
       if (held_[i].reply) ++withheld_;
-      engine_->undo(held_[i].commit, held_[i].previous, now());
+      undo(held_[i].commit, held_[i].previous, held_[i].retired);
     }
   } else if (!stopping_) {
     for (std::size_t i = 0; i < n; ++i) {

@@ -52,6 +52,7 @@ class Service final : public Module {
     std::optional<Reply> reply;
     Lease commit;
     std::optional<Lease> previous;
+    std::vector<Outcome::Change> retired;
   };
 
   static Time now();
@@ -61,6 +62,7 @@ class Service final : public Module {
   void receive(const std::string& interface, const Datagram& d);
   void execute(Outcome outcome);
   void send(const Reply& reply);
+  void undo(const Lease& commit, const std::optional<Lease>& previous, const std::vector<Outcome::Change>& retired);
   void batch_done(std::uint64_t batch, std::error_code ec);
   void schedule_reclaim();
   void schedule_disk_retry();

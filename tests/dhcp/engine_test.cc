@@ -649,6 +649,32 @@ TEST_F(EngineTest, AQuarantineEndsAfterAnHourOfSteadyTime) {
   EXPECT_EQ(engine->counters().reclaimed_declined, 1u);
 }
 
+// One lease per client per subnet (as Kea): before the fix a client that
+// asked for another address kept both bindings, and find(client, subnet)
+// returned whichever came first.
+TEST_F(EngineTest, OneClientHoldsOneLeasePerSubnet) {
+  const auto a = bind(1);
+  const auto b = a == ip("192.0.2.29") ? ip("192.0.2.28") : Ipv4Address(a.to_uint() + 1);
+  auto req = client_message(MessageType::request, 1);
+  req.set_address(option::server_id, kServer);
+  req.set_address(option::requested_address, b);
+  auto ack = engine->handle(broadcast_in(req), at(kT0 + 10));
+  ASSERT_TRUE(ack.commit) << ack.note;
+  EXPECT_EQ(ack.commit->address, b);
+  ASSERT_EQ(ack.retired.size(), 1u);
+  EXPECT_EQ(ack.retired[0].lease.address, a);
+  EXPECT_NE(ack.retired[0].lease.state, LeaseState::leased);
+  ASSERT_TRUE(ack.retired[0].previous);
+  EXPECT_EQ(ack.retired[0].previous->state, LeaseState::leased);
+  EXPECT_EQ(engine->active_leases(kT0 + 10), 1u);
+  EXPECT_EQ(engine->store().find(ClientKey::from_hardware(1, std::span(req.chaddr).first(6)), *IpPrefix::parse("192.0.2.0/24"))->address, b);
+  // Undone (the batch failed): both records are as they were.
+  engine->undo(*ack.commit, ack.previous, at(kT0 + 10));
+  for (auto it = ack.retired.rbegin(); it != ack.retired.rend(); ++it) engine->undo(it->lease, it->previous, at(kT0 + 10));
+  EXPECT_EQ(engine->store().find(a)->state, LeaseState::leased);
+  EXPECT_EQ(engine->active_leases(kT0 + 10), 1u);
+}
+
 // RFC 2131 §4.3.3 (a DECLINE follows an ACK): honoured only from the client
 // that holds the address bound. Found by hostile testing: ten DECLINEs of
 // merely offered addresses emptied a small pool for an hour.

@@ -149,3 +149,23 @@ TEST(LeaseStore, EraseKeepsBothIndexesRight) {
 
 }  // namespace
 }  // namespace pairgate::dhcp
+
+namespace pairgate::dhcp {
+namespace {
+
+// A file written before the engine kept one lease per client per subnet may
+// hold several: find() gives the bound one, else the one that expires last.
+TEST(LeaseStore, OfSeveralRecordsOfAClientFindGivesTheBoundOne) {
+  LeaseStore s;
+  const auto net = *IpPrefix::parse("192.0.2.0/24");
+  s.put(Lease{*Ipv4Address::parse("192.0.2.20"), LeaseState::expired, LeaseOrigin::local, 500, std::nullopt, hw(1), {}});
+  s.put(Lease{*Ipv4Address::parse("192.0.2.21"), LeaseState::leased, LeaseOrigin::local, 100, std::nullopt, hw(1), {}});
+  s.put(Lease{*Ipv4Address::parse("192.0.2.22"), LeaseState::released, LeaseOrigin::local, 300, std::nullopt, hw(1), {}});
+  EXPECT_EQ(s.find(hw(1), net)->address, *Ipv4Address::parse("192.0.2.21"));
+  EXPECT_EQ(s.find_all(hw(1), net).size(), 3u);
+  s.put(Lease{*Ipv4Address::parse("192.0.2.21"), LeaseState::expired, LeaseOrigin::local, 100, std::nullopt, hw(1), {}});
+  EXPECT_EQ(s.find(hw(1), net)->address, *Ipv4Address::parse("192.0.2.20"));
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp
