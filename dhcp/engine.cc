@@ -351,6 +351,22 @@ Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& clie
   return o;
 }
 
+Outcome Engine::ack_unextended(const Inbound& in, std::size_t subnet, const Lease& lease, Time now) {
+  const Message& m = in.message;
+  const auto left = static_cast<std::uint32_t>(std::min<std::int64_t>(lease.expires - now.wall, 0xffffffffLL));
+  const Ipv4Address server = server_for(in, subnet);
+  Message r = reply_to(m, MessageType::ack, server);
+  r.yiaddr = lease.address;
+  r.ciaddr = m.ciaddr;
+  add_options(r, m, subnet, left, lease.hostname);
+  ++counters_.ack_sent;
+  ++counters_.ack_unextended;
+  Outcome o;
+  o.reply = deliver(in, std::move(r), server);
+  o.note = "ack " + lease.address.to_string() + " unextended (outside our pools), " + std::to_string(left) + " s left";
+  return o;
+}
+
 Outcome Engine::nak(const Inbound& in, std::size_t subnet, std::string_view why) {
   const Message& m = in.message;
   const Ipv4Address server = server_for(in, subnet);
@@ -396,12 +412,15 @@ Outcome Engine::request_in(const Inbound& in, std::size_t subnet, Time now, std:
     auto want = m.address_option(option::requested_address);
     if (!want) return dropped(Drop::bad_request, "SELECTING without a requested address");
     if (!prefix.contains(*want)) return nak(in, subnet, "requested address is not on this network");
+    // We offer only from our pools and reservations; an offer that a reload
+    // has taken out of them is not acknowledged (the client starts over).
+    if (!mine(*want)) return nak(in, subnet, want->to_string() + " is no longer leased by this server");
     if (holds_.offered_to(*want, client, now.steady)) return ack(in, subnet, client, *want, now);
     if (std::optional<Lease> l = store_.find(*want); l && l->client == client && l->state != LeaseState::declined &&
                                                       free_for(subnet, *want, client, m, now)) {
       return ack(in, subnet, client, *want, now);
     }
-    if (mine(*want) && free_for(subnet, *want, client, m, now)) return ack(in, subnet, client, *want, now);
+    if (free_for(subnet, *want, client, m, now)) return ack(in, subnet, client, *want, now);
     return nak(in, subnet, want->to_string() + " is not available");
   }
 
@@ -417,6 +436,15 @@ Outcome Engine::request_in(const Inbound& in, std::size_t subnet, Time now, std:
   // "On the wrong network": we know that as well as anyone.
   if (!prefix.contains(a)) return nak(in, subnet, "address is not on this network");
   std::optional<Lease> l = store_.find(a);
+  if (l && l->client == client && l->state != LeaseState::declined && !mine(a)) {
+    // Our record, but no longer in our pools (a reload moved the split):
+    // RFC 2131 §4.3.2, "the server may choose not to extend the lease ...
+    // but should return a DHCPACK message regardless". What is left of it
+    // runs out; then silence (with lease sync the address may be the peer's
+    // client's: never a NAK). Its next DISCOVER gets one of our pools.
+    if (l->state == LeaseState::leased && l->expires > now.wall) return ack_unextended(in, subnet, *l, now);
+    return dropped(Drop::not_in_pools, a.to_string() + " is outside this host's pools and its lease has run out");
+  }
   if (l && l->client == client && l->state != LeaseState::declined) {
     if (free_for(subnet, a, client, m, now)) return ack(in, subnet, client, a, now);
   }

@@ -111,6 +111,7 @@ struct Outcome {
 struct Counters {
   std::uint64_t received = 0, discover = 0, request = 0, decline = 0, release = 0, inform = 0;
   std::uint64_t offer_sent = 0, ack_sent = 0, nak_sent = 0;
+  std::uint64_t ack_unextended = 0;  // ACKs of a lease outside our pools, not extended (counted in ack_sent too)
   std::uint64_t hostname_truncated = 0, client_id_truncated = 0;
   std::uint64_t declined_addresses = 0, conflicts = 0, reclaimed = 0, reclaimed_declined = 0;
   std::array<std::uint64_t, kDropCount> drops{};
@@ -199,6 +200,8 @@ class Engine {
   Outcome request(const Inbound& in, std::size_t subnet, Time now);
   Outcome request_in(const Inbound& in, std::size_t subnet, Time now, std::string_view& state);
   Outcome ack(const Inbound& in, std::size_t subnet, const ClientKey& client, Ipv4Address a, Time now);
+  // An ACK that does not extend `lease` (no commit): what is left of it.
+  Outcome ack_unextended(const Inbound& in, std::size_t subnet, const Lease& lease, Time now);
   Outcome nak(const Inbound& in, std::size_t subnet, std::string_view why);
   Outcome decline(const Inbound& in, std::size_t subnet, Time now);
   Outcome release(const Inbound& in, std::size_t subnet, Time now);

@@ -400,6 +400,7 @@ void Service::status(nlohmann::json& out) const {
                                {"pkt4-offer-sent", c.offer_sent},
                                {"pkt4-ack-sent", c.ack_sent},
                                {"pkt4-nak-sent", c.nak_sent},
+                               {"ack-unextended", c.ack_unextended},
                                {"pkt4-sent", sent_},
                                {"pkt4-send-fail", send_errors_},
                                {"pkt4-parse-failed", c.drops[static_cast<std::size_t>(Drop::parse_error)]},

@@ -675,6 +675,57 @@ TEST_F(EngineTest, OneClientHoldsOneLeasePerSubnet) {
   EXPECT_EQ(engine->active_leases(kT0 + 10), 1u);
 }
 
+// After a reload moved the split, an address outside this host's pools
+// (but on the subnet) is no longer extended: RFC 2131 §4.3.2 lets a server
+// "choose not to extend the lease" and still ACK. The client gets what is
+// left of its lease, no NAK (with lease sync the address may be the peer's
+// client's), and no commit; once it has run out, silence; its next DISCOVER
+// gets an address of the new pool. Before the fix the lease was renewed in
+// full, in what is now the peer's half.
+TEST_F(EngineTest, AfterTheSplitMovesALeaseOutsideThePoolsRunsOut) {
+  const auto a = bind(1);
+  auto cfg = config();
+  cfg.subnets[0].pools = {conf::Pool{*Ipv4Range::parse("192.0.2.30-192.0.2.39"), {}}};
+  engine->configure(cfg);
+
+  auto renew = client_message(MessageType::request, 1);
+  renew.ciaddr = a;
+  auto o = engine->handle(Inbound{renew, "lan0", a, kServer}, at(kT0 + 300));
+  ASSERT_TRUE(o.reply) << o.note;
+  EXPECT_EQ(o.reply->message.type(), MessageType::ack);
+  EXPECT_EQ(o.reply->message.u32_option(option::lease_time), 300u);
+  EXPECT_LT(*o.reply->message.u32_option(option::rebinding_time), 300u);
+  EXPECT_FALSE(o.commit) << "nothing changes, nothing is written";
+  EXPECT_EQ(engine->store().find(a)->expires, kT0 + 600);
+
+  auto rebind = renew;  // broadcast: REBINDING
+  o = engine->handle(Inbound{rebind, "lan0", a, kBroadcast}, at(kT0 + 500));
+  ASSERT_TRUE(o.reply) << o.note;
+  EXPECT_EQ(o.reply->message.u32_option(option::lease_time), 100u);
+
+  auto reboot = client_message(MessageType::request, 1);
+  reboot.set_address(option::requested_address, a);
+  o = engine->handle(broadcast_in(reboot), at(kT0 + 550));
+  ASSERT_TRUE(o.reply) << o.note;
+  EXPECT_EQ(o.reply->message.type(), MessageType::ack);
+  EXPECT_EQ(o.reply->message.u32_option(option::lease_time), 50u);
+
+  o = engine->handle(Inbound{renew, "lan0", a, kServer}, at(kT0 + 601));
+  EXPECT_FALSE(o.reply) << o.note;
+  EXPECT_EQ(o.drop, Drop::not_in_pools);
+  EXPECT_EQ(engine->counters().nak_sent, 0u);
+
+  auto offer = engine->handle(broadcast_in(client_message(MessageType::discover, 1)), at(kT0 + 602));
+  ASSERT_TRUE(offer.reply);
+  EXPECT_TRUE(offer.reply->message.yiaddr >= ip("192.0.2.30") && offer.reply->message.yiaddr <= ip("192.0.2.39"));
+
+  // SELECTING an address we no longer lease (our server id): NAK.
+  auto select = client_message(MessageType::request, 2);
+  select.set_address(option::server_id, kServer);
+  select.set_address(option::requested_address, ip("192.0.2.21"));
+  expect_nak(select, kT0 + 603);
+}
+
 // RFC 2131 §4.3.3 (a DECLINE follows an ACK): honoured only from the client
 // that holds the address bound. Found by hostile testing: ten DECLINEs of
 // merely offered addresses emptied a small pool for an hour.
