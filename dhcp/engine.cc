@@ -471,7 +471,14 @@ Outcome Engine::decline(const Inbound& in, std::size_t subnet, Time now) {
   if (!sid || (!is_ours(*sid) && *sid != server_for(in, subnet))) return dropped(Drop::other_server);
   auto a = m.address_option(option::requested_address);
   std::optional<Lease> l = a ? store_.find(*a) : std::nullopt;
-  if (!l || !(l->client == client_key(m))) return dropped(Drop::client_mismatch, "DECLINE of an address not its");
+  // A client DECLINEs an address it was just acknowledged (RFC 2131 §4.4.1):
+  // honoured only from the client that holds that address bound (as Kea).
+  // Anyone else — a DECLINE of an offer, of another client's address, of a
+  // lease that has ended — is counted and ignored: ten forged DECLINEs
+  // would otherwise keep ten addresses out of use for an hour.
+  if (!l || !(l->client == client_key(m)) || l->state != LeaseState::leased || l->expires <= now.wall) {
+    return dropped(Drop::client_mismatch, "DECLINE of an address the client does not hold bound");
+  }
   // RFC 2131 §4.3.3: the address is marked not available.
   Outcome o;
   o.previous = *l;

@@ -40,7 +40,7 @@ enum class Drop {
   bad_request,        // a REQUEST that fits none of RFC 2131 Table 4's states
   pool_exhausted,     // no free address (Kea's v4-allocation-fail)
   probe_pending,      // a retransmission while the client's address is being probed
-  client_mismatch,    // RELEASE/DECLINE naming an address the client does not hold
+  client_mismatch,    // RELEASE/DECLINE naming an address the client does not hold bound
   not_in_pools,       // a lease outside this host's pools (the split moved) that has run out
 };
 std::string_view to_string(Drop d);

@@ -751,6 +751,19 @@ TEST_F(EngineTest, OnlyTheBoundClientsDeclineQuarantines) {
   d.set_address(option::requested_address, a);
   EXPECT_EQ(engine->handle(broadcast_in(d), at(kT0 + 100)).drop, Drop::client_mismatch);
   EXPECT_EQ(engine->store().find(a)->state, LeaseState::leased);
+  // Nor does its own client once the lease has ended (released here): the
+  // record is a claim, not a binding (as Kea, which accepts a DECLINE only
+  // for a lease the client holds).
+  auto rel = client_message(MessageType::release, 12);
+  rel.ciaddr = a;
+  rel.set_address(option::server_id, kServer);
+  ASSERT_TRUE(engine->handle(Inbound{rel, "lan0", a, kServer}, at(kT0 + 101)).commit);
+  d = client_message(MessageType::decline, 12);
+  d.set_address(option::server_id, kServer);
+  d.set_address(option::requested_address, a);
+  EXPECT_EQ(engine->handle(broadcast_in(d), at(kT0 + 102)).drop, Drop::client_mismatch);
+  EXPECT_EQ(engine->store().find(a)->state, LeaseState::released);
+  EXPECT_EQ(engine->counters().declined_addresses, 0u);
 }
 
 }  // namespace
