@@ -212,6 +212,7 @@ std::optional<DhcpSubnet> parse_subnet(Reader& r, const YAML::Node& n) {
   if (auto c = m.get("conflict_check"); c.IsDefined()) {
     if (auto i = r.choice(c, "conflict_check", {"arp", "icmp", "none", "auto"})) s.conflict_check = static_cast<ConflictCheck>(*i);
   }
+  s.relays = ipv4_list(r, m.get("relays"), "relays");
   parse_options(r, m.get("options"), s.options, s.router_marks);
   s.reservations = r.list<Reservation>(m.get("reservations"), "reservations",
                                        [&](const YAML::Node& e) { return parse_reservation(r, e); });

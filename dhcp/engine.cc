@@ -8,7 +8,8 @@ namespace {
 
 constexpr std::array<std::string_view, kDropCount> kDropNames = {
     "parse-error",   "not-request",     "no-message-type", "unknown-subnet",  "no-server-address", "other-server",
-    "no-record",     "bad-request",     "pool-exhausted",  "probe-pending",   "client-mismatch", "not-in-pools"};
+    "no-record",     "bad-request",     "pool-exhausted",  "probe-pending",   "client-mismatch", "not-in-pools",
+    "relay-not-unicast", "relay-hops", "relay-interface", "relay-unknown"};
 
 const Ipv4Address kBroadcast{0xffffffffu};
 
@@ -226,8 +227,26 @@ Outcome Engine::handle(const Inbound& in, Time now) {
   if (auto id = m.options.find(option::client_id); id != m.options.end() && ClientKey::truncated(id->second)) {
     ++counters_.client_id_truncated;  // known by its first kMaxClientId bytes (dhcp/lease.h)
   }
+  const bool relayed = m.giaddr != Ipv4Address{};
+  if (relayed) {
+    // A relay agent sends to the server's address (RFC 1542 §4.1.1, RFC
+    // 2131 §4.1); a host on the LAN that sets giaddr and broadcasts is not
+    // one, and would take the relayed pool while the replies go elsewhere.
+    if (!in.to_us) return dropped(Drop::relay_not_unicast, "giaddr " + m.giaddr.to_string() + " from " + in.source.to_string());
+    // RFC 1542 §4.1.1: more than 16 hops is a loop.
+    if (m.hops > 16) return dropped(Drop::relay_hops, std::to_string(m.hops) + " hops");
+  }
   auto subnet = select_subnet(in);
   if (!subnet) return dropped(Drop::unknown_subnet, "from " + in.interface + " giaddr " + m.giaddr.to_string());
+  if (relayed) {
+    const auto& s = config_.subnets[*subnet];
+    if (s.interface != in.interface) {
+      return dropped(Drop::relay_interface, "giaddr " + m.giaddr.to_string() + " on " + in.interface + ", served on " + s.interface);
+    }
+    if (!s.relays.empty() && std::ranges::find(s.relays, in.source) == s.relays.end()) {
+      return dropped(Drop::relay_unknown, "relay " + in.source.to_string() + " is not one of " + s.subnet.to_string() + "'s");
+    }
+  }
   if (server_for(in, *subnet) == Ipv4Address{}) {
     return dropped(Drop::no_server_address, "no address of our own on " + config_.subnets[*subnet].interface);
   }

@@ -42,9 +42,13 @@ enum class Drop {
   probe_pending,      // a retransmission while the client's address is being probed
   client_mismatch,    // RELEASE/DECLINE naming an address the client does not hold bound
   not_in_pools,       // a lease outside this host's pools (the split moved) that has run out
+  relay_not_unicast,  // giaddr set, but not sent to an address of this host (relays unicast to the server)
+  relay_hops,         // giaddr set, hops above 16 (RFC 1542 §4.1.1)
+  relay_interface,    // giaddr's subnet is served on another interface than the one it arrived on
+  relay_unknown,      // the subnet names its relays, and the IP source is none of them
 };
 std::string_view to_string(Drop d);
-inline constexpr std::size_t kDropCount = 12;
+inline constexpr std::size_t kDropCount = 16;
 
 // RFC 2131 §4.1: how a reply reaches the client.
 enum class Delivery {
@@ -59,6 +63,7 @@ struct Inbound {
   std::string interface;          // where it arrived
   Ipv4Address source;             // IP source
   Ipv4Address destination;        // IP destination: 255.255.255.255 or one of ours
+  bool to_us = false;             // `destination` is an address of this host (not a broadcast)
 };
 
 struct Reply {

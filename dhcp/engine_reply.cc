@@ -36,9 +36,7 @@ std::uint32_t Engine::lease_seconds(std::size_t subnet, const Message& m) const 
 
 Ipv4Address Engine::server_for(const Inbound& in, std::size_t subnet) const {
   // Relayed: the address the relay sent to, when it is one of ours.
-  if (in.message.giaddr != Ipv4Address{} && in.destination != kBroadcast && in.destination != Ipv4Address{}) {
-    return in.destination;
-  }
+  if (in.message.giaddr != Ipv4Address{} && in.to_us && in.destination != Ipv4Address{}) return in.destination;
   return subnets_[subnet].server.value_or(Ipv4Address{});
 }
 

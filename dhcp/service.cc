@@ -162,6 +162,9 @@ void Service::open_links() {
 }
 
 void Service::refresh_addresses() {
+  // Every IPv4 address of this host: a relayed message must be sent to one.
+  local_.clear();
+  for (const auto& a : ctx_.netlink.addresses(std::nullopt, Family::ipv4)) local_.insert(a.prefix.address().v4());
   for (std::size_t i = 0; i < config_.subnets.size(); ++i) {
     const auto& s = config_.subnets[i];
     std::optional<Ipv4Address> inside, any;
@@ -243,7 +246,7 @@ void Service::receive(const std::string& interface, const Datagram& d) {
                   to_string(parsed.error()));
     return;
   }
-  Inbound in{std::move(*parsed), interface, d.source, d.destination};
+  Inbound in{std::move(*parsed), interface, d.source, d.destination, local_.contains(d.destination)};
   execute(engine_->handle(in, now()));
 }
 

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "conf/config.h"
 #include "core/module.h"
@@ -71,6 +72,7 @@ class Service final : public Module {
   ModuleContext ctx_;
   conf::Dhcp config_;
   std::vector<IpPrefix> virtual_addresses_;  // VRRP's: never a server identifier
+  std::set<Ipv4Address> local_;              // this host's IPv4 addresses
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<Prober> prober_;

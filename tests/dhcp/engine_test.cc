@@ -58,6 +58,10 @@ Message client_message(MessageType type, std::uint8_t mac_last) {
 }
 
 Inbound broadcast_in(Message m) { return Inbound{std::move(m), "lan0", Ipv4Address{}, kBroadcast}; }
+// As a relay agent sends: unicast to this host's address.
+Inbound relay_in(Message m, Ipv4Address source = *Ipv4Address::parse("192.0.2.5")) {
+  return Inbound{std::move(m), "lan0", source, kServer, true};
+}
 
 class EngineTest : public ::testing::Test {
  protected:
@@ -143,7 +147,7 @@ TEST_F(EngineTest, BroadcastFlagAndRelayDelivery) {
 
   auto relayed = client_message(MessageType::discover, 2);
   relayed.giaddr = ip("198.51.100.1");
-  o = engine->handle(broadcast_in(relayed), at(kT0));
+  o = engine->handle(relay_in(relayed), at(kT0));
   ASSERT_TRUE(o.reply) << o.note;
   EXPECT_EQ(o.reply->delivery, Delivery::relay);
   EXPECT_EQ(o.reply->to, ip("198.51.100.1"));
@@ -361,7 +365,7 @@ TEST_F(EngineTest, RelayedNakAsksForBroadcast) {
   auto req = client_message(MessageType::request, 5);
   req.giaddr = ip("198.51.100.1");
   req.set_address(option::requested_address, ip("192.0.2.50"));  // not the relay's network
-  auto o = engine->handle(broadcast_in(req), at(kT0));
+  auto o = engine->handle(relay_in(req), at(kT0));
   ASSERT_TRUE(o.reply);
   EXPECT_EQ(o.reply->message.type(), MessageType::nak);
   EXPECT_EQ(o.reply->delivery, Delivery::relay);
@@ -432,7 +436,7 @@ TEST_F(EngineTest, AutoProbesByArpDirectlyAndNotThroughARelay) {
   EXPECT_TRUE(engine->handle(broadcast_in(client_message(MessageType::discover, 1)), at(kT0)).probe);
   auto relayed = client_message(MessageType::discover, 2);
   relayed.giaddr = ip("198.51.100.1");
-  auto o = engine->handle(broadcast_in(relayed), at(kT0));
+  auto o = engine->handle(relay_in(relayed), at(kT0));
   EXPECT_FALSE(o.probe);
   EXPECT_TRUE(o.reply);
 }
@@ -602,7 +606,7 @@ TEST_F(EngineTest, ARelayedNakEchoesTheRelayAgentInformation) {
   req.giaddr = ip("198.51.100.1");
   req.set(option::relay_agent_information, {1, 4, 'e', 't', 'h', '1'});
   req.set_address(option::requested_address, ip("192.0.2.50"));  // not the relay's network
-  auto o = engine->handle(Inbound{req, "lan0", ip("198.51.100.1"), kServer}, at(kT0));
+  auto o = engine->handle(relay_in(req), at(kT0));
   ASSERT_TRUE(o.reply) << o.note;
   EXPECT_EQ(o.reply->message.type(), MessageType::nak);
   ASSERT_TRUE(o.reply->message.options.contains(option::relay_agent_information));
@@ -764,6 +768,51 @@ TEST_F(EngineTest, OnlyTheBoundClientsDeclineQuarantines) {
   EXPECT_EQ(engine->handle(broadcast_in(d), at(kT0 + 102)).drop, Drop::client_mismatch);
   EXPECT_EQ(engine->store().find(a)->state, LeaseState::released);
   EXPECT_EQ(engine->counters().declined_addresses, 0u);
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp
+
+namespace pairgate::dhcp {
+namespace {
+
+// Found by hostile testing: a blind on-link host that set giaddr took every
+// address of a relayed pool (its broadcasts were served as relayed; the
+// replies went to the relay, it needed none of them). A relayed message is
+// served only when it is unicast to this host (as relays send it, RFC 1542
+// §4.1.1), with at most 16 hops, on the interface its subnet is served on,
+// and, when the subnet names its relays, from one of them.
+TEST_F(EngineTest, ARelayedMessageIsServedOnlyAsARelaySendsIt) {
+  auto spoof = client_message(MessageType::request, 1);
+  spoof.giaddr = ip("198.51.100.1");
+  spoof.set_address(option::server_id, kServer);
+  spoof.set_address(option::requested_address, ip("198.51.100.50"));
+  auto o = engine->handle(Inbound{spoof, "lan0", ip("192.0.2.77"), kBroadcast}, at(kT0));
+  EXPECT_FALSE(o.reply);
+  EXPECT_FALSE(o.commit);
+  EXPECT_EQ(o.drop, Drop::relay_not_unicast);
+
+  auto hops = spoof;
+  hops.hops = 17;
+  EXPECT_EQ(engine->handle(relay_in(hops), at(kT0)).drop, Drop::relay_hops);
+
+  // The relayed subnet is served on lan0; the message arrived on lan1.
+  EXPECT_EQ(engine->handle(Inbound{spoof, "lan1", ip("192.0.2.5"), kServer, true}, at(kT0)).drop,
+            Drop::relay_interface);
+
+  // As a relay sends it: served.
+  o = engine->handle(relay_in(spoof), at(kT0));
+  ASSERT_TRUE(o.commit) << o.note;
+
+  // The subnet names its relays: others are refused.
+  auto cfg = config();
+  cfg.subnets[1].relays = {ip("192.0.2.5")};
+  engine->configure(cfg);
+  auto next = client_message(MessageType::discover, 2);
+  next.giaddr = ip("198.51.100.1");
+  EXPECT_EQ(engine->handle(relay_in(next, ip("192.0.2.66")), at(kT0)).drop, Drop::relay_unknown);
+  EXPECT_TRUE(engine->handle(relay_in(next, ip("192.0.2.5")), at(kT0)).reply);
+  EXPECT_EQ(engine->counters().drops[static_cast<std::size_t>(Drop::relay_unknown)], 1u);
 }
 
 }  // namespace

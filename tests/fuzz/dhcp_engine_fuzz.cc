@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   now.wall += 7;
   now.steady += std::chrono::seconds(7);
   for (auto destination : {Ipv4Address(0xffffffffu), *Ipv4Address::parse("192.0.2.2")}) {
-    auto o = engine().handle(dhcp::Inbound{*m, "lan0", m->ciaddr, destination}, now);
+    auto o = engine().handle(dhcp::Inbound{*m, "lan0", m->ciaddr, destination, destination != Ipv4Address(0xffffffffu)}, now);
     if (o.probe) o = engine().probe_result(o.probe->id, (size & 1) != 0, now);
     if (o.reply) {
       auto enc = dhcp::build(o.reply->message, o.reply->max_size);

@@ -1,7 +1,8 @@
-// conf/parse_dhcp.cc: what a reservation may hold is bounded like what a
-// client may send (dhcp/lease.h): a hostname is a DNS name, a client
-// identifier one option. Found by hostile testing: a reservation with a
-// 64 KiB hostname crashed the daemon when its client was acknowledged.
+// conf/parse_dhcp.cc: the bounds of a reservation, and the relays of a
+// subnet. What a reservation may hold is bounded like what a client may send
+// (dhcp/lease.h): a hostname is a DNS name, a client identifier one option.
+// Found by hostile testing: a reservation with a 64 KiB hostname crashed
+// the daemon when its client was acknowledged.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -40,6 +41,18 @@ TEST(DhcpBounds, AReservationClientIdIsAtMost255Bytes) {
   EXPECT_FALSE(r.config.has_value());
   ASSERT_FALSE(r.errors.empty());
   EXPECT_EQ(r.errors[0].message, "client_id: at most 255 bytes (one option's worth), got 256");
+}
+
+TEST(DhcpRelays, ASubnetMayNameItsRelays) {
+  std::string text = file("hw_address: \"52:54:00:12:34:56\"");
+  text.insert(text.find("      reservations:"), "      relays: [192.0.2.5, 192.0.2.6]\n");
+  LoadResult r = parse(text, "relays.yaml");
+  ASSERT_TRUE(r.config) << r.report();
+  EXPECT_EQ(r.config->dhcp->subnets.at(0).relays,
+            (std::vector<Ipv4Address>{*Ipv4Address::parse("192.0.2.5"), *Ipv4Address::parse("192.0.2.6")}));
+  text.replace(text.find("192.0.2.6"), 9, "relay-b");
+  LoadResult bad = parse(text, "relays.yaml");
+  EXPECT_FALSE(bad.config);
 }
 
 }  // namespace
