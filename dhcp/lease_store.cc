@@ -223,6 +223,33 @@ void LeaseStore::erase(Ipv4Address address) {
     index(r);
   }
   records_.pop_back();
+  order_.clear();  // numbers moved: sorted again when next asked
+  ordered_ = 0;
+}
+
+LeaseStore::View LeaseStore::view(const Record& r) {
+  View v{Ipv4Address(r.address), r.state, r.origin, r.expires, std::nullopt, r.key(), r.data.view().substr(r.key_size)};
+  if (r.has_hw) v.hw_address = MacAddress(r.hw);
+  return v;
+}
+
+Lease LeaseStore::View::lease() const {
+  return Lease{address,   state, origin, expires, hw_address, ClientKey::from_bytes(client).value_or(ClientKey()),
+               std::string(hostname)};
+}
+
+void LeaseStore::for_each_in_order(const std::function<bool(const View&)>& f) const {
+  if (ordered_ < records_.size()) {
+    const auto by_address = [this](std::uint32_t a, std::uint32_t b) { return records_[a].address < records_[b].address; };
+    const auto old = static_cast<std::ptrdiff_t>(order_.size());
+    for (auto i = static_cast<std::uint32_t>(ordered_); i < records_.size(); ++i) order_.push_back(i);
+    std::sort(order_.begin() + old, order_.end(), by_address);
+    std::inplace_merge(order_.begin(), order_.begin() + old, order_.end(), by_address);
+    ordered_ = records_.size();
+  }
+  for (auto i : order_) {
+    if (!f(view(records_[i]))) return;
+  }
 }
 
 void LeaseStore::for_each(const std::function<void(const Lease&)>& f) const {

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string_view>
 #include <optional>
 #include <vector>
 
@@ -53,6 +54,23 @@ class LeaseStore {
   // Removes the record of `address` (a commit taken back before it reached
   // the disk, when the address had no record before).
   void erase(Ipv4Address address);
+
+  // A record as stored, without copies; valid during the call that gives it.
+  struct View {
+    Ipv4Address address;
+    LeaseState state;
+    LeaseOrigin origin;
+    std::int64_t expires;
+    std::optional<MacAddress> hw_address;
+    std::string_view client;    // ClientKey::bytes()
+    std::string_view hostname;
+    Lease lease() const;
+  };
+  // Calls f on each record in address order until f returns false. The
+  // order is kept between calls: records added since the last one are
+  // sorted and merged in (O(k log k + n)); erase() makes the next call sort
+  // everything again.
+  void for_each_in_order(const std::function<bool(const View&)>& f) const;
 
   std::size_t size() const { return records_.size(); }
   // Hostnames put() had to cut: a caller that did not bound its input.
@@ -122,7 +140,12 @@ class LeaseStore {
   void index(std::uint32_t record);
   void unindex(std::uint32_t record);
 
+  static View view(const Record& r);
+
   std::vector<Record> records_;
+  // Record numbers in address order, for the first `ordered_` records.
+  mutable std::vector<std::uint32_t> order_;
+  mutable std::size_t ordered_ = 0;
   Index by_address_;
   Index by_client_;
   std::uint64_t truncated_ = 0;
