@@ -68,8 +68,22 @@ TEST(JournalFormat, ReplayKeepsTheLastRecordAndDropsATornTail) {
   EXPECT_EQ(r.leases[2], sample(4));
   EXPECT_EQ(r.good_bytes, before_torn);
   EXPECT_GT(r.good_bytes, good);
-  // Every prefix of a file replays without error.
-  for (std::size_t n = 0; n <= file.size(); ++n) replay(std::string_view(file).substr(0, n));
+  // Every prefix of the file replays: only its complete lines count, a cut
+  // line is a torn tail (never a damaged record, never a misread one), and
+  // nothing is lost that a longer prefix keeps.
+  std::size_t records = 0;
+  for (std::size_t n = 0; n <= file.size(); ++n) {
+    Replay p = replay(std::string_view(file).substr(0, n));
+    EXPECT_EQ(p.torn_tail, n > 0 && file[n - 1] != '\n') << n;
+    EXPECT_LE(p.good_bytes, n) << n;
+    EXPECT_LE(p.damaged, 1u) << n;
+    EXPECT_GE(p.records, records) << n;
+    records = p.records;
+    for (const auto& l : p.leases) {
+      EXPECT_TRUE(l == sample(1) || l == sample(2) || l == renewed || l == sample(4)) << n;
+    }
+  }
+  EXPECT_EQ(records, 4u);
 }
 
 class JournalTest : public ::testing::Test {
