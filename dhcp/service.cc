@@ -485,7 +485,8 @@ void Service::status(nlohmann::json& out) const {
                                {"v4-allocation-fail", c.drops[static_cast<std::size_t>(Drop::pool_exhausted)]},
                                {"ack-withheld-disk", withheld_},
                                {"probes-sent", prober_ ? prober_->sent() : 0},
-                               {"probes-failed", prober_ ? prober_->failed() : 0}};
+                               {"probes-failed", prober_ ? prober_->failed() : 0},
+                               {"probe-replies-malformed", prober_ ? prober_->malformed() : 0}};
     nlohmann::json drops = nlohmann::json::object();
     for (std::size_t i = 0; i < kDropCount; ++i) drops[std::string(to_string(static_cast<Drop>(i)))] = c.drops[i];
     d["counters"] = std::move(counters);
