@@ -592,7 +592,7 @@ std::vector<std::size_t> Engine::pool_usage(std::size_t subnet, Time now) const 
     }
   };
   holds_.for_each(now.steady, [&](Ipv4Address a, const Holds::Hold&) { count(a); });
-  store_.for_each([&](const Lease& l) {
+  store_.for_each_view([&](const LeaseStore::View& l) {
     if (l.state == LeaseState::leased && l.expires > now.wall && !holds_.find(l.address, now.steady)) count(l.address);
   });
   return used;
@@ -600,7 +600,7 @@ std::vector<std::size_t> Engine::pool_usage(std::size_t subnet, Time now) const 
 
 std::size_t Engine::active_leases(std::int64_t wall) const {
   std::size_t n = 0;
-  store_.for_each([&](const Lease& l) { n += l.state == LeaseState::leased && l.expires > wall; });
+  store_.for_each_view([&](const LeaseStore::View& l) { n += l.state == LeaseState::leased && l.expires > wall; });
   return n;
 }
 

@@ -252,6 +252,10 @@ void LeaseStore::for_each_in_order(const std::function<bool(const View&)>& f) co
   }
 }
 
+void LeaseStore::for_each_view(const std::function<void(const View&)>& f) const {
+  for (const auto& r : records_) f(view(r));
+}
+
 void LeaseStore::for_each(const std::function<void(const Lease&)>& f) const {
   for (const auto& r : records_) f(unpack(r));
 }

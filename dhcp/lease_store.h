@@ -71,6 +71,8 @@ class LeaseStore {
   // sorted and merged in (O(k log k + n)); erase() makes the next call sort
   // everything again.
   void for_each_in_order(const std::function<bool(const View&)>& f) const;
+  // Calls f on each record, in no order, without copies.
+  void for_each_view(const std::function<void(const View&)>& f) const;
 
   std::size_t size() const { return records_.size(); }
   // Hostnames put() had to cut: a caller that did not bound its input.

@@ -524,6 +524,30 @@ std::uint64_t Service::receive_errors() const {
 
 namespace {
 
+void append_address(std::string& out, Ipv4Address a) {
+  const auto v = a.to_uint();
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    const unsigned octet = (v >> shift) & 255;
+    if (octet >= 100) out += static_cast<char>('0' + octet / 100);
+    if (octet >= 10) out += static_cast<char>('0' + octet / 10 % 10);
+    out += static_cast<char>('0' + octet % 10);
+    if (shift) out += '.';
+  }
+}
+
+template <typename Bytes>
+void append_hex_colons(std::string& out, const Bytes& bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  bool first = true;
+  for (auto c : bytes) {
+    const auto b = static_cast<std::uint8_t>(c);
+    if (!first) out += ':';
+    first = false;
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+}
+
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // `needle` (already lower case) in `hay`, ignoring ASCII case.
@@ -545,13 +569,15 @@ void Service::for_each_listed(std::string_view query, const std::function<bool(c
     const bool listed = (l.state == LeaseState::leased && l.expires > t.wall) ||
                         (l.state == LeaseState::declined && engine_->holds().quarantined(l.address, t.steady));
     if (!listed) return true;
-    if (!q.empty()) {
-      text = l.address.to_string();
+    if (!q.empty() && !contains(l.hostname, q)) {
+      // The other fields' text forms, into one reused buffer.
+      text.clear();
+      append_address(text, l.address);
       text += ' ';
-      if (l.hw_address) text += l.hw_address->to_string();
+      if (l.hw_address) append_hex_colons(text, l.hw_address->bytes());
       text += ' ';
-      if (!l.client.empty() && l.client[0] == 'c') text += hex_colons(l.client.substr(1));
-      if (!contains(text, q) && !contains(l.hostname, q)) return true;
+      if (!l.client.empty() && l.client[0] == 'c') append_hex_colons(text, l.client.substr(1));
+      if (!contains(text, q)) return true;
     }
     return f(l);
   });
