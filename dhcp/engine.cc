@@ -228,20 +228,24 @@ Outcome Engine::handle(const Inbound& in, Time now) {
     ++counters_.client_id_truncated;  // known by its first kMaxClientId bytes (dhcp/lease.h)
   }
   const bool relayed = m.giaddr != Ipv4Address{};
-  if (relayed) {
-    // A relay agent sends to the server's address (RFC 1542 §4.1.1, RFC
-    // 2131 §4.1); a host on the LAN that sets giaddr and broadcasts is not
-    // one, and would take the relayed pool while the replies go elsewhere.
-    if (!in.to_us) return dropped(Drop::relay_not_unicast, "giaddr " + m.giaddr.to_string() + " from " + in.source.to_string());
-    // RFC 1542 §4.1.1: more than 16 hops is a loop.
-    if (m.hops > 16) return dropped(Drop::relay_hops, std::to_string(m.hops) + " hops");
-  }
+  // RFC 1542 §4.1.1: more than 16 hops is a loop.
+  if (relayed && m.hops > 16) return dropped(Drop::relay_hops, std::to_string(m.hops) + " hops");
   auto subnet = select_subnet(in);
   if (!subnet) return dropped(Drop::unknown_subnet, "from " + in.interface + " giaddr " + m.giaddr.to_string());
   if (relayed) {
     const auto& s = config_.subnets[*subnet];
     if (s.interface != in.interface) {
       return dropped(Drop::relay_interface, "giaddr " + m.giaddr.to_string() + " on " + in.interface + ", served on " + s.interface);
+    }
+    // A relay agent sends to the server's address (RFC 1542 §4.1.1, RFC
+    // 2131 §4.1). A broadcast with giaddr set is served only when giaddr is
+    // on this host's own LAN of that interface (a relay there, or perfdhcp,
+    // gets what a client there would): a host on the LAN that names a
+    // relayed subnet's giaddr and broadcasts would otherwise take that pool
+    // while the replies go to the relay.
+    const bool own_lan = subnets_[*subnet].server && s.subnet.contains(*subnets_[*subnet].server);
+    if (!in.to_us && !own_lan) {
+      return dropped(Drop::relay_not_unicast, "giaddr " + m.giaddr.to_string() + " from " + in.source.to_string());
     }
     if (!s.relays.empty() && std::ranges::find(s.relays, in.source) == s.relays.end()) {
       return dropped(Drop::relay_unknown, "relay " + in.source.to_string() + " is not one of " + s.subnet.to_string() + "'s");

@@ -42,7 +42,7 @@ enum class Drop {
   probe_pending,      // a retransmission while the client's address is being probed
   client_mismatch,    // RELEASE/DECLINE naming an address the client does not hold bound
   not_in_pools,       // a lease outside this host's pools (the split moved) that has run out
-  relay_not_unicast,  // giaddr set, but not sent to an address of this host (relays unicast to the server)
+  relay_not_unicast,  // giaddr of a relayed subnet, but not sent to an address of this host (relays unicast)
   relay_hops,         // giaddr set, hops above 16 (RFC 1542 §4.1.1)
   relay_interface,    // giaddr's subnet is served on another interface than the one it arrived on
   relay_unknown,      // the subnet names its relays, and the IP source is none of them

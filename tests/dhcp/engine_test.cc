@@ -804,6 +804,15 @@ TEST_F(EngineTest, ARelayedMessageIsServedOnlyAsARelaySendsIt) {
   o = engine->handle(relay_in(spoof), at(kT0));
   ASSERT_TRUE(o.commit) << o.note;
 
+  // A giaddr on this host's own LAN of the interface (a relay there, or
+  // perfdhcp) gets what a client there would, broadcast or not.
+  auto local = client_message(MessageType::discover, 3);
+  local.giaddr = ip("192.0.2.77");
+  o = engine->handle(Inbound{local, "lan0", ip("192.0.2.77"), kBroadcast}, at(kT0));
+  ASSERT_TRUE(o.reply) << o.note;
+  EXPECT_EQ(o.reply->delivery, Delivery::relay);
+  EXPECT_TRUE(o.reply->message.yiaddr >= ip("192.0.2.20") && o.reply->message.yiaddr <= ip("192.0.2.29"));
+
   // The subnet names its relays: others are refused.
   auto cfg = config();
   cfg.subnets[1].relays = {ip("192.0.2.5")};
