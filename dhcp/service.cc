@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "conf/diff.h"
+#include "core/commands.h"
 
 namespace pairgate::dhcp {
 
@@ -63,9 +64,14 @@ Service::Backends Service::Backends::system() {
 }
 
 Service::Service(ModuleContext ctx, Backends backends)
-    : ctx_(ctx), backends_(std::move(backends)), reclaim_timer_(ctx.io), disk_timer_(ctx.io) {}
+    : ctx_(ctx), backends_(std::move(backends)), reclaim_timer_(ctx.io), disk_timer_(ctx.io) {
+  ctx_.commands.add({.name = "leases",
+                     .summary = "the DHCP leases",
+                     .run = [this](const nlohmann::json&, const PeerCredentials&) { return leases(); }});
+}
 
 Service::~Service() {
+  ctx_.commands.remove("leases");
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
 }
 

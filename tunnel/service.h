@@ -1,7 +1,7 @@
 // The tunnel module: one tunnel::Tunnel per entry of `tunnels`, the probe
 // sockets they share (raw ICMP and ICMPv6, told apart by echo identifier),
 // the RDNSS servers learned from router advertisements, and the health
-// each tunnel publishes to VRRP tracking (vrrp::TunnelHealthSource).
+// each tunnel publishes to VRRP tracking (core/tunnel_health.h).
 #pragma once
 
 #include <map>
@@ -15,11 +15,11 @@
 #include "core/netlink.h"
 #include "core/raw_socket.h"
 #include "tunnel/tunnel.h"
-#include "vrrp/track.h"
+#include "core/tunnel_health.h"
 
 namespace pairgate::tunnel {
 
-class Service final : public Module, public vrrp::TunnelHealthSource {
+class Service final : public Module, public TunnelHealthSource {
  public:
   explicit Service(ModuleContext ctx);
   ~Service() override;
@@ -29,7 +29,7 @@ class Service final : public Module, public vrrp::TunnelHealthSource {
   void stop(std::function<void()> done) override;
   void status(nlohmann::json& out) const override;
 
-  std::optional<vrrp::TunnelHealth> health(const std::string& tunnel) const override;
+  std::optional<TunnelHealth> health(const std::string& tunnel) const override;
   void subscribe(Listener listener) override;
 
  private:

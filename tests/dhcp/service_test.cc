@@ -12,6 +12,9 @@
 
 #include <map>
 
+#include "core/commands.h"
+#include "core/events.h"
+#include "core/metrics.h"
 #include "tests/mocks/mock_netlink.h"
 
 namespace pairgate::dhcp {
@@ -145,7 +148,7 @@ class ServiceTest : public ::testing::Test {
   }
 
   void start() {
-    service = std::make_unique<Service>(ModuleContext{io, nl}, backends());
+    service = std::make_unique<Service>(ModuleContext{io, nl, commands, metrics, events}, backends());
     service->start(config);
   }
 
@@ -181,6 +184,9 @@ class ServiceTest : public ::testing::Test {
 
   boost::asio::io_context io;
   NiceMock<testing::MockNetlink> nl;
+  CommandRegistry commands;
+  MetricsRegistry metrics;
+  EventBus events;
   conf::Config config;
   Time now{kT0, std::chrono::steady_clock::time_point(std::chrono::hours(10))};
   std::map<std::string, FakeTransport*> sockets;
@@ -312,6 +318,13 @@ TEST_F(ServiceTest, ReceiveErrorsAreInStatus) {
   auto c = status()["counters"];
   EXPECT_EQ(c["pkt4-receive-error"], 3);
   EXPECT_EQ(c["pkt4-receive-drop"], 4);
+}
+
+TEST_F(ServiceTest, TheModuleRegistersItsLeasesCommand) {
+  start();
+  EXPECT_TRUE(commands.contains("leases"));
+  service.reset();
+  EXPECT_FALSE(commands.contains("leases"));
 }
 
 TEST_F(ServiceTest, LeasesComeInPagesInAddressOrder) {

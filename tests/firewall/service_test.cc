@@ -9,6 +9,7 @@
 #include "conf/diff.h"
 #include "conf/parser.h"
 #include "tests/mocks/mock_netlink.h"
+#include "tests/support/module_context.h"
 
 namespace pairgate::firewall {
 namespace {
@@ -40,8 +41,9 @@ class FirewallServiceTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   testing::MockNetlink netlink_;
+  testing::Registries registries_;
   FakeNft* nft_ = new FakeNft;
-  Service service_{ModuleContext{io_, netlink_}, std::unique_ptr<Nft>(nft_)};
+  Service service_{registries_.context(io_, netlink_), std::unique_ptr<Nft>(nft_)};
 };
 
 TEST_F(FirewallServiceTest, AppliesOnStartAndOnlyWhenChanged) {
