@@ -2,15 +2,20 @@
 //
 // handle() takes one parsed message with where it came from and returns what
 // to do: a reply and how to deliver it (§4.1), a lease to commit to the
-// journal before that reply may leave, a conflict probe to run first, or the
-// reason the message was dropped. Time is an input (wall-clock seconds, as
-// leases outlive restarts). The lease store is the engine's; the service
+// journal before that reply may leave (with the records it retires), a
+// conflict probe to run first, or the reason the message was dropped. Time
+// is an input, both clocks (Time): lease expiry is wall-clock seconds, as
+// leases are persisted and outlive restarts; offer holds and quarantines
+// (dhcp/holds.h) are steady time, so that a step of the wall clock neither
+// ends nor prolongs them. The lease store is the engine's; the service
 // persists what the engine commits.
 //
 // Split-range safety: the engine answers for its own pools, and never NAKs a
 // client it has no record of (§4.3.2 leaves that to the server that leased
 // the address); it NAKs only when the address is on the wrong network or its
-// own record says the address is someone else's.
+// own record says the address is someone else's. A lease it holds for an
+// address no longer in its pools (a reload moved the split) is acknowledged
+// but not extended, and then runs out.
 #pragma once
 
 #include <chrono>
