@@ -152,7 +152,10 @@ std::optional<Ipv4Address> Engine::choose_address(std::size_t subnet, const Clie
       free_for(subnet, own->address, client, m, now)) {
     return own->address;
   }
-  if (auto offered = holds_.offer_of(client, now.steady); offered && in_pools(subnet, *offered)) return *offered;
+  if (auto offered = holds_.offer_of(client, now.steady);
+      offered && in_pools(subnet, *offered) && free_for(subnet, *offered, client, m, now)) {
+    return *offered;
+  }
   if (auto want = m.address_option(option::requested_address);
       want && in_pools(subnet, *want) && free_for(subnet, *want, client, m, now)) {
     return *want;
