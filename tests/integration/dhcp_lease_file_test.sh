@@ -68,8 +68,8 @@ stop() {
   pid=
 }
 status() { "$ctl" --socket "$sock" status --json; }
-master() { status | grep -q '"state": "MASTER"'; }
-has_vip() { ip -n "$srv" -4 addr show dev eth0 | grep -q " 198.51.100.1/24 "; }
+master() { grep -q '"state": "MASTER"' <<<"$(status)"; }  # not a pipe: grep -q would SIGPIPE pairgatectl under pipefail
+has_vip() { grep -q " 198.51.100.1/24 " <<<"$(ip -n "$srv" -4 addr show dev eth0)"; }
 # One DHCP client run: succeeds when bound (3 tries, 1 s apart).
 bind() { ip netns exec "$cli" busybox udhcpc -n -q -f -t 3 -T 1 -A 1 -i eth0 -s /bin/true; }
 # One field of status's dhcp section (python, so that nesting is no matter).
