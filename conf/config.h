@@ -184,6 +184,9 @@ struct DhcpSubnet {
   ConflictCheck conflict_check = ConflictCheck::automatic;
   DhcpOptions options;
   std::vector<Reservation> reservations;
+  // Relay agents (their IP source address) whose relayed requests for this
+  // subnet are served; empty: any relay.
+  std::vector<Ipv4Address> relays;
   Mark mark;
   Mark lease_time_mark;      // each {0, 0} when the key is absent
   Mark max_lease_time_mark;

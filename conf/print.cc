@@ -21,7 +21,7 @@ static_assert(sizeof(Garp) == 24 && sizeof(Track) == 56 && sizeof(VrrpInstance) 
                   sizeof(Vrrp) == 48,
               "a new field in vrrp: print it in conf/print.cc");
 static_assert(sizeof(StaticRoute) == 28 && sizeof(RawOption) == 32 && sizeof(DhcpOptions) == 168 &&
-                  sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 392 && sizeof(Dhcp) == 56,
+                  sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 416 && sizeof(Dhcp) == 56,
               "a new field in dhcp: print it in conf/print.cc");
 static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 272, "a new field in tunnels: print it in conf/print.cc");
 static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 128, "a new field in firewall: print it in conf/print.cc");
@@ -293,6 +293,7 @@ void print_subnet(Printer& p, const DhcpSubnet& s) {
   if (s.rebind_time) p.scalar(at + ".rebind_time", "rebind_time", format_duration(*s.rebind_time));
   p.scalar(at + ".conflict_check", "conflict_check", std::string(to_string(s.conflict_check)),
            s.conflict_check == d.conflict_check);
+  p.flow_list(at + ".relays", "relays", s.relays, [](const Ipv4Address& a) { return a.to_string(); });
   print_options(p, at + ".options", s.options);
   if (p.wanted(at + ".reservations", s.reservations.empty())) {
     p.begin(at + ".reservations", "reservations", s.reservations.empty(), YAML::BeginSeq);
