@@ -424,6 +424,9 @@ void Tunnel::status(nlohmann::json& out) const {
       aftr["expires_in_s"] = std::chrono::duration_cast<std::chrono::seconds>(*e - Clock::now()).count();
     }
     aftr["dns_queries"] = dns_.queries();
+    nlohmann::json ignored = nlohmann::json::object();
+    for (std::size_t i = 0; i < kIgnoredKinds; ++i) ignored[std::string(to_string(static_cast<Ignored>(i)))] = dns_.ignored(static_cast<Ignored>(i));
+    aftr["dns_ignored"] = std::move(ignored);
   }
   for (const auto& a : aftr_.addresses()) aftr["addresses"].push_back(a.to_string());
   const auto& c = health_.counters();

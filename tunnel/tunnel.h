@@ -61,6 +61,7 @@ class Tunnel {
 
   const std::string& name() const { return config_.name; }
   std::uint16_t identifier() const { return identifier_; }
+  int wan_index() const { return wan_index_; }
   State state() const { return health_.state(); }
   const std::string& reason() const { return health_.reason(); }
   void status(nlohmann::json& out) const;
