@@ -52,8 +52,8 @@ void DnsClient::ignore(Ignored why) {
   receive();
 }
 
-DnsClient::DnsClient(asio::io_context& io, std::chrono::milliseconds per_server)
-    : io_(io), per_server_(per_server), socket_(io), timer_(io) {}
+DnsClient::DnsClient(asio::io_context& io, TimerSource& timers, std::chrono::milliseconds per_server)
+    : io_(io), per_server_(per_server), timers_(timers), socket_(io), timer_(timers.timer()) {}
 
 DnsClient::~DnsClient() {
   *alive_ = false;
@@ -75,7 +75,7 @@ void DnsClient::cancel() {
   callback_ = nullptr;
   boost::system::error_code ec;
   socket_.close(ec);
-  timer_.cancel();
+  timer_->cancel();
 }
 
 void DnsClient::finish(const dns::Response& r, const std::string& error) {
@@ -84,7 +84,7 @@ void DnsClient::finish(const dns::Response& r, const std::string& error) {
   ++generation_;
   boost::system::error_code ec;
   socket_.close(ec);
-  timer_.cancel();
+  timer_->cancel();
   if (cb) cb(r, error);
 }
 
@@ -117,9 +117,8 @@ void DnsClient::ask_next() {
     return;
   }
   ++queries_;
-  timer_.expires_after(per_server_);
-  timer_.async_wait([this, alive = alive_, g = generation_, who = server.address.to_string()](boost::system::error_code e) {
-    if (e || !*alive || g != generation_) return;
+  timers_.after(*timer_, per_server_, [this, alive = alive_, g = generation_, who = server.address.to_string()] {
+    if (!*alive || g != generation_) return;
     last_error_ = who + ": no answer";
     ++generation_;
     ask_next();
@@ -135,7 +134,7 @@ void DnsClient::receive() {
       // ICMP port unreachable and the like: this server is out.
       last_error_ = server_.address().to_string() + ": " + ec.message();
       ++generation_;
-      timer_.cancel();
+      timer_->cancel();
       ask_next();
       return;
     }
@@ -161,7 +160,7 @@ void DnsClient::receive() {
       default:
         last_error_ = server_.address().to_string() + ": " + std::string(dns::to_string(r.error));
         ++generation_;
-        timer_.cancel();
+        timer_->cancel();
         ask_next();
         return;
     }

@@ -15,7 +15,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <array>
 #include <functional>
@@ -25,6 +24,7 @@
 
 #include "tunnel/dns.h"
 #include "tunnel/resolvers.h"
+#include "tunnel/timers.h"
 
 namespace pairgate::tunnel {
 
@@ -41,7 +41,9 @@ class DnsClient {
   // error: empty on an answer; else why no server answered (the last one's reason).
   using Callback = std::function<void(const dns::Response& response, const std::string& error)>;
 
-  DnsClient(boost::asio::io_context& io, std::chrono::milliseconds per_server = std::chrono::seconds(2));
+  // `timers` outlives the client; `per_server`: how long each server has.
+  DnsClient(boost::asio::io_context& io, TimerSource& timers,
+            std::chrono::milliseconds per_server = std::chrono::seconds(2));
   ~DnsClient();
   DnsClient(const DnsClient&) = delete;
   DnsClient& operator=(const DnsClient&) = delete;
@@ -68,8 +70,9 @@ class DnsClient {
 
   boost::asio::io_context& io_;
   std::chrono::milliseconds per_server_;
+  TimerSource& timers_;
   boost::asio::ip::udp::socket socket_;
-  boost::asio::steady_timer timer_;
+  std::unique_ptr<Timer> timer_;
   std::string name_;
   std::vector<Resolver> servers_;
   std::size_t next_ = 0;

@@ -45,7 +45,7 @@ std::string read_resolv_conf() {
 }  // namespace
 
 Service::Service(ModuleContext ctx)
-    : ctx_(ctx), next_identifier_(static_cast<std::uint16_t>(std::random_device{}())) {}
+    : ctx_(ctx), timers_(ctx.io), next_identifier_(static_cast<std::uint16_t>(std::random_device{}())) {}
 
 Service::~Service() {
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
@@ -105,7 +105,7 @@ void Service::launch(const conf::Tunnel& c) {
   };
   hooks.publish = [this](const std::string& t, State s, const std::string& r) { publish(t, s, r); };
   hooks.resolvers = [this](int ifindex) { return resolvers(ifindex); };
-  tunnels_.push_back(std::make_unique<Tunnel>(ctx_.io, ctx_.netlink, c, next_identifier_++, std::move(hooks)));
+  tunnels_.push_back(std::make_unique<Tunnel>(ctx_.io, ctx_.netlink, timers_, c, next_identifier_++, std::move(hooks)));
   tunnels_.back()->start();
 }
 

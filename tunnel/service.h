@@ -45,6 +45,7 @@ class Service final : public Module, public vrrp::TunnelHealthSource {
   void publish(const std::string& tunnel, State state, const std::string& reason);
 
   ModuleContext ctx_;
+  AsioTimers timers_;
   std::vector<std::unique_ptr<Tunnel>> tunnels_;
   std::vector<Listener> listeners_;
   std::optional<RawSocket> icmp4_;

@@ -22,25 +22,21 @@ HealthSettings Tunnel::settings(const conf::Tunnel& c) {
   return {c.health.interval, c.health.timeout, c.health.down_after, c.health.up_after, c.health.targets};
 }
 
-Tunnel::Tunnel(boost::asio::io_context& io, Netlink& netlink, conf::Tunnel config, std::uint16_t identifier,
-               TunnelHooks hooks)
-    : io_(io),
-      netlink_(netlink),
+Tunnel::Tunnel(boost::asio::io_context& io, Netlink& netlink, TimerSource& timers, conf::Tunnel config,
+               std::uint16_t identifier, TunnelHooks hooks)
+    : netlink_(netlink),
+      timers_(timers),
       config_(std::move(config)),
       identifier_(identifier),
       hooks_(std::move(hooks)),
       health_(settings(config_)),
-      dns_(io),
-      health_timer_(io),
-      retry_timer_(io),
-      ttl_timer_(io) {}
+      dns_(io, timers),
+      health_timer_(timers.timer()),
+      retry_timer_(timers.timer()),
+      ttl_timer_(timers.timer()),
+      since_(timers.now()) {}
 
-Tunnel::~Tunnel() {
-  health_timer_.cancel();
-  retry_timer_.cancel();
-  ttl_timer_.cancel();
-  dns_.cancel();
-}
+Tunnel::~Tunnel() { dns_.cancel(); }
 
 void Tunnel::start() {
   started_ = true;
@@ -53,9 +49,9 @@ void Tunnel::start() {
 void Tunnel::stop() {
   if (!started_) return;
   started_ = false;
-  health_timer_.cancel();
-  retry_timer_.cancel();
-  ttl_timer_.cancel();
+  health_timer_->cancel();
+  retry_timer_->cancel();
+  ttl_timer_->cancel();
   dns_.cancel();
   health_.halt("stopped");
   remove_route();
@@ -76,7 +72,7 @@ void Tunnel::reconfigure(const conf::Tunnel& config) {
   if (before.aftr_name != config.aftr_name || before.aftr_addresses != config.aftr_addresses ||
       before.resolver != config.resolver) {
     aftr_ = AftrSet();
-    ttl_timer_.cancel();
+    ttl_timer_->cancel();
     dns_.cancel();
     if (!config_.aftr_addresses.empty()) aftr_.set_static(config_.aftr_addresses);
   }
@@ -101,7 +97,7 @@ Ip6TunnelParams Tunnel::desired() const {
 }
 
 void Tunnel::halt(const std::string& reason) {
-  health_timer_.cancel();
+  health_timer_->cancel();
   apply(health_.halt(reason));
 }
 
@@ -185,7 +181,7 @@ void Tunnel::reconcile() {
     spdlog::info("tunnel {}: link updated: {} -> {} on {} (mtu {}, was {} -> {}, mtu {})", config_.name,
                  want.local.to_string(), want.remote.to_string(), config_.wan_interface, want.mtu,
                  have->local.to_string(), have->remote.to_string(), have->mtu);
-    if (health_.probing()) health_.grace(Clock::now());
+    if (health_.probing()) health_.grace(timers_.now());
   }
   backoff_ = std::chrono::seconds(1);
   if (link_index_ != have->index) route_.reset();  // a new link: any route of ours went with the old one
@@ -196,7 +192,7 @@ void Tunnel::reconcile() {
     }
   }
   if (!health_.probing()) {
-    apply(health_.start(aftr_.current(), Clock::now()));
+    apply(health_.start(aftr_.current(), timers_.now()));
   } else {
     health_.set_aftr(aftr_.current());
   }
@@ -211,7 +207,7 @@ void Tunnel::apply(HealthEffects fx) {
     const auto& t = *fx.transition;
     if (t.from != t.to) {
       ++transitions_;
-      since_ = Clock::now();
+      since_ = timers_.now();
       auto level = t.to == State::up ? spdlog::level::info : spdlog::level::warn;
       spdlog::log(level, "tunnel {} {}: {}", config_.name, to_string(t.to), t.reason);
       if (t.to == State::down) {
@@ -232,19 +228,15 @@ void Tunnel::apply(HealthEffects fx) {
 void Tunnel::arm_health() {
   auto when = health_.deadline();
   if (!when) {
-    health_timer_.cancel();
+    health_timer_->cancel();
     return;
   }
-  health_timer_.expires_at(*when);
-  health_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
-    apply(health_.on_timer(Clock::now()));
-  });
+  health_timer_->at(*when, [this] { apply(health_.on_timer(timers_.now())); });
 }
 
 void Tunnel::on_reply(const IpAddress& from, std::uint16_t sequence) {
   if (!health_.probing()) return;
-  apply(health_.on_reply(from, sequence, Clock::now()));
+  apply(health_.on_reply(from, sequence, timers_.now()));
 }
 
 void Tunnel::next_aftr(const std::string& why) {
@@ -258,10 +250,7 @@ void Tunnel::next_aftr(const std::string& why) {
 
 void Tunnel::retry_in(std::chrono::seconds delay) {
   backoff_ = std::min(backoff_ * 2, kMaxBackoff);
-  retry_timer_.expires_after(delay);
-  retry_timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) reconcile();
-  });
+  timers_.after(*retry_timer_, delay, [this] { reconcile(); });
 }
 
 void Tunnel::resolve() {
@@ -296,25 +285,19 @@ void Tunnel::on_resolved(const dns::Response& r, const std::string& error) {
     spdlog::warn("tunnel {}: cannot resolve {}: {}{}; retrying in {} s", config_.name, config_.aftr_name, dns_error_,
                  have ? " (keeping the addresses known)" : "", backoff_.count());
     if (!have) halt("resolving AFTR " + config_.aftr_name + ": " + dns_error_);
-    retry_timer_.cancel();
-    ttl_timer_.expires_after(backoff_);
+    retry_timer_->cancel();
+    timers_.after(*ttl_timer_, backoff_, [this] { resolve(); });
     backoff_ = std::min(backoff_ * 2, kMaxBackoff);
-    ttl_timer_.async_wait([this](boost::system::error_code ec) {
-      if (!ec) resolve();
-    });
     return;
   }
   dns_error_.clear();
-  const auto now = Clock::now();
+  const auto now = timers_.now();
   std::string list;
   for (const auto& a : r.addresses) list += (list.empty() ? "" : ", ") + a.to_string();
   const bool changed = aftr_.set_resolved(r.addresses, std::chrono::seconds(r.ttl), now);
   spdlog::info("tunnel {}: {} is {} (TTL {} s){}", config_.name, config_.aftr_name, list, r.ttl,
                changed ? "; using " + aftr_.current()->to_string() : "");
-  ttl_timer_.expires_at(*aftr_.expires());
-  ttl_timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) resolve();
-  });
+  ttl_timer_->at(*aftr_.expires(), [this] { resolve(); });
   if (changed) reconcile();
 }
 
@@ -322,7 +305,7 @@ void Tunnel::on_resolvers_learned(int ifindex) {
   if (started_ && ifindex == wan_index_ && !aftr_.current() && config_.resolver.empty() &&
       resolver_source_ != ResolverSource::rdnss) {
     dns_.cancel();
-    retry_timer_.cancel();
+    retry_timer_->cancel();
     resolve();
   }
 }
@@ -421,7 +404,7 @@ void Tunnel::status(nlohmann::json& out) const {
     aftr["resolvers"] = std::move(used);
     if (!dns_error_.empty()) aftr["error"] = dns_error_;
     if (auto e = aftr_.expires()) {
-      aftr["expires_in_s"] = std::chrono::duration_cast<std::chrono::seconds>(*e - Clock::now()).count();
+      aftr["expires_in_s"] = std::chrono::duration_cast<std::chrono::seconds>(*e - timers_.now()).count();
     }
     aftr["dns_queries"] = dns_.queries();
     nlohmann::json ignored = nlohmann::json::object();
@@ -445,7 +428,7 @@ void Tunnel::status(nlohmann::json& out) const {
   out = {{"name", config_.name},
          {"state", to_string(health_.state())},
          {"reason", health_.reason()},
-         {"since_s", std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - since_).count()},
+         {"since_s", std::chrono::duration_cast<std::chrono::seconds>(timers_.now() - since_).count()},
          {"wan_interface", config_.wan_interface},
          {"local", local_ ? nlohmann::json(local_->to_string()) : nlohmann::json(nullptr)},
          {"remote", aftr_.current() ? nlohmann::json(aftr_.current()->to_string()) : nlohmann::json(nullptr)},

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json_fwd.hpp>
 
 #include <functional>
@@ -22,6 +21,7 @@
 #include "tunnel/dns_client.h"
 #include "tunnel/health.h"
 #include "tunnel/resolvers.h"
+#include "tunnel/timers.h"
 
 namespace pairgate::tunnel {
 
@@ -40,7 +40,9 @@ struct TunnelHooks {
 
 class Tunnel {
  public:
-  Tunnel(boost::asio::io_context& io, Netlink& netlink, conf::Tunnel config, std::uint16_t identifier, TunnelHooks hooks);
+  // `timers` outlives the tunnel.
+  Tunnel(boost::asio::io_context& io, Netlink& netlink, TimerSource& timers, conf::Tunnel config,
+         std::uint16_t identifier, TunnelHooks hooks);
   ~Tunnel();
   Tunnel(const Tunnel&) = delete;
   Tunnel& operator=(const Tunnel&) = delete;
@@ -80,17 +82,17 @@ class Tunnel {
   Ip6TunnelParams desired() const;
   static HealthSettings settings(const conf::Tunnel& c);
 
-  boost::asio::io_context& io_;
   Netlink& netlink_;
+  TimerSource& timers_;
   conf::Tunnel config_;
   std::uint16_t identifier_;
   TunnelHooks hooks_;
   HealthEngine health_;
   AftrSet aftr_;
   DnsClient dns_;
-  boost::asio::steady_timer health_timer_;
-  boost::asio::steady_timer retry_timer_;
-  boost::asio::steady_timer ttl_timer_;
+  std::unique_ptr<Timer> health_timer_;
+  std::unique_ptr<Timer> retry_timer_;
+  std::unique_ptr<Timer> ttl_timer_;
   std::chrono::seconds backoff_{1};
   bool started_ = false;
   bool unsupported_ = false;     // the kernel has no ip6_tunnel: wait for a reload
@@ -103,7 +105,7 @@ class Tunnel {
   ResolverSource resolver_source_ = ResolverSource::none;
   std::vector<Resolver> resolvers_used_;
   std::string dns_error_;
-  TimePoint since_ = Clock::now();
+  TimePoint since_;
   std::uint64_t transitions_ = 0;
   std::uint64_t link_changes_ = 0;
   std::uint64_t aftr_switches_ = 0;

@@ -1,8 +1,8 @@
 // tunnel/dns_client against a DNS server of the test's own on loopback:
 // what the client takes as its answer and what it ignores (RFC 5452 §9.1).
 // Loopback delivers a datagram into the receiving socket's queue before
-// send_to returns, so the order of events is fixed and nothing waits on
-// the clock: the client's per-server timeout (an hour here) never fires.
+// send_to returns, so the order of events is fixed; the client's timeouts
+// run on a hand-driven clock.
 #include "tunnel/dns_client.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/byte_io.h"
+#include "tests/support/manual_timers.h"
 
 namespace pairgate::tunnel {
 namespace {
@@ -42,7 +43,7 @@ std::vector<std::byte> answer_to(std::span<const std::byte> query, std::uint16_t
 
 class DnsClientTest : public ::testing::Test {
  protected:
-  DnsClientTest() : server(io, udp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0)), client(io, 1h) {}
+  DnsClientTest() : server(io, udp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0)), client(io, timers, 2s) {}
 
   Resolver resolver() const { return {*IpAddress::parse("127.0.0.1"), 0, server.local_endpoint().port()}; }
 
@@ -68,6 +69,7 @@ class DnsClientTest : public ::testing::Test {
   }
 
   asio::io_context io;
+  testing::ManualTimers timers;
   udp::socket server;
   udp::endpoint client_endpoint;
   DnsClient client;
@@ -150,6 +152,23 @@ TEST_F(DnsClientTest, ATruncatedAnswerMovesOnToTheNextServer) {
   run();
   ASSERT_TRUE(done);
   EXPECT_EQ(error, "");
+}
+
+// A server that does not answer within its time: the next one is asked.
+TEST_F(DnsClientTest, ASilentServerIsLeftAfterItsTime) {
+  udp::socket second(io, udp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0));
+  resolve({resolver(), {*IpAddress::parse("127.0.0.1"), 0, second.local_endpoint().port()}});
+  query();
+  timers.advance(1999ms);
+  run();
+  EXPECT_EQ(client.queries(), 1u);
+  timers.advance(1ms);
+  run();
+  EXPECT_EQ(client.queries(), 2u);
+  timers.advance(2s);
+  run();
+  ASSERT_TRUE(done);
+  EXPECT_EQ(error, "127.0.0.1: no answer");
 }
 
 // The ID is the kernel's randomness: over many queries, no pattern a

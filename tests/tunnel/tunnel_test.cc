@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/mocks/mock_netlink.h"
+#include "tests/support/manual_timers.h"
 
 namespace pairgate::tunnel {
 namespace {
@@ -66,6 +67,7 @@ class TunnelTest : public ::testing::Test {
   };
 
   boost::asio::io_context io;
+  testing::ManualTimers timers;
   NiceMock<testing::MockNetlink> nl;
   conf::Tunnel config;
   std::vector<AddressInfo> addresses;
@@ -76,7 +78,7 @@ class TunnelTest : public ::testing::Test {
 
 TEST_F(TunnelTest, AKernelWithoutIp6TunnelGivesOneErrorAndNoRetries) {
   EXPECT_CALL(nl, add_ip6_tunnel(_)).Times(1).WillOnce(Return(std::error_code(NLE_OPNOTSUPP, libnl_category())));
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
   EXPECT_EQ(t.state(), State::down);
   EXPECT_EQ(t.reason(), kNoKernelSupport);
@@ -85,7 +87,7 @@ TEST_F(TunnelTest, AKernelWithoutIp6TunnelGivesOneErrorAndNoRetries) {
   // Events and time do not bring it back.
   t.on_address({false, v6("2001:db8:1::6", IFA_F_PERMANENT)});
   t.on_resync();
-  io.run_for(300ms);
+  timers.advance(300ms);
   EXPECT_TRUE(probes.empty());
   nlohmann::json j;
   t.status(j);
@@ -101,7 +103,7 @@ TEST_F(TunnelTest, CreatesTheLinkWithEveryParameter) {
   EXPECT_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1")))
       .WillOnce(Return(std::nullopt))
       .WillRepeatedly(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
   EXPECT_EQ(sent.name, "ip6tnl1");
   EXPECT_EQ(sent.link, kWan);
@@ -128,14 +130,14 @@ TEST_F(TunnelTest, AnExistingLinkWithOtherParametersIsCorrectedNotDuplicated) {
                                                  Field(&Ip6TunnelParams::local, *Ipv6Address::parse("2001:db8:1::5")),
                                                  Field(&Ip6TunnelParams::mtu, 1460u))))
       .Times(1);
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
 }
 
 TEST_F(TunnelTest, RenumberingMovesTheTunnelToTheNewAddress) {
   std::optional<Ip6TunnelParams> have = existing("2001:db8:1::5", "2001:db8:a::100");
   ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault([&] { return have; });
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
   addresses = {v6("2001:db8:1::5", IFA_F_MANAGETEMPADDR | IFA_F_DEPRECATED), v6("2001:db8:2::5", IFA_F_MANAGETEMPADDR)};
   EXPECT_CALL(nl, change_ip6_tunnel(kLink, Field(&Ip6TunnelParams::local, *Ipv6Address::parse("2001:db8:2::5"))))
@@ -153,10 +155,11 @@ TEST_F(TunnelTest, RenumberingMovesTheTunnelToTheNewAddress) {
 TEST_F(TunnelTest, WaitsForAnAddressWithoutPolling) {
   addresses = {v6("2001:db8:1::5", IFA_F_TENTATIVE)};
   EXPECT_CALL(nl, add_ip6_tunnel(_)).Times(0);
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
   EXPECT_EQ(t.reason(), "waiting for a stable global IPv6 address on wan0");
-  io.run_for(200ms);
+  timers.advance(200ms);
+  EXPECT_EQ(timers.pending(), 0u) << "nothing polls";
   ::testing::Mock::VerifyAndClearExpectations(&nl);
   addresses = {v6("2001:db8:1::5", IFA_F_MANAGETEMPADDR)};  // DAD done
   EXPECT_CALL(nl, add_ip6_tunnel(Field(&Ip6TunnelParams::local, *Ipv6Address::parse("2001:db8:1::5")))).Times(1);
@@ -167,7 +170,7 @@ TEST_F(TunnelTest, DefaultRouteWhileUpAndThePreviousOneBackOnStop) {
   ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
   RouteInfo previous{IpPrefix(Ipv4Address(), 0), *IpAddress::parse("192.0.2.1"), kWan, 254, 4, 0};
   ON_CALL(nl, routes(Family::ipv4, 254u)).WillByDefault(Return(std::vector<RouteInfo>{previous}));
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
   ::testing::InSequence order;
   EXPECT_CALL(nl, add_route(AllOf(Field(&RouteInfo::oif, kLink), Field(&RouteInfo::gateway, std::nullopt)), true));
@@ -189,15 +192,18 @@ TEST_F(TunnelTest, AftrFailureMovesToTheNextAddress) {
     have->index = kLink;
     return std::error_code();
   });
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
-  // Nothing answers: DOWN after 2 rounds; then the next AFTR.
+  // Nothing answers: DOWN when the second round (at 100 ms) times out
+  // (timeout 50 ms); then the next AFTR.
   EXPECT_CALL(nl, change_ip6_tunnel(kLink, Field(&Ip6TunnelParams::remote, *Ipv6Address::parse("2001:db8:a::101"))));
   nlohmann::json j;
-  for (int i = 0; i < 200 && j["counters"]["aftr_switches"] != 1; ++i) {
-    io.run_for(5ms);
-    t.status(j);
-  }
+  timers.advance(149ms);
+  t.status(j);
+  EXPECT_EQ(j["counters"]["aftr_switches"], 0);
+  timers.advance(1ms);
+  t.status(j);
+  EXPECT_EQ(j["state"], "DOWN");
   EXPECT_EQ(j["remote"], "2001:db8:a::101");
   EXPECT_EQ(j["counters"]["aftr_switches"], 1);
 }
