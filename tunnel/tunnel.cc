@@ -63,6 +63,7 @@ void Tunnel::stop() {
     }
   }
   link_index_ = 0;
+  ipv4_.reset();  // it went with the link
 }
 
 void Tunnel::reconfigure(const conf::Tunnel& config) {
@@ -77,6 +78,9 @@ void Tunnel::reconfigure(const conf::Tunnel& config) {
     if (!config_.aftr_addresses.empty()) aftr_.set_static(config_.aftr_addresses);
   }
   if (before.default_route && !config.default_route) remove_route();
+  // Our route names the old address as its source: it is put in again
+  // (replacing itself) once the new address is on the link.
+  if (before.ipv4_address != config.ipv4_address) route_.reset();
   unsupported_ = false;  // a reload is the moment to try again
   blocked_.clear();
   backoff_ = std::chrono::seconds(1);
@@ -184,13 +188,18 @@ void Tunnel::reconcile() {
     if (health_.probing()) health_.grace(timers_.now());
   }
   backoff_ = std::chrono::seconds(1);
-  if (link_index_ != have->index) route_.reset();  // a new link: any route of ours went with the old one
+  if (link_index_ != have->index) {
+    // A new link: any route or address of ours went with the old one.
+    route_.reset();
+    ipv4_.reset();
+  }
   link_index_ = have->index;
   if (auto info = netlink_.link(link_index_); info && !info->admin_up) {
     if (auto ec = netlink_.set_link_up(link_index_, true)) {
       spdlog::error("tunnel {}: cannot set the link up: {}", config_.name, ec.message());
     }
   }
+  ensure_ipv4_address();
   if (!health_.probing()) {
     apply(health_.start(aftr_.current(), timers_.now()));
   } else {
@@ -310,12 +319,41 @@ void Tunnel::on_resolvers_learned(int ifindex) {
   }
 }
 
+// RFC 6333 §5.7: the B4's own IPv4 address on the softwire (192.0.0.2/29
+// unless configured otherwise), so that this host's own packets through the
+// tunnel — the health probes first of all — have a source even when the
+// host has no other IPv4 address.
+void Tunnel::ensure_ipv4_address() {
+  const auto& want = config_.ipv4_address;
+  if (ipv4_ == want) return;
+  if (ipv4_) {
+    if (auto ec = netlink_.remove_address(link_index_, *ipv4_)) {
+      ++address_errors_;
+      spdlog::warn("tunnel {}: cannot remove {} from the link: {}", config_.name, ipv4_->to_string(), ec.message());
+    } else {
+      spdlog::info("tunnel {}: {} removed from the link", config_.name, ipv4_->to_string());
+    }
+    ipv4_.reset();
+  }
+  if (!want) return;
+  if (auto ec = netlink_.add_address(link_index_, *want, {})) {
+    ++address_errors_;
+    spdlog::error("tunnel {}: cannot put {} on the link: {}; probes and this host's own traffic may have no source",
+                  config_.name, want->to_string(), ec.message());
+    return;
+  }
+  ipv4_ = want;
+  spdlog::info("tunnel {}: {} on the link", config_.name, want->to_string());
+}
+
 void Tunnel::install_route() {
   if (route_ || link_index_ == 0) return;
   RouteInfo ours;
   ours.destination = IpPrefix(Ipv4Address(), 0);
   ours.oif = link_index_;
   ours.metric = 0;
+  // This host's own traffic leaves from the B4 address (RFC 6333 §5.7).
+  if (ipv4_) ours.source = ipv4_->address();
   for (const auto& r : netlink_.routes(Family::ipv4, 254)) {
     if (r.destination.length() == 0 && r.metric == ours.metric && r.oif != link_index_) previous_route_ = r;
   }
@@ -382,7 +420,19 @@ void Tunnel::on_link(const LinkEvent& e) {
 }
 
 void Tunnel::on_address(const AddressEvent& e) {
-  if (!started_ || config_.local || e.address.ifindex != wan_index_ || e.address.prefix.family() != Family::ipv6) return;
+  if (!started_) return;
+  if (link_index_ != 0 && e.address.ifindex == link_index_) {
+    // Someone took the B4 address away; the kernel dropped the routes whose
+    // source it was. Both are put back.
+    if (e.removed && ipv4_ && e.address.prefix == *ipv4_) {
+      spdlog::warn("tunnel {}: {} was removed from the link; putting it back", config_.name, ipv4_->to_string());
+      ipv4_.reset();
+      route_.reset();
+      reconcile();
+    }
+    return;
+  }
+  if (config_.local || e.address.ifindex != wan_index_ || e.address.prefix.family() != Family::ipv6) return;
   const auto chosen = choose_local(netlink_.addresses(wan_index_, Family::ipv6), wan_index_, local_);
   if (chosen == local_ && health_.probing()) return;
   if (!chosen) {
@@ -434,6 +484,7 @@ void Tunnel::status(nlohmann::json& out) const {
          {"remote", aftr_.current() ? nlohmann::json(aftr_.current()->to_string()) : nlohmann::json(nullptr)},
          {"ifindex", link_index_},
          {"mtu", config_.mtu},
+         {"ipv4_address", ipv4_ ? nlohmann::json(ipv4_->to_string()) : nlohmann::json(nullptr)},
          {"default_route", route_.has_value()},
          {"aftr", std::move(aftr)},
          {"health", std::move(health)},
@@ -441,7 +492,8 @@ void Tunnel::status(nlohmann::json& out) const {
           {{"transitions", transitions_},
            {"link_changes", link_changes_},
            {"aftr_switches", aftr_switches_},
-           {"route_errors", route_errors_}}}};
+           {"route_errors", route_errors_},
+           {"address_errors", address_errors_}}}};
 }
 
 }  // namespace pairgate::tunnel

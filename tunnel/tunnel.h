@@ -77,6 +77,7 @@ class Tunnel {
   void resolve();
   void on_resolved(const dns::Response& r, const std::string& error);
   void next_aftr(const std::string& why);
+  void ensure_ipv4_address();
   void install_route();
   void remove_route();
   Ip6TunnelParams desired() const;
@@ -100,6 +101,7 @@ class Tunnel {
   int wan_index_ = 0;
   int link_index_ = 0;
   std::optional<Ipv6Address> local_;
+  std::optional<IpPrefix> ipv4_;             // the B4 address on the link, while it is there
   std::optional<RouteInfo> route_;           // ours, while installed
   std::optional<RouteInfo> previous_route_;  // the default route ours replaced
   ResolverSource resolver_source_ = ResolverSource::none;
@@ -110,6 +112,7 @@ class Tunnel {
   std::uint64_t link_changes_ = 0;
   std::uint64_t aftr_switches_ = 0;
   std::uint64_t route_errors_ = 0;
+  std::uint64_t address_errors_ = 0;
 };
 
 }  // namespace pairgate::tunnel

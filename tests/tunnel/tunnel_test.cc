@@ -168,7 +168,7 @@ TEST_F(TunnelTest, WaitsForAnAddressWithoutPolling) {
 
 TEST_F(TunnelTest, DefaultRouteWhileUpAndThePreviousOneBackOnStop) {
   ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
-  RouteInfo previous{IpPrefix(Ipv4Address(), 0), *IpAddress::parse("192.0.2.1"), kWan, 254, 4, 0};
+  RouteInfo previous{IpPrefix(Ipv4Address(), 0), *IpAddress::parse("192.0.2.1"), kWan, 254, 4, 0, std::nullopt};
   ON_CALL(nl, routes(Family::ipv4, 254u)).WillByDefault(Return(std::vector<RouteInfo>{previous}));
   Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
@@ -182,6 +182,85 @@ TEST_F(TunnelTest, DefaultRouteWhileUpAndThePreviousOneBackOnStop) {
   EXPECT_CALL(nl, add_route(previous, true));
   EXPECT_CALL(nl, remove_link(kLink));
   t.stop();
+}
+
+// RFC 6333 §5.7: the B4 address goes on the link before anything is sent
+// through it, and the default route names it as the source, so a host
+// without any other IPv4 address has one for its probes and its own traffic.
+TEST_F(TunnelTest, TheB4AddressIsOnTheLinkAndTheSourceOfTheRoute) {
+  ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
+  const auto b4 = *IpPrefix::parse("192.0.0.2/29");
+  {
+    ::testing::InSequence order;
+    EXPECT_CALL(nl, add_address(kLink, b4, _)).Times(1);
+    EXPECT_CALL(nl, add_route(AllOf(Field(&RouteInfo::oif, kLink),
+                                    Field(&RouteInfo::source, std::optional<IpAddress>(*IpAddress::parse("192.0.0.2")))),
+                              true))
+        .Times(1);
+  }
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.start();
+  ASSERT_EQ(probes.size(), 2u);
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  t.on_reply(probes[1].destination, probes[1].sequence);
+  EXPECT_EQ(t.state(), State::up);
+  nlohmann::json j;
+  t.status(j);
+  EXPECT_EQ(j["ipv4_address"], "192.0.0.2/29");
+  // Another round does not add it again.
+  timers.advance(100ms);
+}
+
+TEST_F(TunnelTest, NoB4AddressWhenConfiguredSo) {
+  config.ipv4_address.reset();
+  ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
+  EXPECT_CALL(nl, add_address(_, _, _)).Times(0);
+  EXPECT_CALL(nl, add_route(Field(&RouteInfo::source, std::nullopt), true)).Times(1);
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.start();
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  t.on_reply(probes[1].destination, probes[1].sequence);
+  nlohmann::json j;
+  t.status(j);
+  EXPECT_EQ(j["ipv4_address"], nullptr);
+}
+
+TEST_F(TunnelTest, AB4AddressTakenAwayIsPutBackWithItsRoute) {
+  ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
+  const auto b4 = *IpPrefix::parse("192.0.0.2/29");
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.start();
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  t.on_reply(probes[1].destination, probes[1].sequence);
+  ASSERT_EQ(t.state(), State::up);
+  ::testing::Mock::VerifyAndClearExpectations(&nl);
+  {
+    ::testing::InSequence order;
+    EXPECT_CALL(nl, add_address(kLink, b4, _)).Times(1);
+    EXPECT_CALL(nl, add_route(Field(&RouteInfo::source, std::optional<IpAddress>(b4.address())), true)).Times(1);
+  }
+  t.on_address({true, {kLink, b4, 0, 0, ""}});
+  t.on_address({true, {kLink, *IpPrefix::parse("192.0.0.3/29"), 0, 0, ""}});  // not ours: nothing
+}
+
+TEST_F(TunnelTest, AReloadMovesTheB4AddressAndTheRoutesSource) {
+  ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.start();
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  t.on_reply(probes[1].destination, probes[1].sequence);
+  ASSERT_EQ(t.state(), State::up);
+  ::testing::Mock::VerifyAndClearExpectations(&nl);
+  auto changed = config;
+  changed.ipv4_address = *IpPrefix::parse("192.0.0.4/29");
+  {
+    ::testing::InSequence order;
+    EXPECT_CALL(nl, remove_address(kLink, *IpPrefix::parse("192.0.0.2/29"))).Times(1);
+    EXPECT_CALL(nl, add_address(kLink, *changed.ipv4_address, _)).Times(1);
+    EXPECT_CALL(nl, add_route(Field(&RouteInfo::source, std::optional<IpAddress>(*IpAddress::parse("192.0.0.4"))), true))
+        .Times(1);
+  }
+  t.reconfigure(changed);
 }
 
 TEST_F(TunnelTest, AftrFailureMovesToTheNextAddress) {
