@@ -1,5 +1,7 @@
 #include "core/control_server.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -118,7 +120,10 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
 ControlServer::ControlServer(asio::io_context& io, Options options, Handler handler)
     : io_(io), options_(std::move(options)), handler_(std::move(handler)), acceptor_(io), retry_(io) {}
 
-ControlServer::~ControlServer() { close(); }
+ControlServer::~ControlServer() {
+  close();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
 
 void ControlServer::open() {
   const std::string& path = options_.path;
@@ -128,6 +133,20 @@ void ControlServer::open() {
     std::filesystem::create_directories(parent, fec);
     if (fec) throw std::runtime_error("cannot create " + parent.string() + ": " + fec.message());
     ::chmod(parent.c_str(), 0755);
+  }
+
+  // The lock comes before the probe: the probe and the unlink of a stale
+  // socket are one step only while nobody else can take them. The file is
+  // never removed (removing a lock file lets a third daemon lock a new one).
+  const std::string lock_path = path + ".lock";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd_ < 0) throw std::runtime_error("cannot open the lock file " + lock_path + ": " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int e = errno;
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    if (e == EWOULDBLOCK) throw std::runtime_error("another pairgated is running on " + path + " (it holds " + lock_path + ")");
+    throw std::runtime_error("cannot lock " + lock_path + ": " + std::strerror(e));
   }
 
   struct stat st {};
