@@ -18,6 +18,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "core/cloexec.h"
+
 namespace pairgate {
 
 namespace asio = boost::asio;
@@ -168,7 +170,7 @@ void ControlServer::open() {
   }
 
   boost::system::error_code ec;
-  acceptor_.open(stream(), ec);
+  open_cloexec(acceptor_, stream(), ec);
   if (!ec) {
     // No window in which the socket is reachable with the default umask.
     mode_t old = ::umask(0177);
@@ -190,9 +192,26 @@ void ControlServer::open() {
   accept();
 }
 
+// accept4(SOCK_CLOEXEC) rather than asio's accept, whose sockets a notify
+// program would inherit.
 void ControlServer::accept() {
-  acceptor_.async_accept([this, alive = alive_](boost::system::error_code ec, stream::socket socket) {
+  acceptor_.async_wait(stream::acceptor::wait_read, [this, alive = alive_](boost::system::error_code ec) {
     if (!*alive || !acceptor_.is_open()) return;
+    for (int i = 0; !ec && i < 16; ++i) {
+      const int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) break;
+        ec.assign(errno, boost::system::system_category());
+        break;
+      }
+      stream::socket socket(io_);
+      socket.assign(stream(), fd, ec);
+      if (ec) {
+        ::close(fd);
+        break;
+      }
+      admit(std::move(socket));
+    }
     if (ec) {
       // EMFILE and friends: the pending connection stays queued, so accepting
       // again at once would spin. Pause, then try again.
@@ -203,22 +222,24 @@ void ControlServer::accept() {
       });
       return;
     }
-    {
-      ++counters_.connections;
-      ucred cred{};
-      socklen_t len = sizeof cred;
-      const bool root = getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == 0;
-      if (*clients_ >= options_.max_clients + (root ? options_.root_reserve : 0)) {
-        ++counters_.rejected_busy;
-        auto msg = control::error_response("too many control clients", control::code::busy);
-        socket.non_blocking(true, ec);
-        socket.write_some(asio::buffer(msg), ec);
-      } else {
-        std::make_shared<Session>(std::move(socket), *this)->start();
-      }
-    }
     accept();
   });
+}
+
+void ControlServer::admit(stream::socket socket) {
+  ++counters_.connections;
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  const bool root = getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == 0;
+  if (*clients_ >= options_.max_clients + (root ? options_.root_reserve : 0)) {
+    ++counters_.rejected_busy;
+    auto msg = control::error_response("too many control clients", control::code::busy);
+    boost::system::error_code ec;
+    socket.non_blocking(true, ec);
+    socket.write_some(asio::buffer(msg), ec);
+  } else {
+    std::make_shared<Session>(std::move(socket), *this)->start();
+  }
 }
 
 void ControlServer::close() {

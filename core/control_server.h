@@ -74,6 +74,7 @@ class ControlServer {
  private:
   class Session;
   void accept();
+  void admit(boost::asio::local::stream_protocol::socket socket);
 
   boost::asio::io_context& io_;
   Options options_;

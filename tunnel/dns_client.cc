@@ -4,6 +4,8 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "core/cloexec.h"
+
 #include <cerrno>
 #include <numeric>
 #include <system_error>
@@ -107,7 +109,7 @@ void DnsClient::ask_next() {
     ask_next();
     return;
   }
-  socket_.open(server_.protocol(), ec);
+  open_cloexec(socket_, server_.protocol(), ec);
   if (!ec) socket_.send_to(asio::buffer(query_), server_, 0, ec);
   if (ec) {
     last_error_ = server.address.to_string() + ": " + ec.message();
