@@ -179,12 +179,19 @@ void ControlServer::open() {
   }
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::runtime_error("cannot listen on " + path + ": " + ec.message());
+  // A socket file this start cannot finish goes again, rather than stay as a
+  // "stale socket" for the next one to find.
+  auto fail = [&](const std::string& what) {
+    const int e = errno;
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    ::unlink(path.c_str());
+    return std::runtime_error(what + ": " + std::strerror(e));
+  };
   if (options_.group && ::chown(path.c_str(), static_cast<uid_t>(-1), *options_.group) != 0) {
-    throw std::runtime_error("cannot give " + path + " to its group: " + std::strerror(errno));
+    throw fail("cannot give " + path + " to its group");
   }
-  if (::chmod(path.c_str(), options_.mode) != 0) {
-    throw std::runtime_error("cannot chmod " + path + ": " + std::strerror(errno));
-  }
+  if (::chmod(path.c_str(), options_.mode) != 0) throw fail("cannot chmod " + path);
   if (::stat(path.c_str(), &st) == 0) {
     inode_ = st.st_ino;
     device_ = st.st_dev;
