@@ -379,18 +379,32 @@ void Tunnel::remove_route() {
     route_.reset();
     spdlog::info("tunnel {}: default route through the tunnel removed", config_.name);
   }
-  if (previous_route_) {
-    if (auto ec = netlink_.add_route(*previous_route_, true)) {
-      spdlog::warn("tunnel {}: cannot restore the previous default route: {}", config_.name, ec.message());
-    } else {
-      spdlog::info("tunnel {}: previous default route restored", config_.name);
+  restore_previous_route();
+}
+
+// The default route ours replaced goes back. The kernel refuses it while
+// its interface is down (a WAN flap takes the tunnel DOWN that way): it is
+// kept and tried again when that interface comes back up, and on stop.
+void Tunnel::restore_previous_route() {
+  if (!previous_route_ || route_) return;
+  if (auto ec = netlink_.add_route(*previous_route_, true)) {
+    if (!restore_failing_) {
+      spdlog::warn("tunnel {}: cannot restore the previous default route: {}; trying again when its interface is up",
+                   config_.name, ec.message());
     }
-    previous_route_.reset();
+    restore_failing_ = true;
+    return;
   }
+  spdlog::info("tunnel {}: previous default route restored", config_.name);
+  previous_route_.reset();
+  restore_failing_ = false;
 }
 
 void Tunnel::on_link(const LinkEvent& e) {
   if (!started_) return;
+  if (previous_route_ && !route_ && !e.removed && e.link.oper_up && e.link.index == previous_route_->oif) {
+    restore_previous_route();
+  }
   if (e.link.name == config_.wan_interface || (wan_index_ != 0 && e.link.index == wan_index_)) {
     if (e.removed || !e.link.oper_up) {
       if (health_.probing() || wan_index_ != 0) {

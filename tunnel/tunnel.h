@@ -80,6 +80,7 @@ class Tunnel {
   void ensure_ipv4_address();
   void install_route();
   void remove_route();
+  void restore_previous_route();
   Ip6TunnelParams desired() const;
   static HealthSettings settings(const conf::Tunnel& c);
 
@@ -103,7 +104,8 @@ class Tunnel {
   std::optional<Ipv6Address> local_;
   std::optional<IpPrefix> ipv4_;             // the B4 address on the link, while it is there
   std::optional<RouteInfo> route_;           // ours, while installed
-  std::optional<RouteInfo> previous_route_;  // the default route ours replaced
+  std::optional<RouteInfo> previous_route_;  // the default route ours replaced, until it is back
+  bool restore_failing_ = false;             // said once until it works
   ResolverSource resolver_source_ = ResolverSource::none;
   std::vector<Resolver> resolvers_used_;
   std::string dns_error_;

@@ -184,6 +184,37 @@ TEST_F(TunnelTest, DefaultRouteWhileUpAndThePreviousOneBackOnStop) {
   t.stop();
 }
 
+// A WAN flap takes the tunnel DOWN while the WAN is down, when the kernel
+// refuses the previous default route (its interface is down): it is put
+// back once the interface is up, not lost (seen in the guest: no IPv4
+// default route left after the flap).
+TEST_F(TunnelTest, ThePreviousDefaultRouteComesBackAfterAWanFlap) {
+  ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
+  RouteInfo previous{IpPrefix(Ipv4Address(), 0), *IpAddress::parse("192.0.2.1"), kWan, 254, 4, 0, std::nullopt};
+  ON_CALL(nl, routes(Family::ipv4, 254u)).WillByDefault(Return(std::vector<RouteInfo>{previous}));
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.start();
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  t.on_reply(probes[1].destination, probes[1].sequence);
+  ASSERT_EQ(t.state(), State::up);
+  ::testing::Mock::VerifyAndClearExpectations(&nl);
+  LinkInfo down{kWan, "wan0", true, false, {}, 1500, "veth"};
+  {
+    ::testing::InSequence order;
+    EXPECT_CALL(nl, remove_route(Field(&RouteInfo::oif, kLink)));
+    EXPECT_CALL(nl, add_route(previous, true)).WillOnce(Return(std::error_code(ENETDOWN, std::generic_category())));
+  }
+  t.on_link({false, down});
+  EXPECT_EQ(t.state(), State::down);
+  ::testing::Mock::VerifyAndClearExpectations(&nl);
+  EXPECT_CALL(nl, add_route(previous, true)).Times(1);
+  LinkInfo up{kWan, "wan0", true, true, {}, 1500, "veth"};
+  t.on_link({false, up});
+  ::testing::Mock::VerifyAndClearExpectations(&nl);
+  EXPECT_CALL(nl, add_route(previous, true)).Times(0);  // once back, not again
+  t.on_link({false, up});
+}
+
 // RFC 6333 §5.7: the B4 address goes on the link before anything is sent
 // through it, and the default route names it as the source, so a host
 // without any other IPv4 address has one for its probes and its own traffic.
