@@ -48,19 +48,34 @@ echo "$dir/core.%p" >/proc/sys/kernel/core_pattern
 modprobe ip6_tunnel || { echo "no ip6_tunnel in this kernel: run me through scripts/vmtest"; exit 1; }
 tunnel_topology_up "$id" || { echo "topology failed"; exit 1; }
 tunnel_config beagle 200 "    aftr: [2001:db8:a::1]" 200ms 3 "$dir"
-wan=$B_WAN
 log=$dir/beagle.log
 in_log() { grep -q "$1" "$log"; }
 tunnel_up() { in_log "tunnel ip6tnl1 UP"; }
 ms_sleep() { sleep "$(awk -v ms="$1" 'BEGIN {printf "%.3f", ms / 1000}')"; }
 
-# Each renumbering moves beagle's WAN address, and the AFTR's end follows.
+# The AFTR's end of beagle's softwire follows beagle's local address as
+# pairgated last set it (renumbering, or a WAN flap, which flushes the IPv6
+# addresses and leaves a new SLAAC one).
+aftr_remote=$B_WAN
+follow_b4() {
+  local l
+  l=$(grep -oE '(created ip6tnl|link updated:) [0-9a-f:]+' "$log" | tail -1 | awk '{print $NF}')
+  if [[ -n $l && $l != "$aftr_remote" ]]; then
+    ip -n $AFTR -6 tunnel change tb mode ipip6 local 2001:db8:a::1 remote "$l" encaplimit none
+    aftr_remote=$l
+  fi
+}
+up_following() {
+  follow_b4
+  tunnel_up
+}
+# A renumbering: a new address, the one in use gone.
 renumber() {
   local next=2001:db8:1::$((RANDOM % 4000 + 16))
   ip -n $BEAGLE addr add "$next/64" dev eth0 nodad mngtmpaddr
-  ip -n $BEAGLE addr del "$wan/64" dev eth0
+  ip -n $BEAGLE addr del "$aftr_remote/64" dev eth0 2>/dev/null
   ip -n $AFTR -6 tunnel change tb mode ipip6 local 2001:db8:a::1 remote "$next" encaplimit none
-  wan=$next
+  aftr_remote=$next
 }
 
 moments=(early ready up renumber dark reload flap)
@@ -79,28 +94,28 @@ for ((c = 1; c <= cycles; c++)); do
     early) ms_sleep $((RANDOM % 300)) ;;
     ready) wait_for 60 in_log "pairgated ready" ;;
     up)
-      wait_for 60 tunnel_up || note="never UP"
+      wait_for 60 up_following || note="never UP"
       ms_sleep $((RANDOM % 1000))
       ;;
     renumber)
-      wait_for 60 tunnel_up || note="never UP"
+      wait_for 60 up_following || note="never UP"
       renumber
       ms_sleep $((RANDOM % 400))
       ;;
     dark)
-      wait_for 60 tunnel_up || note="never UP"
+      wait_for 60 up_following || note="never UP"
       aftr_dark
       wait_for 20 in_log "tunnel ip6tnl1 DOWN" || note="never DOWN"
       ms_sleep $((RANDOM % 300))
       ;;
     reload)
-      wait_for 60 tunnel_up || note="never UP"
+      wait_for 60 up_following || note="never UP"
       sed -i 's/down_after: 3/down_after: 4/; s/interval: 200ms/interval: 300ms/' "$dir/run.yaml"
       kill -HUP "$pid"
       ms_sleep $((RANDOM % 100))
       ;;
     flap)
-      wait_for 60 tunnel_up || note="never UP"
+      wait_for 60 up_following || note="never UP"
       ip -n $BEAGLE link set eth0 down
       ip -n $BEAGLE link set eth0 up
       ms_sleep $((RANDOM % 200))
