@@ -11,14 +11,14 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <variant>
 
 #include "app/status_table.h"
 #include "core/control_protocol.h"
 
 namespace {
-
-using pairgate::control::Command;
 
 struct Fd {
   int fd = -1;
@@ -32,63 +32,131 @@ int fail(const std::string& message) {
   return 2;
 }
 
-int run(const std::string& socket_path, double timeout_s, Command command, bool as_json) {
-  Fd s{::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)};
-  if (s.fd < 0) return fail(std::string("socket: ") + std::strerror(errno));
-  timeval tv{static_cast<time_t>(timeout_s), static_cast<suseconds_t>((timeout_s - static_cast<long>(timeout_s)) * 1e6)};
-  ::setsockopt(s.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(s.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (socket_path.size() >= sizeof addr.sun_path) return fail("socket path too long: " + socket_path);
-  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
-  if (::connect(s.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    const int e = errno;
-    if (e == ENOENT || e == ECONNREFUSED) {
-      return fail("pairgated is not running (nothing listens on " + socket_path + ")");
+// One connection to the daemon.
+class Connection {
+ public:
+  // Connects; on failure returns the exit code through error().
+  Connection(const std::string& socket_path, double timeout_s) {
+    s_.fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s_.fd < 0) {
+      error_ = fail(std::string("socket: ") + std::strerror(errno));
+      return;
     }
-    if (e == EACCES || e == EPERM) {
-      return fail("permission denied on " + socket_path + ": run as root or as a member of its group");
+    timeval tv{static_cast<time_t>(timeout_s), static_cast<suseconds_t>((timeout_s - static_cast<long>(timeout_s)) * 1e6)};
+    ::setsockopt(s_.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(s_.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (socket_path.size() >= sizeof addr.sun_path) {
+      error_ = fail("socket path too long: " + socket_path);
+      return;
     }
-    return fail("cannot connect to " + socket_path + ": " + std::strerror(e));
+    std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
+    if (::connect(s_.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      const int e = errno;
+      if (e == ENOENT || e == ECONNREFUSED) {
+        error_ = fail("pairgated is not running (nothing listens on " + socket_path + ")");
+      } else if (e == EACCES || e == EPERM) {
+        error_ = fail("permission denied on " + socket_path + ": run as root or as a member of its group");
+      } else {
+        error_ = fail("cannot connect to " + socket_path + ": " + std::strerror(e));
+      }
+    }
   }
-  const std::string request = pairgate::control::encode_request(command);
-  if (::send(s.fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
-    return fail(std::string("cannot send the request: ") + std::strerror(errno));
+  int error() const { return error_; }
+
+  // Sends one request and reads one answer line; on failure returns the exit code.
+  std::variant<pairgate::control::Response, int> call(std::string_view command, const nlohmann::json& args = nlohmann::json::object()) {
+    const std::string request = pairgate::control::encode_request(command, args);
+    if (::send(s_.fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+      return fail(std::string("cannot send the request: ") + std::strerror(errno));
+    }
+    std::string line;
+    for (;;) {
+      if (auto nl = pending_.find('\n'); nl != std::string::npos) {
+        line = pending_.substr(0, nl);
+        pending_.erase(0, nl + 1);
+        break;
+      }
+      char buf[65536];
+      ssize_t n = ::recv(s_.fd, buf, sizeof buf, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return fail("no answer from pairgated within the timeout");
+      if (n < 0) return fail(std::string("cannot read the answer: ") + std::strerror(errno));
+      if (n == 0) {
+        line = std::move(pending_);
+        break;
+      }
+      pending_.append(buf, static_cast<std::size_t>(n));
+      if (pending_.size() > (64u << 20)) return fail("the answer is too large");
+    }
+    auto response = pairgate::control::parse_response(line);
+    if (!response) return fail(response.error());
+    if (!response->ok) {
+      std::cerr << "pairgatectl: " << response->error << "\n";
+      if (response->code == pairgate::control::code::busy) return 2;
+      if (response->details.is_array()) {
+        for (const auto& d : response->details) std::cerr << "  " << (d.is_string() ? d.get<std::string>() : d.dump()) << "\n";
+      }
+      return 1;
+    }
+    return std::move(*response);
   }
-  std::string line;
-  char buf[65536];
+
+ private:
+  Fd s_;
+  int error_ = 0;
+  std::string pending_;
+};
+
+struct LeaseQuery {
+  std::size_t offset = 0;
+  std::optional<std::size_t> limit;  // none: every lease, page by page
+  std::string search;
+};
+
+// The daemon answers `leases` a page at a time ({"total", "leases": [...]});
+// this gathers the pages the query asks for.
+int leases(Connection& c, const LeaseQuery& q, bool as_json) {
+  constexpr std::size_t kPage = 1000;
+  auto all = nlohmann::json::array();
+  std::size_t offset = q.offset;
   for (;;) {
-    ssize_t n = ::recv(s.fd, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return fail("no answer from pairgated within the timeout");
-    if (n < 0) return fail(std::string("cannot read the answer: ") + std::strerror(errno));
-    if (n == 0) break;
-    line.append(buf, static_cast<std::size_t>(n));
-    if (auto nl = line.find('\n'); nl != std::string::npos) {
-      line.resize(nl);
+    const std::size_t want = q.limit ? std::min(kPage, *q.limit - all.size()) : kPage;
+    nlohmann::json args = {{"offset", offset}, {"limit", want}};
+    if (!q.search.empty()) args["q"] = q.search;
+    auto r = c.call("leases", args);
+    if (auto* code = std::get_if<int>(&r)) return *code;
+    auto& result = std::get<pairgate::control::Response>(r).result;
+    if (result.is_array()) {  // a daemon that does not page
+      all = std::move(result);
       break;
     }
-    if (line.size() > (64u << 20)) return fail("the answer is too large");
-  }
-  auto response = pairgate::control::parse_response(line);
-  if (!response) return fail(response.error());
-  if (!response->ok) {
-    std::cerr << "pairgatectl: " << response->error << "\n";
-    if (response->code == pairgate::control::code::busy) return 2;
-    if (response->details.is_array()) {
-      for (const auto& d : response->details) std::cerr << "  " << (d.is_string() ? d.get<std::string>() : d.dump()) << "\n";
-    }
-    return 1;
+    auto page = result.value("leases", nlohmann::json::array());
+    const std::size_t got = page.size();
+    for (auto& l : page) all.push_back(std::move(l));
+    offset += got;
+    const std::size_t total = result.value("total", std::size_t{0});
+    if (got == 0 || offset >= total || (q.limit && all.size() >= *q.limit)) break;
   }
   if (as_json) {
-    std::cout << response->result.dump(2) << "\n";
-  } else if (command == Command::status) {
-    std::cout << pairgate::render_status(response->result);
-  } else if (command == Command::leases) {
-    std::cout << pairgate::render_leases(response->result);
+    std::cout << all.dump(2) << "\n";
   } else {
-    std::cout << "reloaded: " << response->result.value("changed", std::string("done")) << "\n";
+    std::cout << pairgate::render_leases(all);
+  }
+  return 0;
+}
+
+int simple(Connection& c, const std::string& command, bool as_json) {
+  auto r = c.call(command);
+  if (auto* code = std::get_if<int>(&r)) return *code;
+  const auto& result = std::get<pairgate::control::Response>(r).result;
+  if (as_json) {
+    std::cout << result.dump(2) << "\n";
+  } else if (command == "status") {
+    std::cout << pairgate::render_status(result);
+  } else {
+    std::cout << "reloaded: " << result.value("changed", std::string("done")) << "\n";
   }
   return 0;
 }
@@ -101,21 +169,29 @@ int main(int argc, char** argv) {
   double timeout_s = 5.0;
   bool status_json = false;
   bool leases_json = false;
+  LeaseQuery query;
+  std::size_t limit = 0;
   app.add_option("-s,--socket", socket_path, "control socket")->capture_default_str();
   app.add_option("-t,--timeout", timeout_s, "seconds to wait for the daemon")->check(CLI::Range(0.1, 600.0))->capture_default_str();
   app.require_subcommand(1);
   auto* status = app.add_subcommand("status", "show VRRP, DHCP, tunnel and firewall state");
   status->add_flag("--json", status_json, "print the daemon's JSON");
-  auto* leases = app.add_subcommand("leases", "list DHCP leases");
-  leases->add_flag("--json", leases_json, "print the daemon's JSON");
+  auto* leases_cmd = app.add_subcommand("leases", "list DHCP leases");
+  leases_cmd->add_flag("--json", leases_json, "print the daemon's JSON");
+  leases_cmd->add_option("--search", query.search, "only leases whose address, MAC, client id or hostname contains TEXT");
+  leases_cmd->add_option("--offset", query.offset, "skip the first N leases (in address order)");
+  leases_cmd->add_option("--limit", limit, "at most N leases")->check(CLI::PositiveNumber);
   app.add_subcommand("reload", "re-read the configuration (root only)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 64;  // EX_USAGE
   }
+  if (limit > 0) query.limit = limit;
 
-  if (app.got_subcommand("status")) return run(socket_path, timeout_s, Command::status, status_json);
-  if (app.got_subcommand("leases")) return run(socket_path, timeout_s, Command::leases, leases_json);
-  return run(socket_path, timeout_s, Command::reload, false);
+  Connection c(socket_path, timeout_s);
+  if (c.error() != 0) return c.error();
+  if (app.got_subcommand("status")) return simple(c, "status", status_json);
+  if (app.got_subcommand("leases")) return leases(c, query, leases_json);
+  return simple(c, "reload", false);
 }

@@ -4,25 +4,14 @@ namespace pairgate::control {
 
 namespace {
 
-constexpr std::pair<Command, std::string_view> kCommands[] = {
-    {Command::status, "status"}, {Command::leases, "leases"}, {Command::reload, "reload"}};
-
-std::expected<Command, std::string> command_from(std::string_view name) {
-  for (auto [c, n] : kCommands) {
-    if (n == name) return c;
-  }
-  std::string shown(name.substr(0, 64));
-  return std::unexpected("unknown command '" + shown + "' (status, leases, reload)");
+std::expected<std::string, std::string> command_name(std::string_view name) {
+  const bool valid = !name.empty() && name.size() <= kMaxCommandName &&
+                     name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string_view::npos;
+  if (!valid) return std::unexpected("malformed command name '" + std::string(name.substr(0, kMaxCommandName)) + "'");
+  return std::string(name);
 }
 
 }  // namespace
-
-std::string_view to_string(Command c) {
-  for (auto [cmd, n] : kCommands) {
-    if (cmd == c) return n;
-  }
-  return "?";
-}
 
 std::expected<Request, std::string> parse_request(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -32,22 +21,24 @@ std::expected<Request, std::string> parse_request(std::string_view line) {
   line.remove_prefix(first);
   if (line.front() != '{') {
     auto end = line.find_last_not_of(" \t");
-    auto c = command_from(line.substr(0, end + 1));
+    auto c = command_name(line.substr(0, end + 1));
     if (!c) return std::unexpected(c.error());
-    return Request{*c};
+    return Request{std::move(*c)};
   }
   auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return std::unexpected("request is not valid JSON");
   if (!j.is_object()) return std::unexpected("request must be a JSON object");
   auto it = j.find("command");
   if (it == j.end() || !it->is_string()) return std::unexpected("request needs a string \"command\"");
-  auto c = command_from(it->get_ref<const std::string&>());
+  auto c = command_name(it->get_ref<const std::string&>());
   if (!c) return std::unexpected(c.error());
-  return Request{*c};
+  j.erase("command");
+  return Request{std::move(*c), std::move(j)};
 }
 
-std::string encode_request(Command c) {
-  nlohmann::json j{{"command", to_string(c)}};
+std::string encode_request(std::string_view command, const nlohmann::json& args) {
+  nlohmann::json j = args.is_object() ? args : nlohmann::json::object();
+  j["command"] = command;
   return j.dump() + "\n";
 }
 

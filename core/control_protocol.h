@@ -18,17 +18,21 @@ namespace pairgate::control {
 inline constexpr std::size_t kMaxRequestBytes = 4096;
 inline constexpr std::string_view kDefaultSocket = "/run/pairgate/control.sock";
 
-enum class Command { status, leases, reload };
+inline constexpr std::size_t kMaxCommandName = 64;
 
+// A request names a command (what commands exist is the daemon's
+// CommandRegistry's business, not the protocol's) and carries the request
+// object itself as its arguments: {"command": "leases", "offset": 100}.
 struct Request {
-  Command command = Command::status;
+  std::string command;
+  nlohmann::json args = nlohmann::json::object();
 };
 
-std::string_view to_string(Command c);
-
 // `line` without its newline. The error is a message for the client.
+// Command names are 1..64 characters of [a-z0-9_-].
 std::expected<Request, std::string> parse_request(std::string_view line);
-std::string encode_request(Command c);  // with the newline
+// With the newline; `args` (an object) may be empty.
+std::string encode_request(std::string_view command, const nlohmann::json& args = nlohmann::json::object());
 
 // Error codes clients can act on.
 namespace code {

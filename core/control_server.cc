@@ -8,12 +8,12 @@
 #include <unistd.h>
 
 #include <boost/asio/read_until.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
+#include <deque>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -29,7 +29,7 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(stream::socket socket, ControlServer& server)
       : socket_(std::move(socket)),
-        timer_(socket_.get_executor()),
+        deadline_(server.clock_->make_timer()),
         buffer_(control::kMaxRequestBytes + 2),
         server_(server),
         alive_(server.alive_),
@@ -45,18 +45,60 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
 
   void start() { read(); }
 
+  // Hangs up: the deadline, an error, the server closing, or a slow reader.
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    deadline_->cancel();
+    boost::system::error_code ignored;
+    socket_.shutdown(stream::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    queue_.clear();
+    if (auto on_close = std::move(on_close_)) on_close();
+  }
+
+  // SessionReply's side. A line for the client of the current command.
+  bool enqueue(std::uint64_t command, std::string line) {
+    if (closed_ || command != command_ || finished_) return false;
+    queued_bytes_ += line.size();
+    if (queued_bytes_ > server_.options_.max_queued_bytes) {
+      if (*alive_) ++server_.counters_.cut_slow;
+      spdlog::warn("control: client pid {} does not read its answers; disconnected", peer_.pid);
+      close();
+      return false;
+    }
+    queue_.push_back(std::move(line));
+    if (!writing_) write_next();
+    return true;
+  }
+  void finish(std::uint64_t command) {
+    if (closed_ || command != command_ || finished_) return;
+    finished_ = true;
+    on_close_ = nullptr;
+    // A pending hang-up watch sees the command finished and does nothing.
+    if (!writing_) after_writes();
+  }
+  bool closed(std::uint64_t command) const { return closed_ || command != command_ || finished_; }
+  void on_close(std::uint64_t command, std::function<void()> f) {
+    if (closed(command)) {
+      f();
+      return;
+    }
+    on_close_ = std::move(f);
+  }
+
  private:
   void arm(std::chrono::milliseconds timeout) {
-    timer_.expires_after(timeout);
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec) return;
+    server_.clock_->arm_after(*deadline_, timeout, [weak = weak_from_this()] {
+      auto self = weak.lock();
+      if (!self) return;
       if (*self->alive_) ++self->server_.counters_.timeouts;
-      boost::system::error_code ignored;
-      self->socket_.close(ignored);
+      self->close();
     });
   }
 
   void read() {
+    if (closed_) return;
     arm(server_.options_.idle_timeout);
     asio::async_read_until(socket_, buffer_, '\n', [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
       self->on_read(ec, n);
@@ -64,63 +106,144 @@ class ControlServer::Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(boost::system::error_code ec, std::size_t n) {
-    if (!*alive_) return;
+    if (!*alive_ || closed_) return;
+    deadline_->cancel();
+    const std::uint64_t command = ++command_;
+    finished_ = false;
     if (ec == asio::error::not_found) {
       // The line outgrew kMaxRequestBytes: answer once, then hang up.
       ++server_.counters_.bad_requests;
-      write(control::error_response("request longer than 4096 bytes", control::code::bad_request), false);
+      hang_up_after_writes_ = true;
+      enqueue(command, control::error_response("request longer than 4096 bytes", control::code::bad_request));
+      finish(command);
       return;
     }
     if (ec) {
-      timer_.cancel();
-      return;  // closed by the client or by the deadline
+      close();  // closed by the client
+      return;
     }
     std::string line(asio::buffers_begin(buffer_.data()), asio::buffers_begin(buffer_.data()) + n - 1);
     buffer_.consume(n);
     ++server_.counters_.requests;
+    ReplyPtr reply = make_reply(command);
     auto req = control::parse_request(line);
     if (!req) {
       ++server_.counters_.bad_requests;
-      write(control::error_response(req.error(), control::code::bad_request), true);
+      reply->error(req.error(), control::code::bad_request);
       return;
     }
-    std::string response;
     try {
-      response = server_.handler_(*req, peer_);
+      server_.handler_(*req, peer_, reply);
     } catch (const std::exception& e) {
-      spdlog::error("control: {} failed: {}", control::to_string(req->command), e.what());
-      response = control::error_response(e.what(), control::code::internal);
+      spdlog::error("control: {} failed: {}", req->command, e.what());
+      if (!reply->closed()) reply->error(e.what(), control::code::internal);
     }
-    write(std::move(response), true);
+    if (!closed_ && !finished_ && !writing_) watch_hang_up(command);
   }
 
-  void write(std::string response, bool keep_open) {
-    out_ = std::move(response);
-    arm(server_.options_.write_timeout);
-    asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this(), keep_open](boost::system::error_code ec, std::size_t) {
-      if (ec || !keep_open || !*self->alive_) {
-        self->timer_.cancel();
-        boost::system::error_code ignored;
-        self->socket_.shutdown(stream::socket::shutdown_both, ignored);
-        self->socket_.close(ignored);
-        return;
-      }
-      self->read();
+  // While a command runs (a reload, a stream), notice the client leaving
+  // without reading from the socket: a stream with nothing to say would
+  // otherwise never learn its reader is gone.
+  void watch_hang_up(std::uint64_t command) {
+    socket_.async_wait(stream::socket::wait_read, [self = shared_from_this(), command](boost::system::error_code ec) {
+      if (ec || self->closed(command)) return;
+      char byte;
+      const ssize_t n = ::recv(self->socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) self->close();
+      // Bytes waiting are the client's next request: read once the command is done.
     });
   }
 
+  ReplyPtr make_reply(std::uint64_t command);
+
+  void write_next() {
+    writing_ = true;
+    arm(server_.options_.write_timeout);
+    asio::async_write(socket_, asio::buffer(queue_.front()), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+      self->writing_ = false;
+      if (ec || !*self->alive_ || self->closed_) {
+        self->close();
+        return;
+      }
+      self->queued_bytes_ -= self->queue_.front().size();
+      self->queue_.pop_front();
+      self->deadline_->cancel();
+      if (!self->queue_.empty()) {
+        self->write_next();
+      } else if (self->finished_) {
+        self->after_writes();
+      } else {
+        self->watch_hang_up(self->command_);
+      }
+    });
+  }
+
+  void after_writes() {
+    if (hang_up_after_writes_) {
+      close();
+      return;
+    }
+    read();
+  }
+
   stream::socket socket_;
-  asio::steady_timer timer_;
+  std::unique_ptr<Timer> deadline_;
   asio::streambuf buffer_;
-  std::string out_;
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closed_ = false;
+  bool finished_ = true;
+  bool hang_up_after_writes_ = false;
+  std::uint64_t command_ = 0;  // the request being answered
+  std::function<void()> on_close_;
   ControlServer& server_;
   std::shared_ptr<bool> alive_;
   std::shared_ptr<std::size_t> clients_;
   PeerCredentials peer_;
 };
 
+// What a command holds: outlives the session harmlessly, and answers only
+// for the request it was made for.
+class ControlServer::SessionReply final : public CommandReply {
+ public:
+  SessionReply(std::weak_ptr<Session> session, std::uint64_t command) : session_(std::move(session)), command_(command) {}
+  bool write(std::string line) override {
+    auto s = session_.lock();
+    return s && s->enqueue(command_, std::move(line));
+  }
+  void finish() override {
+    if (auto s = session_.lock()) s->finish(command_);
+  }
+  bool closed() const override {
+    auto s = session_.lock();
+    return !s || s->closed(command_);
+  }
+  void on_close(std::function<void()> f) override {
+    if (auto s = session_.lock()) {
+      s->on_close(command_, std::move(f));
+    } else {
+      f();
+    }
+  }
+
+ private:
+  std::weak_ptr<Session> session_;
+  std::uint64_t command_;
+};
+
+ReplyPtr ControlServer::Session::make_reply(std::uint64_t command) {
+  return std::make_shared<SessionReply>(weak_from_this(), command);
+}
+
 ControlServer::ControlServer(asio::io_context& io, Options options, Handler handler)
-    : io_(io), options_(std::move(options)), handler_(std::move(handler)), acceptor_(io), retry_(io) {}
+    : io_(io),
+      options_(std::move(options)),
+      handler_(std::move(handler)),
+      acceptor_(io),
+      own_clock_(options_.clock ? nullptr : make_steady_clock(io)),
+      clock_(options_.clock ? options_.clock : own_clock_.get()),
+      retry_(clock_->make_timer()) {}
 
 ControlServer::~ControlServer() {
   close();
@@ -223,9 +346,8 @@ void ControlServer::accept() {
       // EMFILE and friends: the pending connection stays queued, so accepting
       // again at once would spin. Pause, then try again.
       spdlog::warn("control: accept failed: {}; pausing 500 ms", ec.message());
-      retry_.expires_after(std::chrono::milliseconds(500));
-      retry_.async_wait([this, alive](boost::system::error_code wec) {
-        if (!wec && *alive && acceptor_.is_open()) accept();
+      clock_->arm_after(*retry_, std::chrono::milliseconds(500), [this, alive] {
+        if (*alive && acceptor_.is_open()) accept();
       });
       return;
     }
@@ -245,7 +367,10 @@ void ControlServer::admit(stream::socket socket) {
     socket.non_blocking(true, ec);
     socket.write_some(asio::buffer(msg), ec);
   } else {
-    std::make_shared<Session>(std::move(socket), *this)->start();
+    std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+    auto session = std::make_shared<Session>(std::move(socket), *this);
+    sessions_.push_back(session);
+    session->start();
   }
 }
 
@@ -253,9 +378,12 @@ void ControlServer::close() {
   if (!acceptor_.is_open()) return;
   *alive_ = false;
   alive_ = std::make_shared<bool>(true);
-  retry_.cancel();
+  retry_->cancel();
   boost::system::error_code ec;
   acceptor_.close(ec);
+  for (auto& w : std::exchange(sessions_, {})) {
+    if (auto session = w.lock()) session->close();
+  }
   // Remove the file only if it is still the one we bound.
   struct stat st {};
   if (::stat(options_.path.c_str(), &st) == 0 && st.st_ino == inode_ && st.st_dev == device_) {

@@ -1,8 +1,12 @@
 // The control socket: a UNIX stream socket serving control_protocol.h.
 //
-// Many clients at once, each served one request at a time. A client that
-// sends nothing, sends an over-long line or does not read its answer is cut
-// off by a deadline, so no client can stall the event loop or grow memory.
+// Many clients at once, each served one request at a time. A request is
+// handed to the handler with a CommandReply (core/commands.h), which may
+// answer at once, later, or with a stream of lines. A client that sends
+// nothing, sends an over-long line, or does not read what it is sent (its
+// queue passes max_queued_bytes, or one write takes longer than
+// write_timeout) is cut off, so no client can stall the event loop or grow
+// memory.
 #pragma once
 
 #include <sys/types.h>
@@ -17,16 +21,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "core/clock.h"
+#include "core/commands.h"
 #include "core/control_protocol.h"
 
 namespace pairgate {
-
-struct PeerCredentials {
-  pid_t pid = 0;
-  uid_t uid = static_cast<uid_t>(-1);
-  gid_t gid = static_cast<gid_t>(-1);
-};
 
 struct ControlCounters {
   std::uint64_t connections = 0;
@@ -34,6 +35,7 @@ struct ControlCounters {
   std::uint64_t bad_requests = 0;
   std::uint64_t rejected_busy = 0;
   std::uint64_t timeouts = 0;
+  std::uint64_t cut_slow = 0;  // a stream's reader fell max_queued_bytes behind
 };
 
 class ControlServer {
@@ -48,9 +50,14 @@ class ControlServer {
     std::size_t root_reserve = 4;
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
     std::chrono::milliseconds write_timeout = std::chrono::seconds(5);
+    // What one client may have waiting to be written (a stream that it does
+    // not read); beyond it the client is cut off.
+    std::size_t max_queued_bytes = 1 << 20;
+    // The deadlines' clock; null: the steady clock.
+    LoopClock* clock = nullptr;
   };
-  // Returns one response line (control::ok_response / error_response).
-  using Handler = std::function<std::string(const control::Request&, const PeerCredentials&)>;
+  // Answers through the reply (CommandRegistry::dispatch, in the daemon).
+  using Handler = std::function<void(const control::Request&, const PeerCredentials&, ReplyPtr)>;
 
   ControlServer(boost::asio::io_context& io, Options options, Handler handler);
   ~ControlServer();
@@ -73,6 +80,7 @@ class ControlServer {
 
  private:
   class Session;
+  class SessionReply;
   void accept();
   void admit(boost::asio::local::stream_protocol::socket socket);
 
@@ -80,7 +88,10 @@ class ControlServer {
   Options options_;
   Handler handler_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
-  boost::asio::steady_timer retry_;
+  std::unique_ptr<LoopClock> own_clock_;
+  LoopClock* clock_;
+  std::unique_ptr<Timer> retry_;
+  std::vector<std::weak_ptr<Session>> sessions_;
   ControlCounters counters_;
   std::shared_ptr<std::size_t> clients_ = std::make_shared<std::size_t>(0);
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -15,11 +15,22 @@ struct ConfigDiff;
 }  // namespace conf
 
 class Netlink;
+class CommandRegistry;
+class MetricsRegistry;
+class EventBus;
 
 // What a module may use; owned by the daemon and outliving every module.
+// A module registers its control commands and its metrics collector here
+// (and removes them when it is destroyed), and publishes its state changes
+// on the event bus; it never looks for another module. Facts that pass
+// between two modules (tunnel health for VRRP) are plain types in core/,
+// bound producer to consumer in app/daemon.cc.
 struct ModuleContext {
   boost::asio::io_context& io;
   Netlink& netlink;
+  CommandRegistry& commands;
+  MetricsRegistry& metrics;
+  EventBus& events;
 };
 
 class Module {

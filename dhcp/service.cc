@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "conf/diff.h"
+#include "core/commands.h"
 
 namespace pairgate::dhcp {
 
@@ -41,9 +42,14 @@ std::string utc(std::int64_t t) {
 
 }  // namespace
 
-Service::Service(ModuleContext ctx) : ctx_(ctx), reclaim_timer_(ctx.io), disk_timer_(ctx.io) {}
+Service::Service(ModuleContext ctx) : ctx_(ctx), reclaim_timer_(ctx.io), disk_timer_(ctx.io) {
+  ctx_.commands.add({.name = "leases",
+                     .summary = "the DHCP leases",
+                     .run = [this](const nlohmann::json&, const PeerCredentials&) { return leases(); }});
+}
 
 Service::~Service() {
+  ctx_.commands.remove("leases");
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
 }
 

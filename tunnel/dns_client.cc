@@ -54,8 +54,8 @@ void DnsClient::ignore(Ignored why) {
   receive();
 }
 
-DnsClient::DnsClient(asio::io_context& io, TimerSource& timers, std::chrono::milliseconds per_server)
-    : io_(io), per_server_(per_server), timers_(timers), socket_(io), timer_(timers.timer()) {}
+DnsClient::DnsClient(asio::io_context& io, LoopClock& clock, std::chrono::milliseconds per_server)
+    : io_(io), per_server_(per_server), clock_(clock), socket_(io), timer_(clock.make_timer()) {}
 
 DnsClient::~DnsClient() {
   *alive_ = false;
@@ -119,7 +119,7 @@ void DnsClient::ask_next() {
     return;
   }
   ++queries_;
-  timers_.after(*timer_, per_server_, [this, alive = alive_, g = generation_, who = server.address.to_string()] {
+  clock_.arm_after(*timer_, per_server_, [this, alive = alive_, g = generation_, who = server.address.to_string()] {
     if (!*alive || g != generation_) return;
     last_error_ = who + ": no answer";
     ++generation_;

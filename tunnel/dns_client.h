@@ -24,7 +24,7 @@
 
 #include "tunnel/dns.h"
 #include "tunnel/resolvers.h"
-#include "tunnel/timers.h"
+#include "core/clock.h"
 
 namespace pairgate::tunnel {
 
@@ -41,8 +41,8 @@ class DnsClient {
   // error: empty on an answer; else why no server answered (the last one's reason).
   using Callback = std::function<void(const dns::Response& response, const std::string& error)>;
 
-  // `timers` outlives the client; `per_server`: how long each server has.
-  DnsClient(boost::asio::io_context& io, TimerSource& timers,
+  // `clock` outlives the client; `per_server`: how long each server has.
+  DnsClient(boost::asio::io_context& io, LoopClock& clock,
             std::chrono::milliseconds per_server = std::chrono::seconds(2));
   ~DnsClient();
   DnsClient(const DnsClient&) = delete;
@@ -70,7 +70,7 @@ class DnsClient {
 
   boost::asio::io_context& io_;
   std::chrono::milliseconds per_server_;
-  TimerSource& timers_;
+  LoopClock& clock_;
   boost::asio::ip::udp::socket socket_;
   std::unique_ptr<Timer> timer_;
   std::string name_;

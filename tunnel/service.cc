@@ -1,5 +1,7 @@
 #include "tunnel/service.h"
 
+#include "core/events.h"
+
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <linux/icmp.h>
@@ -20,13 +22,13 @@ namespace pairgate::tunnel {
 
 namespace {
 
-vrrp::TunnelHealth to_vrrp(State s) {
+TunnelHealth to_health(State s) {
   switch (s) {
-    case State::up: return vrrp::TunnelHealth::up;
-    case State::degraded: return vrrp::TunnelHealth::degraded;
-    case State::down: return vrrp::TunnelHealth::down;
+    case State::up: return TunnelHealth::up;
+    case State::degraded: return TunnelHealth::degraded;
+    case State::down: return TunnelHealth::down;
   }
-  return vrrp::TunnelHealth::down;
+  return TunnelHealth::down;
 }
 
 constexpr std::chrono::seconds kSolicitEvery{10};
@@ -45,7 +47,7 @@ std::string read_resolv_conf() {
 }  // namespace
 
 Service::Service(ModuleContext ctx)
-    : ctx_(ctx), timers_(ctx.io), next_identifier_(static_cast<std::uint16_t>(std::random_device{}())) {}
+    : ctx_(ctx), clock_(make_steady_clock(ctx.io)), next_identifier_(static_cast<std::uint16_t>(std::random_device{}())) {}
 
 Service::~Service() {
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
@@ -105,7 +107,7 @@ void Service::launch(const conf::Tunnel& c) {
   };
   hooks.publish = [this](const std::string& t, State s, const std::string& r) { publish(t, s, r); };
   hooks.resolvers = [this](int ifindex) { return resolvers(ifindex); };
-  tunnels_.push_back(std::make_unique<Tunnel>(ctx_.io, ctx_.netlink, timers_, c, next_identifier_++, std::move(hooks)));
+  tunnels_.push_back(std::make_unique<Tunnel>(ctx_.io, ctx_.netlink, *clock_, c, next_identifier_++, std::move(hooks)));
   tunnels_.back()->start();
 }
 
@@ -164,9 +166,9 @@ void Service::status(nlohmann::json& out) const {
   out["tunnels"] = std::move(list);
 }
 
-std::optional<vrrp::TunnelHealth> Service::health(const std::string& tunnel) const {
+std::optional<TunnelHealth> Service::health(const std::string& tunnel) const {
   for (const auto& t : tunnels_) {
-    if (t->name() == tunnel) return to_vrrp(t->state());
+    if (t->name() == tunnel) return to_health(t->state());
   }
   return std::nullopt;
 }
@@ -175,7 +177,9 @@ void Service::subscribe(Listener listener) { listeners_.push_back(std::move(list
 
 void Service::publish(const std::string& tunnel, State state, const std::string& reason) {
   if (stopping_) return;
-  for (auto& l : listeners_) l(tunnel, to_vrrp(state), reason);
+  ctx_.events.publish("tunnel", tunnel, "tunnel " + tunnel + " " + std::string(to_string(state)) + ": " + reason,
+                      {{"state", to_string(state)}, {"reason", reason}});
+  for (auto& l : listeners_) l(tunnel, to_health(state), reason);
 }
 
 void Service::send_probe(const IpAddress& destination, std::uint16_t identifier, std::uint16_t sequence, int ifindex) {

@@ -1,7 +1,7 @@
 // The tunnel module: one tunnel::Tunnel per entry of `tunnels`, the probe
 // sockets they share (raw ICMP and ICMPv6, told apart by echo identifier),
 // the RDNSS servers learned from router advertisements, and the health
-// each tunnel publishes to VRRP tracking (vrrp::TunnelHealthSource).
+// each tunnel publishes to VRRP tracking (core/tunnel_health.h).
 #pragma once
 
 #include <map>
@@ -16,11 +16,11 @@
 #include "core/raw_socket.h"
 #include "tunnel/rdnss.h"
 #include "tunnel/tunnel.h"
-#include "vrrp/track.h"
+#include "core/tunnel_health.h"
 
 namespace pairgate::tunnel {
 
-class Service final : public Module, public vrrp::TunnelHealthSource {
+class Service final : public Module, public TunnelHealthSource {
  public:
   explicit Service(ModuleContext ctx);
   ~Service() override;
@@ -30,7 +30,7 @@ class Service final : public Module, public vrrp::TunnelHealthSource {
   void stop(std::function<void()> done) override;
   void status(nlohmann::json& out) const override;
 
-  std::optional<vrrp::TunnelHealth> health(const std::string& tunnel) const override;
+  std::optional<TunnelHealth> health(const std::string& tunnel) const override;
   void subscribe(Listener listener) override;
 
  private:
@@ -45,7 +45,7 @@ class Service final : public Module, public vrrp::TunnelHealthSource {
   void publish(const std::string& tunnel, State state, const std::string& reason);
 
   ModuleContext ctx_;
-  AsioTimers timers_;
+  std::unique_ptr<LoopClock> clock_;
   std::vector<std::unique_ptr<Tunnel>> tunnels_;
   std::vector<Listener> listeners_;
   std::optional<RawSocket> icmp4_;

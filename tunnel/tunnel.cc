@@ -22,19 +22,19 @@ HealthSettings Tunnel::settings(const conf::Tunnel& c) {
   return {c.health.interval, c.health.timeout, c.health.down_after, c.health.up_after, c.health.targets};
 }
 
-Tunnel::Tunnel(boost::asio::io_context& io, Netlink& netlink, TimerSource& timers, conf::Tunnel config,
+Tunnel::Tunnel(boost::asio::io_context& io, Netlink& netlink, LoopClock& clock, conf::Tunnel config,
                std::uint16_t identifier, TunnelHooks hooks)
     : netlink_(netlink),
-      timers_(timers),
+      clock_(clock),
       config_(std::move(config)),
       identifier_(identifier),
       hooks_(std::move(hooks)),
       health_(settings(config_)),
-      dns_(io, timers),
-      health_timer_(timers.timer()),
-      retry_timer_(timers.timer()),
-      ttl_timer_(timers.timer()),
-      since_(timers.now()) {}
+      dns_(io, clock),
+      health_timer_(clock.make_timer()),
+      retry_timer_(clock.make_timer()),
+      ttl_timer_(clock.make_timer()),
+      since_(clock.now()) {}
 
 Tunnel::~Tunnel() { dns_.cancel(); }
 
@@ -185,7 +185,7 @@ void Tunnel::reconcile() {
     spdlog::info("tunnel {}: link updated: {} -> {} on {} (mtu {}, was {} -> {}, mtu {})", config_.name,
                  want.local.to_string(), want.remote.to_string(), config_.wan_interface, want.mtu,
                  have->local.to_string(), have->remote.to_string(), have->mtu);
-    if (health_.probing()) health_.grace(timers_.now());
+    if (health_.probing()) health_.grace(clock_.now());
   }
   backoff_ = std::chrono::seconds(1);
   if (link_index_ != have->index) {
@@ -201,7 +201,7 @@ void Tunnel::reconcile() {
   }
   ensure_ipv4_address();
   if (!health_.probing()) {
-    apply(health_.start(aftr_.current(), timers_.now()));
+    apply(health_.start(aftr_.current(), clock_.now()));
   } else {
     health_.set_aftr(aftr_.current());
   }
@@ -216,7 +216,7 @@ void Tunnel::apply(HealthEffects fx) {
     const auto& t = *fx.transition;
     if (t.from != t.to) {
       ++transitions_;
-      since_ = timers_.now();
+      since_ = clock_.now();
       auto level = t.to == State::up ? spdlog::level::info : spdlog::level::warn;
       spdlog::log(level, "tunnel {} {}: {}", config_.name, to_string(t.to), t.reason);
       if (t.to == State::down) {
@@ -240,12 +240,12 @@ void Tunnel::arm_health() {
     health_timer_->cancel();
     return;
   }
-  health_timer_->at(*when, [this] { apply(health_.on_timer(timers_.now())); });
+  health_timer_->arm(*when, [this] { apply(health_.on_timer(clock_.now())); });
 }
 
 void Tunnel::on_reply(const IpAddress& from, std::uint16_t sequence) {
   if (!health_.probing()) return;
-  apply(health_.on_reply(from, sequence, timers_.now()));
+  apply(health_.on_reply(from, sequence, clock_.now()));
 }
 
 void Tunnel::next_aftr(const std::string& why) {
@@ -259,7 +259,7 @@ void Tunnel::next_aftr(const std::string& why) {
 
 void Tunnel::retry_in(std::chrono::seconds delay) {
   backoff_ = std::min(backoff_ * 2, kMaxBackoff);
-  timers_.after(*retry_timer_, delay, [this] { reconcile(); });
+  clock_.arm_after(*retry_timer_, delay, [this] { reconcile(); });
 }
 
 void Tunnel::resolve() {
@@ -295,18 +295,18 @@ void Tunnel::on_resolved(const dns::Response& r, const std::string& error) {
                  have ? " (keeping the addresses known)" : "", backoff_.count());
     if (!have) halt("resolving AFTR " + config_.aftr_name + ": " + dns_error_);
     retry_timer_->cancel();
-    timers_.after(*ttl_timer_, backoff_, [this] { resolve(); });
+    clock_.arm_after(*ttl_timer_, backoff_, [this] { resolve(); });
     backoff_ = std::min(backoff_ * 2, kMaxBackoff);
     return;
   }
   dns_error_.clear();
-  const auto now = timers_.now();
+  const auto now = clock_.now();
   std::string list;
   for (const auto& a : r.addresses) list += (list.empty() ? "" : ", ") + a.to_string();
   const bool changed = aftr_.set_resolved(r.addresses, std::chrono::seconds(r.ttl), now);
   spdlog::info("tunnel {}: {} is {} (TTL {} s){}", config_.name, config_.aftr_name, list, r.ttl,
                changed ? "; using " + aftr_.current()->to_string() : "");
-  ttl_timer_->at(*aftr_.expires(), [this] { resolve(); });
+  ttl_timer_->arm(*aftr_.expires(), [this] { resolve(); });
   if (changed) reconcile();
 }
 
@@ -468,7 +468,7 @@ void Tunnel::status(nlohmann::json& out) const {
     aftr["resolvers"] = std::move(used);
     if (!dns_error_.empty()) aftr["error"] = dns_error_;
     if (auto e = aftr_.expires()) {
-      aftr["expires_in_s"] = std::chrono::duration_cast<std::chrono::seconds>(*e - timers_.now()).count();
+      aftr["expires_in_s"] = std::chrono::duration_cast<std::chrono::seconds>(*e - clock_.now()).count();
     }
     aftr["dns_queries"] = dns_.queries();
     nlohmann::json ignored = nlohmann::json::object();
@@ -492,7 +492,7 @@ void Tunnel::status(nlohmann::json& out) const {
   out = {{"name", config_.name},
          {"state", to_string(health_.state())},
          {"reason", health_.reason()},
-         {"since_s", std::chrono::duration_cast<std::chrono::seconds>(timers_.now() - since_).count()},
+         {"since_s", std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - since_).count()},
          {"wan_interface", config_.wan_interface},
          {"local", local_ ? nlohmann::json(local_->to_string()) : nlohmann::json(nullptr)},
          {"remote", aftr_.current() ? nlohmann::json(aftr_.current()->to_string()) : nlohmann::json(nullptr)},

@@ -16,12 +16,12 @@
 #include <string>
 
 #include "conf/config.h"
+#include "core/clock.h"
 #include "core/netlink.h"
 #include "tunnel/aftr.h"
 #include "tunnel/dns_client.h"
 #include "tunnel/health.h"
 #include "tunnel/resolvers.h"
-#include "tunnel/timers.h"
 
 namespace pairgate::tunnel {
 
@@ -40,8 +40,8 @@ struct TunnelHooks {
 
 class Tunnel {
  public:
-  // `timers` outlives the tunnel.
-  Tunnel(boost::asio::io_context& io, Netlink& netlink, TimerSource& timers, conf::Tunnel config,
+  // `clock` outlives the tunnel.
+  Tunnel(boost::asio::io_context& io, Netlink& netlink, LoopClock& clock, conf::Tunnel config,
          std::uint16_t identifier, TunnelHooks hooks);
   ~Tunnel();
   Tunnel(const Tunnel&) = delete;
@@ -85,7 +85,7 @@ class Tunnel {
   static HealthSettings settings(const conf::Tunnel& c);
 
   Netlink& netlink_;
-  TimerSource& timers_;
+  LoopClock& clock_;
   conf::Tunnel config_;
   std::uint16_t identifier_;
   TunnelHooks hooks_;

@@ -65,10 +65,21 @@ void Instance::transition(Effects& out, TimePoint now, State to, const std::stri
   out.push_back(StateChanged{from, to, reason});
 }
 
-void Instance::send(Effects& out, Priority p) {
+void Instance::send(Effects& out, Priority p) { out.push_back(SendAdvert{p}); }
+
+void Instance::on_send_result(const SendAdvert& advert, bool sent) {
+  if (!sent) {
+    ++counters_.advert_send_err;
+    return;
+  }
   ++counters_.advert_sent;
-  if (p.stopping()) ++counters_.pri_zero_sent;
-  out.push_back(SendAdvert{p});
+  if (advert.priority.stopping()) ++counters_.pri_zero_sent;
+}
+
+void Instance::arm_master_down(TimePoint now, bool resigned) {
+  resigned_ = resigned;
+  master_down_armed_ = now;
+  master_down_timer_ = now + (resigned ? skew_time() : master_down_interval());
 }
 
 Effects Instance::become_master(TimePoint now, const std::string& reason) {
@@ -91,8 +102,7 @@ Effects Instance::become_backup(TimePoint now, const std::string& reason) {
   transition(out, now, State::backup, reason);
   if (was_master) out.push_back(RemoveAddresses{all_addresses()});
   adver_timer_.reset();
-  master_down_timer_ = now + master_down_interval();
-  resigned_ = false;
+  arm_master_down(now, false);
   return out;
 }
 
@@ -156,6 +166,19 @@ Effects Instance::drop(Drop d) {
   return {};
 }
 
+// An immediate answer to `sender` (and Adver_Timer reset), unless
+// RepairLimit says it has had its share; then only counted.
+Effects Instance::repair(TimePoint now, Ipv4Address sender) {
+  if (!repair_.admit(now, sender, config_.advert_interval)) {
+    ++counters_.repair_suppressed;
+    return {};
+  }
+  Effects out;
+  send(out, effective_priority());
+  adver_timer_ = now + config_.advert_interval;
+  return out;
+}
+
 bool Instance::preempt_allowed(TimePoint now) const {
   return config_.preempt && now >= started_ + config_.preempt_delay;
 }
@@ -188,28 +211,21 @@ Effects Instance::on_advert(TimePoint now, const Received& r) {
   if (state_ == State::backup) {
     if (a.priority.stopping()) {
       // §6.4.2: "Set the Master_Down_Timer to Skew_Time".
-      master_down_timer_ = now + skew_time();
+      arm_master_down(now, true);
       master_.reset();
-      resigned_ = true;
       return {};
     }
     if (!preempt_allowed(now) || a.priority >= local) {
       // §6.4.2: reset the Master_Down_Timer; the sender is master.
-      master_down_timer_ = now + master_down_interval();
+      arm_master_down(now, false);
       master_ = r.source;
-      resigned_ = false;
     }
     // Otherwise a lower priority master: let the timer run out and preempt.
     return {};
   }
   if (state_ == State::master) {
-    if (a.priority.stopping()) {
-      // §6.4.3: "Send an ADVERTISEMENT; Reset the Adver_Timer".
-      Effects out;
-      send(out, local);
-      adver_timer_ = now + config_.advert_interval;
-      return out;
-    }
+    // §6.4.3: "Send an ADVERTISEMENT; Reset the Adver_Timer".
+    if (a.priority.stopping()) return repair(now, r.source);
     // §6.4.3: a higher priority, or equal with a higher primary address
     // (compared as unsigned integers in network order), wins.
     if (a.priority > local || (a.priority == local && r.source > primary_)) {
@@ -220,10 +236,7 @@ Effects Instance::on_advert(TimePoint now, const Received& r) {
     }
     // RFC 9568 §6.4.3: answer a lower priority at once so that the other
     // router, and the ARP caches it confused, learn who is master.
-    Effects out;
-    send(out, local);
-    adver_timer_ = now + config_.advert_interval;
-    return out;
+    return repair(now, r.source);
   }
   return {};
 }
@@ -240,10 +253,18 @@ Effects Instance::set_priority_delta(TimePoint now, int delta) {
   const Priority before = effective_priority();
   delta_ = delta;
   Effects out;
+  if (effective_priority() == before) return out;
   // A master tells the peer at once, so it can preempt without waiting.
-  if (state_ == State::master && effective_priority() != before) {
+  if (state_ == State::master) {
     send(out, effective_priority());
     adver_timer_ = now + config_.advert_interval;
+  }
+  // §6.1: Skew_Time, and so Master_Down_Interval, depend on the priority.
+  // The timer keeps its start and takes the new length; one that is now
+  // overdue fires at the next on_timer().
+  if (state_ == State::backup && master_down_timer_) {
+    arm_master_down(master_down_armed_, resigned_);
+    master_down_timer_ = std::max(*master_down_timer_, now);
   }
   return out;
 }
@@ -291,7 +312,7 @@ Effects Instance::reconfigure(TimePoint now, InstanceConfig config) {
       auto m = become_master(now, "became the address owner (priority 255)");
       out.insert(out.end(), m.begin(), m.end());
     } else if (config_.advert_interval != old_interval || effective_priority() != old_priority) {
-      master_down_timer_ = now + master_down_interval();
+      arm_master_down(now, resigned_);
     }
   }
   return out;

@@ -7,7 +7,9 @@
 // first advertises priority 0 so the peer takes over within Skew_Time),
 // tracking weights on the effective priority, keepalived's preempt_delay,
 // and RFC 9568 §6.4.3's repair: a master hearing a lower priority answers at
-// once, so ARP caches left stale by a split brain heal.
+// once, so ARP caches left stale by a split brain heal (rationed per sender
+// and per interval by RepairLimit, so forged adverts cannot make it an
+// amplifier).
 #pragma once
 
 #include <array>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "vrrp/packet.h"
+#include "vrrp/repair_limit.h"
 
 namespace pairgate::vrrp {
 
@@ -65,11 +68,13 @@ using Effects = std::vector<Effect>;
 
 struct Counters {
   std::uint64_t advert_rcvd = 0;
-  std::uint64_t advert_sent = 0;
+  std::uint64_t advert_sent = 0;      // adverts that left (on_send_result)
+  std::uint64_t advert_send_err = 0;  // adverts asked for that did not leave
   std::uint64_t become_master = 0;
   std::uint64_t release_master = 0;
   std::uint64_t pri_zero_rcvd = 0;
-  std::uint64_t pri_zero_sent = 0;
+  std::uint64_t pri_zero_sent = 0;      // priority 0 adverts that left
+  std::uint64_t repair_suppressed = 0;  // lower-priority adverts left unanswered (RepairLimit)
   std::array<std::uint64_t, kDropKinds> drops{};
   std::uint64_t transitions = 0;
 };
@@ -88,11 +93,18 @@ class Instance {
   Effects on_timer(TimePoint now);
   // An advert for our VRID that passed parse_datagram().
   Effects on_advert(TimePoint now, const Received& r);
+  // The adapter's report on a SendAdvert it was given: `sent` when the
+  // kernel took it. Only this counts advert_sent / pri_zero_sent, or
+  // advert_send_err; the state machine does not change either way.
+  void on_send_result(const SendAdvert& advert, bool sent);
 
   // Tracking: `fault` true puts the router in FAULT, false lets it go back.
   Effects set_fault(TimePoint now, bool fault, const std::string& reason);
   // Tracking weights: effective priority = configured + delta, kept in
-  // 1..254 (an owner's 255 never moves).
+  // 1..254 (an owner's 255 never moves). A backup's running
+  // Master_Down_Timer moves with the new Skew_Time (counted from when it was
+  // armed, as if the priority had been the new one then); a master
+  // advertises the new priority at once.
   Effects set_priority_delta(TimePoint now, int delta);
   // Sync groups: move to a state a group member entered.
   Effects follow(TimePoint now, State state, const std::string& reason);
@@ -121,7 +133,11 @@ class Instance {
   Effects become_fault(TimePoint now, const std::string& reason);
   void transition(Effects& out, TimePoint now, State to, const std::string& reason);
   void send(Effects& out, Priority p);
+  // §6.4.2: Master_Down_Timer := Master_Down_Interval, or Skew_Time after a
+  // priority 0 advert (`resigned`), counted from `now`.
+  void arm_master_down(TimePoint now, bool resigned);
   Effects drop(Drop d);
+  Effects repair(TimePoint now, Ipv4Address sender);
   bool preempt_allowed(TimePoint now) const;
   std::vector<IpPrefix> all_addresses() const;
   std::vector<Ipv4Address> advertised() const;
@@ -133,9 +149,11 @@ class Instance {
   bool fault_ = false;
   std::optional<TimePoint> adver_timer_;
   std::optional<TimePoint> master_down_timer_;
+  TimePoint master_down_armed_{};  // when master_down_timer_ was last set
   TimePoint started_{};
   std::optional<Ipv4Address> master_;
   bool resigned_ = false;  // the master advertised priority 0: the timer is Skew_Time
+  RepairLimit repair_;
   Counters counters_;
   std::optional<TimePoint> last_transition_;
 };

@@ -1,6 +1,7 @@
 #include "vrrp/service.h"
 
 #include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
 #include <net/ethernet.h>
 #include <netinet/in.h>
 
@@ -12,6 +13,7 @@
 #include "conf/diff.h"
 #include "core/arp.h"
 #include "core/byte_io.h"
+#include "core/events.h"
 
 namespace pairgate::vrrp {
 
@@ -28,12 +30,18 @@ struct Service::Router {
   std::optional<RawSocket> arp;
   std::uint64_t addresses_restored = 0;
   std::uint64_t garp_sent = 0;
+  LogLimit send_log;  // "cannot send an advert": one line a minute
   bool propagating = false;
   std::string reason;  // of the last transition
   std::chrono::system_clock::time_point changed_at{};
 };
 
 namespace {
+
+// ", N more since the last report" for a rate-limited log line.
+std::string held_back(std::uint64_t n) {
+  return n ? " (" + std::to_string(n) + " more since the last report)" : std::string();
+}
 
 InstanceConfig engine_config(const conf::VrrpInstance& c) {
   InstanceConfig e;
@@ -71,7 +79,7 @@ std::vector<std::byte> unsolicited_na(const MacAddress& mac, const Ipv6Address& 
 
 }  // namespace
 
-Service::Service(ModuleContext ctx, TunnelHealthSource* tunnels) : ctx_(ctx), tunnels_(tunnels) {}
+Service::Service(ModuleContext ctx, TunnelHealthSource* tunnels) : ctx_(ctx), tunnels_(tunnels), stop_timer_(ctx.io) {}
 
 Service::~Service() {
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
@@ -90,7 +98,11 @@ void Service::start(const conf::Config& config) {
   subscription_ = ctx_.netlink.subscribe({.on_link = [this](const LinkEvent& e) { on_link(e); },
                                           .on_address = [this](const AddressEvent& e) { on_address(e); },
                                           .on_resync = [this] {
-                                            for (auto& r : routers_) retrack(*r, "netlink resync");
+                                            // Address events may have been missed too.
+                                            for (auto& r : routers_) {
+                                              if (r->ifindex != 0) update_primary(*r);
+                                              retrack(*r, "netlink resync");
+                                            }
                                           }});
   if (tunnels_ != nullptr) {
     tunnels_->subscribe([this](const std::string& tunnel, TunnelHealth, const std::string& reason) {
@@ -128,17 +140,7 @@ void Service::bind_interface(Router& r) {
   const bool changed = r.ifindex != link->index;
   r.ifindex = link->index;
   r.mac = link->mac;
-  for (const auto& a : ctx_.netlink.addresses(r.ifindex, Family::ipv4)) {
-    if (a.flags & IFA_F_SECONDARY) continue;
-    bool virtual_address = false;
-    for (const auto& other : routers_) {
-      for (const auto& v : other->config.virtual_addresses) virtual_address |= v.address() == a.prefix.address();
-    }
-    for (const auto& v : r.config.virtual_addresses) virtual_address |= v.address() == a.prefix.address();
-    if (virtual_address) continue;
-    r.engine->set_primary(a.prefix.address().v4());
-    break;
-  }
+  update_primary(r);
   if (changed && socket_) {
     if (auto ec = socket_->join_multicast(r.ifindex, kMulticastGroup); ec && ec.value() != EADDRINUSE) {
       spdlog::warn("({}) cannot join 224.0.0.18 on {}: {}", r.config.name, r.config.interface, ec.message());
@@ -149,6 +151,45 @@ void Service::bind_interface(Router& r) {
       spdlog::warn("({}) no gratuitous ARP on {}: {}", r.config.name, r.config.interface, e.what());
     }
   }
+}
+
+// RFC 3768 §5.2.2: the adverts' source is "the primary IP address of the
+// interface". The one in use stays while the interface has it; otherwise the
+// first primary (not IFA_F_SECONDARY) IPv4 address, else the first at all,
+// never a virtual address of any instance nor a host-scope one. None leaves
+// 0.0.0.0, which tracking turns into FAULT. Returns whether it changed.
+bool Service::update_primary(Router& r) {
+  const Ipv4Address before = r.engine->primary();
+  auto is_virtual = [&](const IpAddress& a) {
+    for (const auto& other : routers_) {
+      for (const auto& v : other->config.virtual_addresses) {
+        if (v.address() == a) return true;
+      }
+    }
+    for (const auto& v : r.config.virtual_addresses) {
+      if (v.address() == a) return true;
+    }
+    return false;
+  };
+  std::optional<Ipv4Address> keep, primary, secondary;
+  for (const auto& a : ctx_.netlink.addresses(r.ifindex, Family::ipv4)) {
+    if (!a.prefix.address().is_v4() || a.scope == RT_SCOPE_HOST || a.scope == RT_SCOPE_NOWHERE || is_virtual(a.prefix.address())) continue;
+    const Ipv4Address v4 = a.prefix.address().v4();
+    if (v4 == before) keep = v4;
+    if (a.flags & IFA_F_SECONDARY) {
+      if (!secondary) secondary = v4;
+    } else if (!primary) {
+      primary = v4;
+    }
+  }
+  const Ipv4Address now_primary = keep ? *keep : primary ? *primary : secondary ? *secondary : Ipv4Address();
+  if (now_primary == before) return false;
+  r.engine->set_primary(now_primary);
+  if (before != Ipv4Address()) {
+    spdlog::info("({}) primary address on {}: {} -> {}", r.config.name, r.config.interface, before.to_string(),
+                 now_primary == Ipv4Address() ? std::string("none") : now_primary.to_string());
+  }
+  return true;
 }
 
 Service::Router* Service::find(int ifindex, std::uint8_t vrid) {
@@ -192,15 +233,7 @@ void Service::on_packet(const RawPacket& p) {
 
 // One line per source and reason per minute, with what was not logged.
 void Service::log_drop(const std::string& who, Drop d) {
-  auto& [last, suppressed] = drop_log_[{who, d}];
-  if (last != TimePoint{} && now() - last < std::chrono::minutes(1)) {
-    ++suppressed;
-    return;
-  }
-  spdlog::warn("{} advert dropped: {}{}", who, to_string(d),
-               suppressed ? " (" + std::to_string(suppressed) + " more since the last report)" : std::string());
-  last = now();
-  suppressed = 0;
+  if (auto held = drop_log_[{who, d}].admit(now())) spdlog::warn("{} advert dropped: {}{}", who, to_string(d), held_back(*held));
 }
 
 void Service::on_link(const LinkEvent& e) {
@@ -218,10 +251,16 @@ void Service::on_address(const AddressEvent& e) {
   if (stopping_) return;
   for (auto& r : routers_) {
     if (e.address.ifindex != r->ifindex) continue;
-    if (!e.removed) {
-      if (r->engine->primary() == Ipv4Address() && e.address.prefix.address().is_v4()) bind_interface(*r);
-      continue;
+    // An address came (the primary may be missing) or the primary went:
+    // choose again, and let tracking see it (no address -> FAULT, one -> out
+    // of FAULT at once).
+    const auto& a = e.address.prefix.address();
+    if (a.is_v4() && (e.removed ? a.v4() == r->engine->primary() : r->engine->primary() == Ipv4Address()) &&
+        update_primary(*r)) {
+      retrack(*r, "address " + e.address.prefix.to_string() + (e.removed ? " removed from " : " added to ") +
+                      r->config.interface);
     }
+    if (!e.removed) continue;
     if (r->engine->state() != State::master) continue;
     auto mine = r->config.virtual_addresses;
     mine.insert(mine.end(), r->config.excluded_addresses.begin(), r->config.excluded_addresses.end());
@@ -267,16 +306,13 @@ void Service::retrack(Router& r, const std::string& why) {
 void Service::execute(Router& r, Effects effects) {
   for (auto& effect : effects) {
     if (auto* s = std::get_if<SendAdvert>(&effect)) {
-      if (!socket_ || r.ifindex == 0) continue;
-      Advert a;
-      a.vrid = r.engine->config().vrid;
-      a.priority = s->priority;
-      a.interval = r.engine->config().advert_interval;
-      a.auth_type = r.engine->config().auth_type;
-      a.auth_data = r.engine->config().auth_data;
-      for (const auto& p : r.config.virtual_addresses) a.addresses.push_back(p.address().v4());
-      if (auto ec = socket_->send_to(build_advert(a), kMulticastGroup, r.ifindex)) {
-        if (send_errors_++ == 0) spdlog::warn("({}) cannot send an advert: {}", r.config.name, ec.message());
+      const std::error_code ec = send_advert(r, *s);
+      r.engine->on_send_result(*s, !ec);
+      if (ec) {
+        if (auto held = r.send_log.admit(now())) {
+          spdlog::warn("({}) cannot send an advert on {}: {}{}", r.config.name, r.config.interface, ec.message(),
+                       held_back(*held));
+        }
       }
     } else if (auto* add = std::get_if<AddAddresses>(&effect)) {
       for (const auto& p : add->addresses) {
@@ -297,6 +333,14 @@ void Service::execute(Router& r, Effects effects) {
       schedule_garp(r);
     } else if (auto* t = std::get_if<StateChanged>(&effect)) {
       spdlog::info("({}) Entering {} STATE: {}", r.config.name, to_string(t->to), t->reason);
+      ctx_.events.publish("vrrp", r.config.name,
+                          "(" + r.config.name + ") Entering " + std::string(to_string(t->to)) + " STATE: " + t->reason,
+                          {{"from", to_string(t->from)},
+                           {"to", to_string(t->to)},
+                           {"reason", t->reason},
+                           {"interface", r.config.interface},
+                           {"vrid", r.config.vrid},
+                           {"priority", r.engine->effective_priority().value}});
       r.reason = t->reason;
       r.changed_at = std::chrono::system_clock::now();
       if (notifier_) notifier_->state_changed(r.config.name, t->from, t->to, t->reason);
@@ -306,6 +350,22 @@ void Service::execute(Router& r, Effects effects) {
     }
   }
   arm(r);
+}
+
+std::error_code Service::send_advert(Router& r, const SendAdvert& s) {
+  if (!socket_ || r.ifindex == 0) return std::make_error_code(std::errc::no_such_device);
+  // §5.2.2: from the primary address, which is also the tie-breaker of
+  // §6.4.3; left to the kernel it may pick another address of the interface.
+  const Ipv4Address primary = r.engine->primary();
+  const std::optional<IpAddress> source = primary == Ipv4Address() ? std::nullopt : std::optional<IpAddress>(primary);
+  Advert a;
+  a.vrid = r.engine->config().vrid;
+  a.priority = s.priority;
+  a.interval = r.engine->config().advert_interval;
+  a.auth_type = r.engine->config().auth_type;
+  a.auth_data = r.engine->config().auth_data;
+  for (const auto& p : r.config.virtual_addresses) a.addresses.push_back(p.address().v4());
+  return socket_->send_to(build_advert(a), kMulticastGroup, r.ifindex, source);
 }
 
 void Service::arm(Router& r) {
@@ -433,7 +493,20 @@ void Service::stop(std::function<void()> done) {
   for (auto& r : routers_) {
     if (r->arp) r->arp->close();
   }
-  done();
+  if (!notifier_) return done();
+  // The programs and mail of the last transitions (to INIT) still go out,
+  // within kNotifyStopDeadline; then what runs is killed and the rest given up.
+  stop_timer_.expires_after(kNotifyStopDeadline);
+  stop_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || !notifier_) return;
+    spdlog::warn("vrrp: notify programs or mail still busy {} s after stop; giving up on them",
+                 std::chrono::duration_cast<std::chrono::seconds>(kNotifyStopDeadline).count());
+    notifier_->abort();
+  });
+  notifier_->drain([this, done = std::move(done)] {
+    stop_timer_.cancel();
+    done();
+  });
 }
 
 void Service::status(nlohmann::json& out) const {
@@ -462,6 +535,8 @@ void Service::status(nlohmann::json& out) const {
                         {"counters",
                          {{"advert_rcvd", c.advert_rcvd},
                           {"advert_sent", c.advert_sent},
+                          {"advert_send_err", c.advert_send_err},
+                          {"repair_suppressed", c.repair_suppressed},
                           {"become_master", c.become_master},
                           {"release_master", c.release_master},
                           {"pri_zero_rcvd", c.pri_zero_rcvd},
@@ -483,10 +558,13 @@ void Service::status(nlohmann::json& out) const {
   }
   // Instances configured but not running (no vrrp section started yet).
   out["vrrp"] = std::move(list);
-  out["vrrp_interface_drops"] = {{"vrid_err", unknown_vrid_}, {"send_errors", send_errors_}};
+  out["vrrp_interface_drops"] = {{"vrid_err", unknown_vrid_}};
   if (notifier_) {
     out["notify"] = {{"exec_started", notifier_->exec_started()},
                      {"exec_failed", notifier_->exec_failed()},
+                     {"exec_dropped", notifier_->exec_dropped()},
+                     {"exec_running", notifier_->exec_running()},
+                     {"exec_waiting", notifier_->exec_waiting()},
                      {"mail_sent", notifier_->mail_sent()},
                      {"mail_failed", notifier_->mail_failed()}};
   }

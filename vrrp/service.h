@@ -19,19 +19,27 @@
 #include "core/netlink.h"
 #include "core/raw_socket.h"
 #include "vrrp/engine.h"
+#include "vrrp/log_limit.h"
 #include "vrrp/notify.h"
+#include "core/tunnel_health.h"
 #include "vrrp/track.h"
 
 namespace pairgate::vrrp {
 
 class Service final : public Module {
  public:
+  // How long stop() waits for notify programs and alert mail of the last
+  // transitions before it kills and drops them (the daemon allows a module 3 s).
+  static constexpr std::chrono::milliseconds kNotifyStopDeadline{2000};
+
   // tunnels: may be null (no tunnel module): tracked tunnels count as up.
   explicit Service(ModuleContext ctx, TunnelHealthSource* tunnels = nullptr);
   ~Service() override;
   std::string_view name() const override { return "vrrp"; }
   void start(const conf::Config& config) override;
   void reload(const conf::Config& config, const conf::ConfigDiff& diff) override;
+  // Halts every instance (masters resign), then waits for notify programs
+  // and mail, at most kNotifyStopDeadline.
   void stop(std::function<void()> done) override;
   void status(nlohmann::json& out) const override;
 
@@ -43,6 +51,7 @@ class Service final : public Module {
 
   std::unique_ptr<Router> make_router(const conf::VrrpInstance& c);
   void bind_interface(Router& r);
+  bool update_primary(Router& r);
   void launch(const conf::VrrpInstance& c);  // a new router, started
   void halt(Router& r);
   void retire(Router& r);                    // halted and dropped
@@ -50,6 +59,7 @@ class Service final : public Module {
   void on_link(const LinkEvent& e);
   void on_address(const AddressEvent& e);
   void execute(Router& r, Effects effects);
+  std::error_code send_advert(Router& r, const SendAdvert& s);
   void arm(Router& r);
   void garp(Router& r, const std::vector<IpPrefix>& addresses, unsigned repeat);
   void log_drop(const std::string& who, Drop d);
@@ -70,10 +80,10 @@ class Service final : public Module {
   std::map<int, InterfaceCounters> interface_counters_;
   std::uint64_t unknown_vrid_ = 0;
   std::map<std::string, std::string> tunnel_reasons_;
-  std::map<std::pair<std::string, Drop>, std::pair<TimePoint, std::uint64_t>> drop_log_;
-  std::uint64_t send_errors_ = 0;
+  std::map<std::pair<std::string, Drop>, LogLimit> drop_log_;
   std::optional<Netlink::SubscriptionId> subscription_;
   std::unique_ptr<Notifier> notifier_;
+  boost::asio::steady_timer stop_timer_;  // kNotifyStopDeadline
   bool stopping_ = false;
 };
 

@@ -1,26 +1,12 @@
-// What VRRP tracks besides interfaces: tunnel health, published by the
-// tunnel module (tunnel/) and consumed by vrrp/service.
+// The tracking arithmetic: how tracked interfaces and tunnels (whose health
+// comes from core/tunnel_health.h) move an instance's priority or put it in FAULT.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace pairgate::vrrp {
-
-enum class TunnelHealth { up, degraded, down };
-
-class TunnelHealthSource {
- public:
-  using Listener = std::function<void(const std::string& tunnel, TunnelHealth health, const std::string& reason)>;
-  virtual ~TunnelHealthSource() = default;
-  // nullopt: the tunnel is not managed (yet); tracking treats it as up.
-  virtual std::optional<TunnelHealth> health(const std::string& tunnel) const = 0;
-  // Called at once on every change of any tunnel; `reason` is the cause
-  // alone ("3 probes to 203.0.113.1 lost"), VRRP logs "tunnel NAME DOWN: reason".
-  virtual void subscribe(Listener listener) = 0;
-};
 
 // One tracked item as seen now: an interface, a tunnel, or the instance's
 // own interface (never weighted).

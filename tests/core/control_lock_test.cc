@@ -41,7 +41,7 @@ class ControlLockTest : public ::testing::Test {
     o.path = path_;
     return o;
   }
-  static std::string answer(const control::Request&, const PeerCredentials&) { return control::ok_response({}); }
+  static void answer(const control::Request&, const PeerCredentials&, ReplyPtr) {}
 
   boost::asio::io_context io_;
   std::filesystem::path dir_;

@@ -5,20 +5,26 @@
 namespace pairgate::control {
 namespace {
 
-TEST(ControlProtocol, ParsesJsonRequests) {
+TEST(ControlProtocol, ParsesJsonRequestsWithTheirArguments) {
   auto r = parse_request(R"({"command":"status"})");
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->command, Command::status);
-  EXPECT_EQ(parse_request(R"({"command":"leases"})")->command, Command::leases);
-  EXPECT_EQ(parse_request(R"( {"command": "reload", "extra": 1})")->command, Command::reload);
+  EXPECT_EQ(r->command, "status");
+  EXPECT_EQ(r->args, nlohmann::json::object());
+  auto l = parse_request(R"( {"command": "leases", "offset": 100, "q": "aa:bb"})");
+  ASSERT_TRUE(l.has_value());
+  EXPECT_EQ(l->command, "leases");
+  EXPECT_EQ(l->args, (nlohmann::json{{"offset", 100}, {"q", "aa:bb"}}));
 }
 
 TEST(ControlProtocol, ParsesBareWordsForShellUse) {
-  EXPECT_EQ(parse_request("status")->command, Command::status);
-  EXPECT_EQ(parse_request("reload\r")->command, Command::reload);
-  EXPECT_EQ(parse_request("  leases  ")->command, Command::leases);
+  EXPECT_EQ(parse_request("status")->command, "status");
+  EXPECT_EQ(parse_request("reload\r")->command, "reload");
+  EXPECT_EQ(parse_request("  leases  ")->command, "leases");
+  EXPECT_EQ(parse_request("leases")->args, nlohmann::json::object());
 }
 
+// Which commands exist is the registry's business (core/commands_test.cc):
+// the protocol checks only the form of a name.
 TEST(ControlProtocol, RejectsMalformedRequestsWithAReason) {
   struct Case {
     std::string line;
@@ -27,11 +33,14 @@ TEST(ControlProtocol, RejectsMalformedRequestsWithAReason) {
   const Case cases[] = {
       {"", "empty request"},
       {"   ", "empty request"},
-      {"stat", "unknown command 'stat' (status, leases, reload)"},
       {"{", "request is not valid JSON"},
       {R"({"command": 1})", "request needs a string \"command\""},
       {R"({"cmd": "status"})", "request needs a string \"command\""},
-      {R"({"command": "shutdown"})", "unknown command 'shutdown' (status, leases, reload)"},
+      {R"({"command": "Status"})", "malformed command name 'Status'"},
+      {R"({"command": ""})", "malformed command name ''"},
+      {"[1,2]", "malformed command name '[1,2]'"},
+      {"rm -rf", "malformed command name 'rm -rf'"},
+      {std::string(65, 'a'), "malformed command name '" + std::string(64, 'a') + "'"},
       {std::string(5000, 'a'), "request longer than 4096 bytes"},
   };
   for (const auto& c : cases) {
@@ -40,12 +49,13 @@ TEST(ControlProtocol, RejectsMalformedRequestsWithAReason) {
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error(), c.error);
   }
-  EXPECT_EQ(parse_request("[1,2]").error(), "unknown command '[1,2]' (status, leases, reload)");
   EXPECT_EQ(parse_request("{} ").has_value(), false);
+  EXPECT_EQ(parse_request("[1]").has_value(), false);
 }
 
 TEST(ControlProtocol, EncodesOneLinePerMessage) {
-  EXPECT_EQ(encode_request(Command::status), "{\"command\":\"status\"}\n");
+  EXPECT_EQ(encode_request("status"), "{\"command\":\"status\"}\n");
+  EXPECT_EQ(encode_request("leases", {{"limit", 10}}), "{\"command\":\"leases\",\"limit\":10}\n");
   EXPECT_EQ(ok_response({{"a", 1}}), "{\"ok\":true,\"result\":{\"a\":1}}\n");
   const std::string err = error_response("no", code::denied);
   EXPECT_EQ(err, "{\"code\":\"permission_denied\",\"error\":\"no\",\"ok\":false}\n");

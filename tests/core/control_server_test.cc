@@ -1,5 +1,6 @@
-// The control socket against real clients on a temporary path. Time passes
-// only inside io_context::run_for; nothing sleeps.
+// The control socket against real clients on a temporary path. Deadlines
+// run on a manual clock; the loop runs only to move bytes, never to wait for
+// time to pass.
 #include "core/control_server.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,8 @@
 #include <boost/asio/write.hpp>
 #include <filesystem>
 #include <fstream>
+
+#include "tests/support/manual_clock.h"
 
 namespace pairgate {
 namespace {
@@ -33,15 +36,40 @@ class ControlServerTest : public ::testing::Test {
     ControlServer::Options o;
     o.path = path_;
     o.mode = 0640;
-    o.idle_timeout = 200ms;
-    o.write_timeout = 200ms;
+    o.idle_timeout = 30s;
+    o.write_timeout = 5s;
     o.max_clients = 3;
     o.root_reserve = 0;
+    o.clock = &clock_;
     return o;
   }
 
-  static std::string answer(const control::Request& r, const PeerCredentials& peer) {
-    return control::ok_response({{"command", control::to_string(r.command)}, {"uid", peer.uid}});
+  static void answer(const control::Request& r, const PeerCredentials& peer, ReplyPtr reply) {
+    if (r.command == "format-disk") {
+      reply->error("unknown command", control::code::bad_request);
+      return;
+    }
+    reply->ok({{"command", r.command}, {"args", r.args}, {"uid", peer.uid}});
+  }
+
+  // What the server wrote until `n` lines came (or 2 s of real time passed).
+  std::string read_lines(stream::socket& s, long n) {
+    std::string got;
+    for (int i = 0; i < 200 && std::count(got.begin(), got.end(), '\n') < n; ++i) {
+      io_.run_for(10ms);
+      while (s.available() > 0) {
+        char buf[4096];
+        got.append(buf, s.read_some(asio::buffer(buf)));
+      }
+    }
+    io_.restart();
+    return got;
+  }
+
+  // Runs the loop until `done` or 2 s of real time, for bytes to move.
+  void run_until(const std::function<bool()>& done) {
+    for (int i = 0; i < 200 && !done(); ++i) io_.run_for(10ms);
+    io_.restart();
   }
 
   // Sends `request` and runs the loop until a line comes back (or 2 s pass).
@@ -68,6 +96,7 @@ class ControlServerTest : public ::testing::Test {
   }
 
   asio::io_context io_;
+  testing::ManualClock clock_;
   std::filesystem::path dir_;
   std::string path_;
 };
@@ -94,9 +123,10 @@ TEST_F(ControlServerTest, AnswersRequestsAndSeesThePeer) {
   EXPECT_TRUE(r->ok);
   EXPECT_EQ(r->result["command"], "status");
   EXPECT_EQ(r->result["uid"], ::getuid());
-  // The same connection serves another request.
-  line = roundtrip(client, "leases\n");
+  // The same connection serves another request, with its arguments.
+  line = roundtrip(client, "{\"command\":\"leases\",\"limit\":5}\n");
   EXPECT_NE(line.find("\"leases\""), std::string::npos);
+  EXPECT_NE(line.find("\"limit\":5"), std::string::npos) << line;
   EXPECT_EQ(server.counters().requests, 2u);
 }
 
@@ -105,7 +135,7 @@ TEST_F(ControlServerTest, BadRequestGetsAnErrorAndACounter) {
   server.open();
   stream::socket client(io_);
   client.connect(stream::endpoint(path_));
-  auto line = roundtrip(client, "{\"command\":\"format-disk\"}\n");
+  auto line = roundtrip(client, "{\"command\":42}\n");
   EXPECT_NE(line.find("bad_request"), std::string::npos) << line;
   EXPECT_EQ(server.counters().bad_requests, 1u);
 }
@@ -125,9 +155,14 @@ TEST_F(ControlServerTest, SilentClientIsDisconnectedByTheIdleDeadline) {
   server.open();
   stream::socket client(io_);
   client.connect(stream::endpoint(path_));
-  io_.run_for(50ms);
+  run_until([&] { return server.clients() == 1; });
   EXPECT_EQ(server.clients(), 1u);
-  io_.run_for(400ms);
+  clock_.advance(29s);
+  io_.poll();
+  io_.restart();
+  EXPECT_EQ(server.clients(), 1u);
+  clock_.advance(1s);
+  run_until([&] { return server.clients() == 0; });
   EXPECT_EQ(server.clients(), 0u);
   EXPECT_EQ(server.counters().timeouts, 1u);
   // Others are still served.
@@ -214,7 +249,7 @@ TEST_F(ControlServerTest, RefusesToReplaceSomethingThatIsNotASocket) {
 }
 
 TEST_F(ControlServerTest, HandlerExceptionsBecomeErrorResponses) {
-  ControlServer server(io_, options(), [](const control::Request&, const PeerCredentials&) -> std::string {
+  ControlServer server(io_, options(), [](const control::Request&, const PeerCredentials&, ReplyPtr) {
     throw std::runtime_error("boom");
   });
   server.open();
@@ -223,6 +258,99 @@ TEST_F(ControlServerTest, HandlerExceptionsBecomeErrorResponses) {
   auto line = roundtrip(client, "status\n");
   EXPECT_NE(line.find("\"code\":\"internal\""), std::string::npos) << line;
   EXPECT_NE(line.find("boom"), std::string::npos);
+}
+
+TEST_F(ControlServerTest, AnAnswerMayComeLaterAndTheNextRequestWaitsForIt) {
+  ReplyPtr pending;
+  ControlServer server(io_, options(), [&](const control::Request& r, const PeerCredentials&, ReplyPtr reply) {
+    if (r.command == "slow") {
+      pending = reply;
+      return;
+    }
+    reply->ok({{"command", r.command}});
+  });
+  server.open();
+  stream::socket client(io_);
+  client.connect(stream::endpoint(path_));
+  asio::write(client, asio::buffer(std::string("slow\nfast\n")));
+  run_until([&] { return pending != nullptr; });
+  ASSERT_NE(pending, nullptr);
+  // The idle deadline does not run while a command is being answered.
+  clock_.advance(60s);
+  io_.poll();
+  io_.restart();
+  EXPECT_EQ(client.available(), 0u);
+  EXPECT_FALSE(pending->closed());
+  pending->ok({{"command", "slow"}});
+  const std::string got = read_lines(client, 2);
+  EXPECT_LT(got.find("slow"), got.find("fast")) << got;
+}
+
+TEST_F(ControlServerTest, AStreamWritesLinesUntilTheClientHangsUp) {
+  ReplyPtr stream_reply;
+  bool closed = false;
+  ControlServer server(io_, options(), [&](const control::Request&, const PeerCredentials&, ReplyPtr reply) {
+    stream_reply = reply;
+    reply->on_close([&] { closed = true; });
+    reply->write(control::ok_response({{"stream", true}}));
+  });
+  server.open();
+  {
+    stream::socket client(io_);
+    client.connect(stream::endpoint(path_));
+    asio::write(client, asio::buffer(std::string("follow\n")));
+    run_until([&] { return stream_reply != nullptr; });
+    ASSERT_NE(stream_reply, nullptr);
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(stream_reply->write("{\"n\":" + std::to_string(i) + "}\n"));
+    const std::string got = read_lines(client, 4);
+    EXPECT_NE(got.find("{\"n\":2}"), std::string::npos) << got;
+  }
+  // The client closed its end: the server notices without writing.
+  run_until([&] { return closed; });
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(stream_reply->closed());
+  EXPECT_FALSE(stream_reply->write("{}\n"));
+  run_until([&] { return server.clients() == 0; });
+  EXPECT_EQ(server.clients(), 0u);
+}
+
+TEST_F(ControlServerTest, AReaderThatFallsBehindIsCutLooseWithoutStallingTheLoop) {
+  auto o = options();
+  o.max_queued_bytes = 64 * 1024;
+  ReplyPtr stream_reply;
+  ControlServer server(io_, o, [&](const control::Request&, const PeerCredentials&, ReplyPtr reply) { stream_reply = reply; });
+  server.open();
+  stream::socket client(io_);
+  client.connect(stream::endpoint(path_));
+  asio::write(client, asio::buffer(std::string("follow\n")));
+  run_until([&] { return stream_reply != nullptr; });
+  ASSERT_NE(stream_reply, nullptr);
+  // The client never reads: once the socket's buffers and 64 KiB are full,
+  // write() says so and the client is gone.
+  const std::string line(1000, 'x');
+  int written = 0;
+  while (stream_reply->write(line + "\n") && written < 100000) {
+    ++written;
+    if (written % 50 == 0) io_.poll();
+  }
+  io_.restart();
+  EXPECT_LT(written, 100000);
+  EXPECT_TRUE(stream_reply->closed());
+  EXPECT_EQ(server.counters().cut_slow, 1u);
+}
+
+TEST_F(ControlServerTest, ClosingTheServerEndsItsStreams) {
+  bool closed = false;
+  ControlServer server(io_, options(), [&](const control::Request&, const PeerCredentials&, ReplyPtr reply) {
+    reply->on_close([&] { closed = true; });
+  });
+  server.open();
+  stream::socket client(io_);
+  client.connect(stream::endpoint(path_));
+  asio::write(client, asio::buffer(std::string("follow\n")));
+  run_until([&] { return server.counters().requests == 1; });
+  server.close();
+  EXPECT_TRUE(closed);
 }
 
 }  // namespace

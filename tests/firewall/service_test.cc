@@ -9,6 +9,7 @@
 #include "conf/diff.h"
 #include "conf/parser.h"
 #include "tests/mocks/mock_netlink.h"
+#include "tests/support/module_context.h"
 
 namespace pairgate::firewall {
 namespace {
@@ -64,9 +65,10 @@ class FirewallServiceTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   testing::MockNetlink netlink_;
+  testing::Registries registries_;
   FakeNft* nft_ = new FakeNft;
   std::vector<std::function<void()>> jobs_;
-  Service service_{ModuleContext{io_, netlink_}, std::unique_ptr<Nft>(nft_), std::chrono::seconds(5),
+  Service service_{registries_.context(io_, netlink_), std::unique_ptr<Nft>(nft_), std::chrono::seconds(5),
                    [this](std::function<void()> job) { jobs_.push_back(std::move(job)); }};
 };
 

@@ -9,6 +9,7 @@
 
 #include "conf/diff.h"
 #include "tests/mocks/mock_netlink.h"
+#include "tests/support/module_context.h"
 
 namespace pairgate::firewall {
 namespace {
@@ -36,11 +37,12 @@ class SysctlTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   testing::MockNetlink netlink_;
+  testing::Registries registries_;
   std::filesystem::path root_;
 };
 
 TEST_F(SysctlTest, WritesAndRemembersThePreviousValue) {
-  SysctlService s(ModuleContext{io_, netlink_}, root_.string());
+  SysctlService s(registries_.context(io_, netlink_), root_.string());
   auto c = with({{"net.ipv4.ip_forward", "1", {}}});
   s.start(c);
   EXPECT_EQ(value(), "1");
@@ -59,7 +61,7 @@ TEST_F(SysctlTest, WritesAndRemembersThePreviousValue) {
 }
 
 TEST_F(SysctlTest, StopPutsThePreviousValueBack) {
-  SysctlService s(ModuleContext{io_, netlink_}, root_.string());
+  SysctlService s(registries_.context(io_, netlink_), root_.string());
   s.start(with({{"net.ipv4.ip_forward", "1", {}}}));
   EXPECT_EQ(value(), "1");
   bool done = false;
@@ -72,7 +74,7 @@ TEST_F(SysctlTest, StopPutsThePreviousValueBack) {
 // names goes back to what the kernel had before pairgate wrote it.
 TEST_F(SysctlTest, AKeyRemovedOnReloadIsPutBack) {
   std::ofstream(root_ / "net/ipv4/conf_all_rp_filter") << "1\n";
-  SysctlService s(ModuleContext{io_, netlink_}, root_.string());
+  SysctlService s(registries_.context(io_, netlink_), root_.string());
   auto c = with({{"net.ipv4.ip_forward", "1", {}}, {"net.ipv4.conf_all_rp_filter", "2", {}}});
   s.start(c);
   EXPECT_EQ(value(), "1");
@@ -92,7 +94,7 @@ TEST_F(SysctlTest, AKeyRemovedOnReloadIsPutBack) {
 
 // A key that comes back later starts from what the kernel has then.
 TEST_F(SysctlTest, AKeyRemovedAndAddedAgainRemembersTheKernelsValue) {
-  SysctlService s(ModuleContext{io_, netlink_}, root_.string());
+  SysctlService s(registries_.context(io_, netlink_), root_.string());
   auto c = with({{"net.ipv4.ip_forward", "1", {}}});
   auto none = with({});
   s.start(c);
@@ -109,7 +111,7 @@ TEST_F(SysctlTest, AKeyRemovedAndAddedAgainRemembersTheKernelsValue) {
 // from the file is not pairgate's to restore: only a value pairgate wrote
 // (still in force) is put back.
 TEST_F(SysctlTest, ARemovedKeyChangedBySomeoneElseIsLeftAlone) {
-  SysctlService s(ModuleContext{io_, netlink_}, root_.string());
+  SysctlService s(registries_.context(io_, netlink_), root_.string());
   auto c = with({{"net.ipv4.ip_forward", "1", {}}});
   auto none = with({});
   s.start(c);
@@ -121,7 +123,7 @@ TEST_F(SysctlTest, ARemovedKeyChangedBySomeoneElseIsLeftAlone) {
 TEST_F(SysctlTest, SlashFormKeysKeepTheirDots) {
   std::filesystem::create_directories(root_ / "net/ipv4/conf/eth0.100");
   std::ofstream(root_ / "net/ipv4/conf/eth0.100/rp_filter") << "1\n";
-  SysctlService s(ModuleContext{io_, netlink_}, root_.string());
+  SysctlService s(registries_.context(io_, netlink_), root_.string());
   s.start(with({{"net/ipv4/conf/eth0.100/rp_filter", "2", {}}}));
   ASSERT_EQ(s.entries().size(), 1u);
   EXPECT_TRUE(s.entries()[0].error.empty()) << s.entries()[0].error;
@@ -132,7 +134,7 @@ TEST_F(SysctlTest, SlashFormKeysKeepTheirDots) {
 }
 
 TEST_F(SysctlTest, AMissingKeyIsAnErrorInStatusNotAStop) {
-  SysctlService s(ModuleContext{io_, netlink_}, root_.string());
+  SysctlService s(registries_.context(io_, netlink_), root_.string());
   s.start(with({{"net.ipv4.nope", "1", {}}, {"net.ipv4.ip_forward", "1", {}}}));
   ASSERT_EQ(s.entries().size(), 2u);
   EXPECT_NE(s.entries()[0].error.find("cannot read"), std::string::npos);

@@ -13,10 +13,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   if (auto req = parse_request(line)) {
     // What was understood encodes to a line that reads back the same.
-    std::string again = encode_request(req->command);
+    std::string again = encode_request(req->command, req->args);
     again.pop_back();
     auto back = parse_request(again);
-    if (!back || back->command != req->command) std::abort();
+    if (!back || back->command != req->command || back->args != req->args) std::abort();
   } else if (req.error().empty()) {
     std::abort();
   } else {

@@ -2,11 +2,13 @@
 #include "core/raw_socket.h"
 
 #include <gtest/gtest.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
 #include <boost/asio/io_context.hpp>
 
+#include "core/netlink.h"
 #include "tests/netns/netns_env.h"
 
 namespace pairgate {
@@ -84,6 +86,41 @@ TEST_F(RawSocketTest, Protocol112MulticastArrivesWithTtlAndInterface) {
   // IPv4 raw reads carry the IP header (20 bytes here) before the payload.
   ASSERT_EQ(data.size(), 20 + advert.size());
   EXPECT_TRUE(std::equal(advert.begin(), advert.end(), data.begin() + 20));
+}
+
+// Two IPv4 addresses on the interface, and the kernel's choice of source for
+// 224.0.0.18 is not the one we want (a link-scope address goes to the head
+// of the list): the source given to send_to (IP_PKTINFO's ipi_spec_dst)
+// is the one that leaves.
+TEST_F(RawSocketTest, TheSourceAddressCanBePinned) {
+  const IpAddress group = *IpAddress::parse("224.0.0.18");
+  const IpPrefix other = *IpPrefix::parse("203.0.113.5/24");
+  auto netlink = make_libnl_netlink(io_);
+  AddressOptions link_scope;
+  link_scope.scope = RT_SCOPE_LINK;
+  ASSERT_FALSE(netlink->add_address(here_index(), other, link_scope));
+  std::optional<RawSocket> rx;
+  int peer_index = 0;
+  testing::in_namespace(testing::env("PG_PEER_NS"), [&] {
+    peer_index = static_cast<int>(if_nametoindex(testing::env("PG_PEER_IF").c_str()));
+    rx.emplace(RawSocket::ip(io_, Family::ipv4, 112));
+  });
+  ASSERT_FALSE(rx->join_multicast(peer_index, group));
+  std::vector<IpAddress> sources;
+  rx->start([&](const RawPacket& p) { sources.push_back(*p.source); });
+  auto tx = RawSocket::ip(io_, Family::ipv4, 112);
+  ASSERT_FALSE(tx.set_multicast_hops(255));
+  const auto payload = bytes({0x21, 7, 100, 1, 0, 1, 0, 0, 198, 51, 100, 1, 0, 0, 0, 0, 0, 0, 0, 0});
+  const IpAddress primary = *IpAddress::parse("198.51.100.5");
+  ASSERT_FALSE(tx.send_to(payload, group, here_index()));
+  ASSERT_TRUE(run_until([&] { return sources.size() == 1; }));
+  EXPECT_EQ(sources[0], other.address()) << "the kernel's own choice: the premise of the test";
+  ASSERT_FALSE(tx.send_to(payload, group, here_index(), primary));
+  ASSERT_TRUE(run_until([&] { return sources.size() == 2; }));
+  EXPECT_EQ(sources[1], primary);
+  EXPECT_TRUE(tx.send_to(payload, group, here_index(), *IpAddress::parse("192.0.2.77")))
+      << "an address that is not ours is refused, not spoofed";
+  netlink->remove_address(here_index(), other);
 }
 
 TEST_F(RawSocketTest, IcmpEchoGetsAReply) {

@@ -4,6 +4,8 @@
 #include "vrrp/service.h"
 
 #include <gtest/gtest.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
@@ -12,6 +14,7 @@
 #include "conf/parser.h"
 #include "tests/mocks/fake_tunnel_health.h"
 #include "tests/netns/netns_env.h"
+#include "tests/support/module_context.h"
 
 namespace pairgate::vrrp {
 namespace {
@@ -21,6 +24,20 @@ using namespace std::chrono_literals;
 class VrrpServiceTest : public ::testing::Test {
  protected:
   void SetUp() override { netlink_ = make_libnl_netlink(io_); }
+  // Tests change pga0's addresses and link; the next test finds it as
+  // run_in_netns.sh made it.
+  void TearDown() override {
+    const int here = ifindex();
+    netlink_->set_link_up(here, true);
+    for (const char* extra : {"203.0.113.5/24", "198.51.100.7/24"}) {
+      if (has(extra)) netlink_->remove_address(here, *IpPrefix::parse(extra));
+    }
+    if (!has("198.51.100.5/24")) netlink_->add_address(here, *IpPrefix::parse("198.51.100.5/24"), {});
+    AddressOptions nodad;
+    nodad.flags = IFA_F_NODAD;
+    if (!has("2001:db8:5::5/64")) netlink_->add_address(here, *IpPrefix::parse("2001:db8:5::5/64"), nodad);
+  }
+  int ifindex() { return static_cast<int>(if_nametoindex(testing::env("PG_IF").c_str())); }
 
   conf::Config config(const std::string& track) {
     auto r = conf::parse("node: t\n"
@@ -50,7 +67,7 @@ class VrrpServiceTest : public ::testing::Test {
 
   bool has(const std::string& prefix) {
     auto p = *IpPrefix::parse(prefix);
-    for (const auto& a : netlink_->addresses(static_cast<int>(if_nametoindex(testing::env("PG_IF").c_str())))) {
+    for (const auto& a : netlink_->addresses(ifindex())) {
       if (a.prefix == p) return true;
     }
     return false;
@@ -58,6 +75,7 @@ class VrrpServiceTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   std::unique_ptr<Netlink> netlink_;
+  testing::Registries registries_;
   testing::FakeTunnelHealth tunnels_;
 };
 
@@ -84,7 +102,7 @@ TEST_F(VrrpServiceTest, BecomesMasterAnnouncesAndFaultsWithItsTunnel) {
     }
   });
 
-  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
   s.start(config("{tunnel: tun0}"));
   EXPECT_EQ(status(s)["state"], "BACKUP");
   ASSERT_TRUE(run_until([&] { return status(s)["state"] == "MASTER"; })) << status(s).dump();
@@ -112,7 +130,7 @@ TEST_F(VrrpServiceTest, BecomesMasterAnnouncesAndFaultsWithItsTunnel) {
 }
 
 TEST_F(VrrpServiceTest, AWeightedTunnelLowersThePriorityInstead) {
-  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
   s.start(config("{tunnel: tun0, weight: -50}"));
   tunnels_.set("tun0", TunnelHealth::down, "lost");
   EXPECT_EQ(status(s)["effective_priority"], 150);
@@ -138,7 +156,7 @@ TEST_F(VrrpServiceTest, ASyncGroupMovesTogether) {
                        "tunnels:\n  - {name: tun0, wan_interface: x0, aftr: 2001:db8:ffff::1}\n",
                        "t.yaml");
   ASSERT_TRUE(r.config) << r.report();
-  Service s(ModuleContext{io_, *netlink_}, &tunnels_);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
   s.start(*r.config);
   auto states = [&] {
     nlohmann::json j;
@@ -158,6 +176,151 @@ TEST_F(VrrpServiceTest, ASyncGroupMovesTogether) {
   tunnels_.set("tun0", TunnelHealth::up, "answering");
   EXPECT_EQ(states(), "BACKUP/BACKUP");
   ASSERT_TRUE(run_until([&] { return states() == "MASTER/MASTER"; })) << states();
+  s.stop([] {});
+}
+
+}  // namespace
+}  // namespace pairgate::vrrp
+
+namespace pairgate::vrrp {
+namespace {
+
+// An instance started before its interface has an IPv4 address leaves FAULT
+// as soon as one appears; losing the primary address moves to another one,
+// or back to FAULT.
+TEST_F(VrrpServiceTest, AnInstanceFollowsItsInterfacesAddresses) {
+  const int here = ifindex();
+  ASSERT_FALSE(netlink_->remove_address(here, *IpPrefix::parse("198.51.100.5/24")));
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
+  s.start(config(""));
+  EXPECT_EQ(status(s)["state"], "FAULT");
+  EXPECT_EQ(status(s)["reason"], "no IPv4 address on " + testing::env("PG_IF"));
+
+  ASSERT_FALSE(netlink_->add_address(here, *IpPrefix::parse("198.51.100.5/24"), {}));
+  // Within one advert interval (1 s): the address event alone does it.
+  ASSERT_TRUE(testing::run_until(io_, [&] { return status(s)["state"] != "FAULT"; }, 1s)) << status(s).dump();
+  EXPECT_EQ(status(s)["state"], "BACKUP");
+  EXPECT_EQ(status(s)["primary_address"], "198.51.100.5");
+  EXPECT_EQ(status(s)["reason"], "address 198.51.100.5/24 added to " + testing::env("PG_IF"));
+
+  // A second address in another subnet, then the primary goes: the other
+  // one takes its place and the instance stays in the election.
+  ASSERT_FALSE(netlink_->add_address(here, *IpPrefix::parse("203.0.113.5/24"), {}));
+  ASSERT_FALSE(netlink_->remove_address(here, *IpPrefix::parse("198.51.100.5/24")));
+  ASSERT_TRUE(run_until([&] { return status(s)["primary_address"] == "203.0.113.5"; })) << status(s).dump();
+  EXPECT_NE(status(s)["state"], "FAULT");
+
+  // The last one goes: FAULT, and no stale address in the tie-break.
+  ASSERT_FALSE(netlink_->remove_address(here, *IpPrefix::parse("203.0.113.5/24")));
+  ASSERT_TRUE(run_until([&] { return status(s)["state"] == "FAULT"; })) << status(s).dump();
+  EXPECT_EQ(status(s)["reason"], "no IPv4 address on " + testing::env("PG_IF"));
+  EXPECT_EQ(status(s)["primary_address"], "0.0.0.0");
+  s.stop([] {});
+}
+
+// Starts a raw socket in the peer's namespace that collects the adverts
+// `from` sends.
+struct PeerListener {
+  PeerListener(boost::asio::io_context& io, Ipv4Address from) {
+    testing::in_namespace(testing::env("PG_PEER_NS"), [&] {
+      const int peer = static_cast<int>(if_nametoindex(testing::env("PG_PEER_IF").c_str()));
+      socket.emplace(RawSocket::ip(io, Family::ipv4, kProtocol));
+      socket->join_multicast(peer, kMulticastGroup);
+      socket->set_multicast_hops(kTtl);
+      socket->set_multicast_loop(false);
+    });
+    socket->start([this, from](const RawPacket& p) {
+      auto r = parse_datagram(p.data);
+      if (r) all.push_back(*r);
+      if (r && r->source == from) seen.push_back(*r);
+    });
+  }
+  std::optional<RawSocket> socket;
+  std::vector<Received> seen;  // from `from`
+  std::vector<Received> all;   // from anyone
+};
+
+// RFC 3768 §5.2.2: adverts come from the primary address, even when the
+// kernel would choose another one (a link-scope address goes to the head of
+// the interface's list, and is the kernel's choice for 224.0.0.18).
+TEST_F(VrrpServiceTest, AdvertsLeaveFromThePrimaryAddress) {
+  const Ipv4Address primary = *Ipv4Address::parse("198.51.100.5");
+  PeerListener peer(io_, primary);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
+  s.start(config(""));
+  AddressOptions link_scope;
+  link_scope.scope = RT_SCOPE_LINK;
+  ASSERT_FALSE(netlink_->add_address(ifindex(), *IpPrefix::parse("203.0.113.5/24"), link_scope));
+  ASSERT_TRUE(run_until([&] { return status(s)["state"] == "MASTER"; })) << status(s).dump();
+  ASSERT_TRUE(run_until([&] { return peer.all.size() >= 2; }));
+  EXPECT_EQ(status(s)["primary_address"], "198.51.100.5");
+  for (const auto& r : peer.all) EXPECT_EQ(r.source, primary) << r.source.to_string();
+  s.stop([] {});
+}
+
+// A flood of lower-priority adverts is not answered one for one (RFC 9568's
+// repair, rationed): at most one answer per interval per sender, the rest
+// counted.
+TEST_F(VrrpServiceTest, AFloodOfLowerPriorityAdvertsIsNotReflected) {
+  const Ipv4Address master = *Ipv4Address::parse("198.51.100.5");
+  PeerListener peer(io_, master);
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
+  s.start(config(""));
+  ASSERT_TRUE(run_until([&] { return status(s)["state"] == "MASTER"; })) << status(s).dump();
+  // Forged from the peer: priority 100 < 200, everything else right.
+  std::optional<RawSocket> forger;
+  testing::in_namespace(testing::env("PG_PEER_NS"), [&] {
+    forger.emplace(RawSocket::ip(io_, Family::ipv4, kProtocol));
+    forger->set_multicast_hops(kTtl);
+    forger->set_multicast_loop(false);
+  });
+  const int peer_if = [&] {
+    int i = 0;
+    testing::in_namespace(testing::env("PG_PEER_NS"), [&] { i = static_cast<int>(if_nametoindex(testing::env("PG_PEER_IF").c_str())); });
+    return i;
+  }();
+  Advert a;
+  a.vrid = VrId{9};
+  a.priority = Priority{100};
+  a.addresses = {*Ipv4Address::parse("198.51.100.1")};
+  const auto bytes = build_advert(a);
+  const std::size_t before = peer.seen.size();
+  const auto t0 = std::chrono::steady_clock::now();
+  int forged = 0;
+  for (int round = 0; round < 200; ++round) {
+    for (int i = 0; i < 20; ++i) forged += !forger->send_to(bytes, kMulticastGroup, peer_if);
+    io_.run_for(10ms);
+    io_.restart();
+  }
+  io_.run_for(50ms);
+  io_.restart();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto answers = peer.seen.size() - before;
+  const auto c = status(s)["counters"];
+  std::cout << forged << " forged adverts in " << seconds << " s, " << answers << " adverts from the master, "
+            << c["repair_suppressed"] << " answers suppressed\n";
+  ASSERT_GE(forged, 3000);
+  EXPECT_EQ(status(s)["state"], "MASTER");
+  // Per second: one regular advert and at most one answer to this sender.
+  EXPECT_LE(answers, static_cast<std::size_t>(2 * (seconds + 1) + 2));
+  EXPECT_GE(c["repair_suppressed"].get<std::uint64_t>(), static_cast<std::uint64_t>(forged) - answers);
+  EXPECT_EQ(c["advert_rcvd"].get<std::uint64_t>(), static_cast<std::uint64_t>(forged)) << "nothing lost on the way";
+  s.stop([] {});
+}
+
+// An advert the kernel refuses (the interface went down) is counted as
+// advert_send_err, not advert_sent.
+TEST_F(VrrpServiceTest, AnAdvertThatCannotLeaveIsCountedAsASendError) {
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
+  s.start(config(""));
+  ASSERT_TRUE(run_until([&] { return status(s)["state"] == "MASTER"; })) << status(s).dump();
+  ASSERT_TRUE(run_until([&] { return status(s)["counters"]["advert_sent"] >= 2; }));
+  EXPECT_EQ(status(s)["counters"]["advert_send_err"], 0);
+  ASSERT_FALSE(netlink_->set_link_up(ifindex(), false));
+  ASSERT_TRUE(run_until([&] { return status(s)["state"] == "FAULT"; })) << status(s).dump();
+  const auto c = status(s)["counters"];
+  EXPECT_EQ(c["advert_send_err"], 1) << "the resignation (priority 0) could not leave: " << c.dump();
+  EXPECT_EQ(c["pri_zero_sent"], 0);
   s.stop([] {});
 }
 

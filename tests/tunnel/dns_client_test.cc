@@ -12,7 +12,7 @@
 #include <set>
 
 #include "core/byte_io.h"
-#include "tests/support/manual_timers.h"
+#include "tests/support/manual_clock.h"
 
 namespace pairgate::tunnel {
 namespace {
@@ -69,7 +69,7 @@ class DnsClientTest : public ::testing::Test {
   }
 
   asio::io_context io;
-  testing::ManualTimers timers;
+  testing::ManualClock timers;
   udp::socket server;
   udp::endpoint client_endpoint;
   DnsClient client;

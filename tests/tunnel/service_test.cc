@@ -8,6 +8,7 @@
 
 #include "core/byte_io.h"
 #include "tests/mocks/mock_netlink.h"
+#include "tests/support/module_context.h"
 
 namespace pairgate::tunnel {
 namespace {
@@ -47,7 +48,8 @@ TEST(TunnelService, RdnssServersFromAFloodOfAdvertsAreCapped) {
   t.wan_interface = "wan0";
   t.aftr_name = "gw.example.jp";
   config.tunnels.push_back(t);
-  Service s(ModuleContext{io, nl});
+  testing::Registries registries;
+  Service s(registries.context(io, nl));
   s.start(config);
   for (unsigned n = 1; n <= 1000; ++n) nl.emit_nd_user_option(advert(n));
   nlohmann::json j;

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/mocks/mock_netlink.h"
-#include "tests/support/manual_timers.h"
+#include "tests/support/manual_clock.h"
 
 namespace pairgate::tunnel {
 namespace {
@@ -67,7 +67,7 @@ class TunnelTest : public ::testing::Test {
   };
 
   boost::asio::io_context io;
-  testing::ManualTimers timers;
+  testing::ManualClock timers;
   NiceMock<testing::MockNetlink> nl;
   conf::Tunnel config;
   std::vector<AddressInfo> addresses;
@@ -159,7 +159,7 @@ TEST_F(TunnelTest, WaitsForAnAddressWithoutPolling) {
   t.start();
   EXPECT_EQ(t.reason(), "waiting for a stable global IPv6 address on wan0");
   timers.advance(200ms);
-  EXPECT_EQ(timers.pending(), 0u) << "nothing polls";
+  EXPECT_EQ(timers.armed(), 0u) << "nothing polls";
   ::testing::Mock::VerifyAndClearExpectations(&nl);
   addresses = {v6("2001:db8:1::5", IFA_F_MANAGETEMPADDR)};  // DAD done
   EXPECT_CALL(nl, add_ip6_tunnel(Field(&Ip6TunnelParams::local, *Ipv6Address::parse("2001:db8:1::5")))).Times(1);
