@@ -132,6 +132,10 @@ void RawSocket::close() {
   socket_.close(ec);
 }
 
+void RawSocket::poll() {
+  if (handler_ && socket_.is_open()) drain();
+}
+
 void RawSocket::wait() {
   socket_.async_wait(asio::socket_base::wait_read, [this](boost::system::error_code ec) {
     if (ec == asio::error::operation_aborted || !socket_.is_open()) return;

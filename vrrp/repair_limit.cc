@@ -4,7 +4,7 @@
 
 namespace pairgate::vrrp {
 
-bool RepairLimit::admit(Clock::time_point now, Ipv4Address sender, Clock::duration interval) {
+bool RepairLimit::admit(Clock::time_point now, const IpAddress& sender, Clock::duration interval) {
   auto it = std::find_if(senders_.begin(), senders_.end(), [&](const Sender& s) { return s.address == sender; });
   if (it == senders_.end()) {
     if (senders_.size() >= kSenders) {

@@ -28,13 +28,13 @@ class RepairLimit {
 
   // An advert from `sender` at `now` that the repair would answer; true
   // means answer it (and it is recorded as answered).
-  bool admit(Clock::time_point now, Ipv4Address sender, Clock::duration interval);
+  bool admit(Clock::time_point now, const IpAddress& sender, Clock::duration interval);
 
   std::size_t senders() const { return senders_.size(); }
 
  private:
   struct Sender {
-    Ipv4Address address;
+    IpAddress address;
     Clock::time_point heard;     // for the LRU order
     Clock::time_point answered;  // valid when was_answered
     bool was_answered = false;

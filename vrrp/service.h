@@ -1,7 +1,9 @@
 // The VRRP module: runs one vrrp::Instance per configured instance on the
-// event loop. It reads and sends adverts on a raw IP socket (protocol 112),
-// adds and removes the virtual addresses over netlink, sends gratuitous ARP
-// on an AF_PACKET socket, tracks interfaces (netlink link events) and
+// event loop. It reads and sends adverts on raw IPv4 and IPv6 sockets
+// (protocol 112; to 224.0.0.18 or ff02::12 with TTL / hop limit 255, or to
+// each unicast peer), adds and removes the virtual addresses over netlink, sends
+// gratuitous ARP (IPv4) and unsolicited neighbour adverts (IPv6),
+// tracks interfaces (netlink link events) and
 // tunnels (TunnelHealthSource), moves sync groups together, and logs every
 // transition as keepalived does: "(VRRP1) Entering MASTER STATE".
 #pragma once
@@ -22,6 +24,7 @@
 #include "vrrp/log_limit.h"
 #include "vrrp/notify.h"
 #include "core/tunnel_health.h"
+#include "firewall/nft.h"
 #include "vrrp/track.h"
 
 namespace pairgate::vrrp {
@@ -52,6 +55,7 @@ class Service final : public Module {
   std::unique_ptr<Router> make_router(const conf::VrrpInstance& c);
   void bind_interface(Router& r);
   bool update_primary(Router& r);
+  RawSocket* socket_for(Family family);  // opened on first use; null if it cannot be
   void launch(const conf::VrrpInstance& c);  // a new router, started
   void halt(Router& r);
   void retire(Router& r);                    // halted and dropped
@@ -66,8 +70,10 @@ class Service final : public Module {
   void schedule_garp(Router& r);
   void garp_after(Router& r, conf::Duration wait);
   void retrack(Router& r, const std::string& why);
+  // accept_mode false: the table of vrrp/accept_mode.h, as the instances want it now.
+  void apply_accept_mode();
   void propagate(Router& from, State to, const std::string& reason);
-  Router* find(int ifindex, std::uint8_t vrid);
+  Router* find(int ifindex, std::uint8_t vrid, Family family);
   Router* find(const std::string& name);
   TimePoint now() const { return Clock::now(); }
 
@@ -75,7 +81,8 @@ class Service final : public Module {
   TunnelHealthSource* tunnels_;
   conf::Config config_;
   std::vector<std::unique_ptr<Router>> routers_;
-  std::optional<RawSocket> socket_;
+  std::optional<RawSocket> socket_;   // IPv4, protocol 112
+  std::optional<RawSocket> socket6_;  // IPv6, protocol 112
   std::optional<RawSocket> icmp6_;  // unsolicited neighbour adverts for IPv6 excluded_addresses
   std::map<int, InterfaceCounters> interface_counters_;
   std::uint64_t unknown_vrid_ = 0;
@@ -83,6 +90,9 @@ class Service final : public Module {
   std::map<std::pair<std::string, Drop>, LogLimit> drop_log_;
   std::optional<Netlink::SubscriptionId> subscription_;
   std::unique_ptr<Notifier> notifier_;
+  std::unique_ptr<firewall::Nft> nft_;  // loaded when an instance has accept_mode false
+  std::string accept_applied_;          // the script in force, empty for none
+  std::string accept_error_;
   boost::asio::steady_timer stop_timer_;  // kNotifyStopDeadline
   bool stopping_ = false;
 };

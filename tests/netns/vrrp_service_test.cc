@@ -112,7 +112,7 @@ TEST_F(VrrpServiceTest, BecomesMasterAnnouncesAndFaultsWithItsTunnel) {
   EXPECT_EQ(seen.back().advert.vrid.value, 9);
   EXPECT_EQ(seen.back().advert.priority.value, 200);
   EXPECT_EQ(seen.back().source, *Ipv4Address::parse("198.51.100.5")) << "the primary address, not the VIP";
-  EXPECT_EQ(seen.back().advert.addresses, std::vector<Ipv4Address>{*Ipv4Address::parse("198.51.100.1")});
+  EXPECT_EQ(seen.back().advert.addresses, std::vector<IpAddress>{*Ipv4Address::parse("198.51.100.1")});
 
   tunnels_.set("tun0", TunnelHealth::down, "3 probes to 203.0.113.1 lost");
   EXPECT_EQ(status(s)["state"], "FAULT");
@@ -283,7 +283,7 @@ TEST_F(VrrpServiceTest, AFloodOfLowerPriorityAdvertsIsNotReflected) {
   a.vrid = VrId{9};
   a.priority = Priority{100};
   a.addresses = {*Ipv4Address::parse("198.51.100.1")};
-  const auto bytes = build_advert(a);
+  const auto bytes = build_advert(a, {});
   const std::size_t before = peer.seen.size();
   const auto t0 = std::chrono::steady_clock::now();
   int forged = 0;
@@ -322,6 +322,63 @@ TEST_F(VrrpServiceTest, AnAdvertThatCannotLeaveIsCountedAsASendError) {
   EXPECT_EQ(c["advert_send_err"], 1) << "the resignation (priority 0) could not leave: " << c.dump();
   EXPECT_EQ(c["pri_zero_sent"], 0);
   s.stop([] {});
+}
+
+// RFC 5798 over IPv6: adverts to ff02::12 with hop limit 255 from the
+// interface's link-local address, the derived link-local virtual address
+// first (§5.2.9), a checksum over the IPv6 pseudo-header, the addresses
+// added, and unsolicited neighbour adverts with Override for them.
+TEST_F(VrrpServiceTest, Version3OverIpv6) {
+  std::optional<RawSocket> adverts;
+  std::optional<RawSocket> nd;
+  std::vector<Received> seen;
+  std::vector<int> hops;
+  int na_override = 0;
+  testing::in_namespace(testing::env("PG_PEER_NS"), [&] {
+    const int peer = static_cast<int>(if_nametoindex(testing::env("PG_PEER_IF").c_str()));
+    adverts.emplace(RawSocket::ip(io_, Family::ipv6, kProtocol));
+    adverts->join_multicast(peer, kMulticastGroup6);
+    nd.emplace(RawSocket::ip(io_, Family::ipv6, IPPROTO_ICMPV6));
+  });
+  adverts->start([&](const RawPacket& p) {
+    if (!p.source || !p.destination) return;
+    auto r = parse_packet(p.data, {*p.source, *p.destination}, p.hop_limit);
+    if (r) seen.push_back(*r);
+    hops.push_back(p.hop_limit);
+  });
+  const auto target = Ipv6Address::parse("2001:db8:5::1")->bytes();
+  nd->start([&](const RawPacket& p) {
+    // RFC 4861 §4.4: type 136, flags R|O (0xa0), the target at offset 8.
+    if (p.data.size() >= 24 && p.data[0] == std::byte{136} && p.hop_limit == 255 &&
+        (std::to_integer<unsigned>(p.data[4]) & 0x20) != 0 &&
+        std::equal(target.begin(), target.end(), reinterpret_cast<const std::uint8_t*>(p.data.data()) + 8)) {
+      ++na_override;
+    }
+  });
+  auto r = conf::parse("node: t\nvrrp:\n  instances:\n"
+                       "    - {name: V6, interface: " + testing::env("PG_IF") + ", vrid: 9, priority: 200, version: 3,\n"
+                       "       advert_interval: 100ms, virtual_addresses: [2001:db8:5::1/64], garp: {delay: 0s, repeat: 2}}\n",
+                       "t.yaml");
+  ASSERT_TRUE(r.config) << r.report();
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
+  s.start(*r.config);
+  ASSERT_TRUE(run_until([&] { return status(s)["state"] == "MASTER"; })) << status(s).dump();
+  EXPECT_TRUE(has("2001:db8:5::1/64"));
+  EXPECT_TRUE(has("fe80::200:5eff:fe00:209/64")) << "the derived link-local virtual address";
+  ASSERT_TRUE(run_until([&] { return seen.size() >= 5 && na_override >= 2; })) << seen.size() << " " << na_override;
+  const auto& a = seen.back();
+  EXPECT_EQ(a.advert.version, 3);
+  EXPECT_EQ(a.advert.interval, std::chrono::milliseconds(100));
+  EXPECT_EQ(a.destination, IpAddress(kMulticastGroup6));
+  EXPECT_TRUE(!a.source.is_v4() && a.source.v6().is_link_local()) << a.source.to_string();
+  EXPECT_EQ(status(s)["primary_address"], a.source.to_string());
+  EXPECT_EQ(a.advert.addresses, (std::vector<IpAddress>{*Ipv6Address::parse("fe80::200:5eff:fe00:209"),
+                                                        *Ipv6Address::parse("2001:db8:5::1")}));
+  for (int h : hops) EXPECT_EQ(h, 255);
+  EXPECT_EQ(status(s)["version"], 3);
+  EXPECT_EQ(status(s)["master_adver_interval_ms"], 100);
+  s.stop([] {});
+  EXPECT_FALSE(has("2001:db8:5::1/64"));
 }
 
 }  // namespace
