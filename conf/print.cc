@@ -23,7 +23,7 @@ static_assert(sizeof(Garp) == 24 && sizeof(Track) == 56 && sizeof(VrrpInstance) 
 static_assert(sizeof(StaticRoute) == 28 && sizeof(RawOption) == 32 && sizeof(DhcpOptions) == 168 &&
                   sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 416 && sizeof(Dhcp) == 56,
               "a new field in dhcp: print it in conf/print.cc");
-static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 272, "a new field in tunnels: print it in conf/print.cc");
+static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 296, "a new field in tunnels: print it in conf/print.cc");
 static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 128, "a new field in firewall: print it in conf/print.cc");
 static_assert(sizeof(SysctlEntry) == 72 && sizeof(Config) == 560, "a new section: print it in conf/print.cc");
 #endif
@@ -345,6 +345,8 @@ void print_tunnel(Printer& p, const Tunnel& t) {
   p.scalar(at + ".mtu", "mtu", t.mtu, t.mtu == d.mtu);
   p.scalar(at + ".encap_limit", "encap_limit", t.encap_limit ? std::to_string(*t.encap_limit) : std::string("none"),
            !t.encap_limit);
+  p.scalar(at + ".ipv4_address", "ipv4_address", t.ipv4_address ? t.ipv4_address->to_string() : std::string("none"),
+           t.ipv4_address == d.ipv4_address);
   p.scalar(at + ".default_route", "default_route", t.default_route, t.default_route == d.default_route);
   const Health& h = t.health;
   const bool default_health = h.interval == d.health.interval && h.timeout == h.interval &&
