@@ -21,9 +21,9 @@ static_assert(sizeof(Garp) == 24 && sizeof(Track) == 56 && sizeof(VrrpInstance) 
                   sizeof(Vrrp) == 48,
               "a new field in vrrp: print it in conf/print.cc");
 static_assert(sizeof(StaticRoute) == 28 && sizeof(RawOption) == 32 && sizeof(DhcpOptions) == 168 &&
-                  sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 392 && sizeof(Dhcp) == 56,
+                  sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 416 && sizeof(Dhcp) == 56,
               "a new field in dhcp: print it in conf/print.cc");
-static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 272, "a new field in tunnels: print it in conf/print.cc");
+static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 296, "a new field in tunnels: print it in conf/print.cc");
 static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 128, "a new field in firewall: print it in conf/print.cc");
 static_assert(sizeof(SysctlEntry) == 72 && sizeof(Config) == 560 + sizeof(std::optional<Http>),
               "a new section: print it in conf/print.cc");
@@ -196,8 +196,8 @@ void print_instance(Printer& p, const VrrpInstance& v) {
   }
   p.scalar(at + ".interface", "interface", v.interface);
   p.scalar(at + ".vrid", "vrid", v.vrid);
-  p.scalar(at + ".priority", "priority", v.priority, v.priority == d.priority);
   p.scalar(at + ".version", "version", v.version, v.version == d.version);
+  p.scalar(at + ".priority", "priority", v.priority, v.priority == d.priority);
   p.duration(at + ".advert_interval", "advert_interval", v.advert_interval, d.advert_interval);
   p.scalar(at + ".preempt", "preempt", v.preempt, v.preempt == d.preempt);
   p.duration(at + ".preempt_delay", "preempt_delay", v.preempt_delay, d.preempt_delay);
@@ -295,6 +295,7 @@ void print_subnet(Printer& p, const DhcpSubnet& s) {
   if (s.rebind_time) p.scalar(at + ".rebind_time", "rebind_time", format_duration(*s.rebind_time));
   p.scalar(at + ".conflict_check", "conflict_check", std::string(to_string(s.conflict_check)),
            s.conflict_check == d.conflict_check);
+  p.flow_list(at + ".relays", "relays", s.relays, [](const Ipv4Address& a) { return a.to_string(); });
   print_options(p, at + ".options", s.options);
   if (p.wanted(at + ".reservations", s.reservations.empty())) {
     p.begin(at + ".reservations", "reservations", s.reservations.empty(), YAML::BeginSeq);
@@ -346,6 +347,8 @@ void print_tunnel(Printer& p, const Tunnel& t) {
   p.scalar(at + ".mtu", "mtu", t.mtu, t.mtu == d.mtu);
   p.scalar(at + ".encap_limit", "encap_limit", t.encap_limit ? std::to_string(*t.encap_limit) : std::string("none"),
            !t.encap_limit);
+  p.scalar(at + ".ipv4_address", "ipv4_address", t.ipv4_address ? t.ipv4_address->to_string() : std::string("none"),
+           t.ipv4_address == d.ipv4_address);
   p.scalar(at + ".default_route", "default_route", t.default_route, t.default_route == d.default_route);
   const Health& h = t.health;
   const bool default_health = h.interval == d.health.interval && h.timeout == h.interval &&

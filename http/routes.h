@@ -82,11 +82,4 @@ inline constexpr std::uint64_t kDefaultEvents = 100;
 void add_standard_routes(Routes& routes, CommandRegistry& commands, const MetricsRegistry& metrics,
                          const EventBus& events);
 
-// The page of `leases` asked for, from the command's answer: passed on when
-// the DHCP module pages itself ({"total","offset","limit","leases"}), or cut
-// here from a full array. `q` is a case-insensitive substring of address,
-// hw_address, client_id or hostname.
-nlohmann::json page_leases(const nlohmann::json& result, std::uint64_t offset, std::uint64_t limit,
-                           std::string_view q);
-
 }  // namespace pairgate::http

@@ -11,8 +11,14 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <optional>
 #include <stdexcept>
+
+#include "core/cloexec.h"
 
 namespace pairgate::http {
 
@@ -31,6 +37,7 @@ IpAddress client_address(const asio::ip::address& a) {
 struct Server::Listener {
   explicit Listener(asio::io_context& io, LoopClock& clock) : acceptor(io), retry(clock.make_timer()) {}
   tcp::acceptor acceptor;
+  tcp protocol = tcp::v4();
   std::unique_ptr<Timer> retry;
 };
 
@@ -189,8 +196,10 @@ Server::~Server() { close(); }
 void Server::open() {
   for (const auto& ep : options_.listen) {
     auto l = std::make_unique<Listener>(io_, *clock_);
+    l->protocol = ep.protocol();
     boost::system::error_code ec;
-    l->acceptor.open(ep.protocol(), ec);
+    open_cloexec(l->acceptor, ep.protocol(), ec);  // a notify program inherits none of ours
+    if (!ec) l->acceptor.non_blocking(true, ec);    // accept4 below must not wait
     if (!ec) l->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     // An IPv6 wildcard must not take the IPv4 port as well: 0.0.0.0 may be listed too.
     if (!ec && ep.address().is_v6()) l->acceptor.set_option(asio::ip::v6_only(true), ec);
@@ -224,11 +233,28 @@ bool Server::allowed(const asio::ip::address& a) const {
   return false;
 }
 
+// accept4(SOCK_CLOEXEC) rather than asio's accept, whose sockets a notify
+// program would inherit (as core/control_server.cc does).
 void Server::accept(Listener& l) {
-  l.acceptor.async_accept([this, &l, alive = alive_](boost::system::error_code ec, tcp::socket socket) {
+  l.acceptor.async_wait(tcp::acceptor::wait_read, [this, &l, alive = alive_](boost::system::error_code ec) {
     if (!*alive || !l.acceptor.is_open()) return;
+    if (ec == asio::error::operation_aborted) return;
+    for (int i = 0; !ec && i < 16; ++i) {
+      const int fd = ::accept4(l.acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) break;
+        ec.assign(errno, boost::system::system_category());
+        break;
+      }
+      tcp::socket socket(io_);
+      socket.assign(l.protocol, fd, ec);
+      if (ec) {
+        ::close(fd);
+        break;
+      }
+      admit(std::move(socket));
+    }
     if (ec) {
-      if (ec == asio::error::operation_aborted) return;
       // EMFILE and friends: the connection stays queued, so accepting again
       // at once would spin. Pause, then try again.
       if (counters_.accept_errors++ % 100 == 0) spdlog::warn("http: accept failed: {}; pausing 500 ms", ec.message());
@@ -237,28 +263,31 @@ void Server::accept(Listener& l) {
       });
       return;
     }
-    boost::system::error_code rec;
-    const auto remote = socket.remote_endpoint(rec);
-    if (rec || !allowed(remote.address())) {
-      ++counters_.denied;
-      socket.close(rec);
-    } else if (*open_ >= options_.max_connections) {
-      ++counters_.rejected_busy;
-      static constexpr std::string_view kBusy =
-          "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\nRetry-After: 1\r\n\r\n";
-      socket.non_blocking(true, rec);
-      socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), rec);
-      socket.shutdown(tcp::socket::shutdown_both, rec);
-      socket.close(rec);
-    } else {
-      ++counters_.connections;
-      std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
-      auto session = std::make_shared<Session>(std::move(socket), *this);
-      sessions_.push_back(session);
-      session->start();
-    }
     accept(l);
   });
+}
+
+void Server::admit(tcp::socket socket) {
+  boost::system::error_code rec;
+  const auto remote = socket.remote_endpoint(rec);
+  if (rec || !allowed(remote.address())) {
+    ++counters_.denied;
+    socket.close(rec);
+  } else if (*open_ >= options_.max_connections) {
+    ++counters_.rejected_busy;
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\nRetry-After: 1\r\n\r\n";
+    socket.non_blocking(true, rec);
+    socket.write_some(asio::buffer(kBusy.data(), kBusy.size()), rec);
+    socket.shutdown(tcp::socket::shutdown_both, rec);
+    socket.close(rec);
+  } else {
+    ++counters_.connections;
+    std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+    auto session = std::make_shared<Session>(std::move(socket), *this);
+    sessions_.push_back(session);
+    session->start();
+  }
 }
 
 void Server::close() {

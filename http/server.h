@@ -75,6 +75,8 @@ class Server {
   class Session;
   struct Listener;
   void accept(Listener& l);
+  // A connection accepted: refused (not allowed, too many) or given a session.
+  void admit(boost::asio::ip::tcp::socket socket);
   bool allowed(const boost::asio::ip::address& a) const;
 
   boost::asio::io_context& io_;

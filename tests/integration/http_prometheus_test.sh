@@ -89,6 +89,7 @@ metrics >"$dir/metrics.txt"
 check "promtool check metrics passes" sh -c "promtool check metrics <'$dir/metrics.txt'"
 promtool check metrics <"$dir/metrics.txt" || true
 check "the exposition carries Kea/Stork's names" grep -q '^kea_dhcp4_addresses_total{subnet="198.51.100.0/24"' "$dir/metrics.txt"
+grep -q "^kea_dhcp4_addresses_total" "$dir/metrics.txt" || grep -E "^(kea|pairgate_dhcp)" "$dir/metrics.txt" | head -20
 check "HEAD /metrics: headers only" sh -c "ip netns exec $P curl -sfI http://198.51.100.1:9650/metrics | grep -q 'Content-Type: text/plain; version=0.0.4'"
 check "GET /api/status: the control protocol's JSON" \
   sh -c "ip netns exec $P curl -sf http://198.51.100.1:9650/api/status | python3 -c 'import json,sys; j=json.load(sys.stdin); assert j[\"ok\"] and j[\"result\"][\"node\"] == \"beagle\"'"
