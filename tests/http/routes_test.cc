@@ -14,6 +14,7 @@ namespace pairgate::http {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class RoutesTest : public ::testing::Test {
  protected:
@@ -80,6 +81,26 @@ TEST_F(RoutesTest, ThePageIsHtmlThatMayLoadNothing) {
   EXPECT_THAT(r.body, HasSubstr("<!doctype html>"));
   EXPECT_THAT(header(r, "Content-Security-Policy"), HasSubstr("default-src 'none'"));
   EXPECT_THAT(header(r, "Content-Security-Policy"), HasSubstr("connect-src 'self'"));
+}
+
+// No request outside the daemon, read off the page itself (the browser
+// test, http_page_test.sh, watches what Chromium asks for): every href,
+// src and fetch is relative or data:, and no absolute URL appears but the
+// SVG namespace, which is a name, not a request.
+TEST_F(RoutesTest, ThePageNamesNoOtherHost) {
+  std::string body = get("/").body;
+  const std::string svg = "\"http://www.w3.org/2000/svg\"";
+  for (auto at = body.find(svg); at != std::string::npos; at = body.find(svg)) body.erase(at, svg.size());
+  EXPECT_THAT(body, Not(HasSubstr("http:")));
+  EXPECT_THAT(body, Not(HasSubstr("https:")));
+  EXPECT_THAT(body, Not(HasSubstr("\"//")));
+  EXPECT_THAT(body, Not(HasSubstr("src=")));
+  EXPECT_THAT(body, Not(HasSubstr("@import")));
+  EXPECT_THAT(body, Not(HasSubstr("url(")));
+  for (std::size_t at = body.find("href=\""); at != std::string::npos; at = body.find("href=\"", at + 1)) {
+    const auto target = body.substr(at + 6, body.find('"', at + 6) - at - 6);
+    EXPECT_TRUE(target.starts_with("data:") || target.find(':') == std::string::npos) << target;
+  }
 }
 
 TEST_F(RoutesTest, StatusIsTheControlProtocolsAnswer) {

@@ -148,7 +148,20 @@ PY
   check "$node's page asked nothing of any other host" fails grep -v "^http://${addr[$node]}:9650/" "$dir/$node.requests"
 done
 
+# The exposition of a daemon with every module this test runs (VRRP, DHCP
+# with a lease, a tunnel that is DOWN with its reason, the endpoint itself)
+# passes promtool's lint.
+if command -v promtool >/dev/null; then
+  ip netns exec "$C" curl -sf --max-time 5 "http://${addr[$server]}:9650/metrics" >"$dir/metrics.txt"
+  check "promtool check metrics passes on $server's exposition" sh -c "promtool check metrics <'$dir/metrics.txt'"
+  check "... which has the tunnel's state" grep -q '^pairgate_tunnel_state{' "$dir/metrics.txt"
+  check "... and the lease file's fsync histogram" grep -q '^pairgate_lease_file_sync_seconds_bucket{' "$dir/metrics.txt"
+else
+  echo "SKIP promtool check metrics: promtool missing"
+fi
+
 if ((failed)); then
+  promtool check metrics <"$dir/metrics.txt" 2>&1 | head -20
   for node in beagle primergy; do echo "--- $node's requests"; cat "$dir/$node.requests"; done
   echo "--- beagle's DOM (head)"; head -c 3000 "$dir/beagle.html"; echo
   echo "--- beagle log"; tail -20 "$dir/beagle.log"
