@@ -8,7 +8,11 @@
 //   GET /             the status page (http/page.html)
 //   GET /metrics      MetricsRegistry::collect() in Prometheus text format
 //   GET /api/status   the control command `status`, as the control protocol answers it
-//   GET /api/peer     the control command `peer-status`: the other router's status
+//   GET /api/peer     the control command `peer-status`: the other router's status.
+//                     Registered by whoever carries the peer channel (issue 12); the
+//                     page reads {"node": NAME, "channel": "up"|..., "age_s": S,
+//                     "status": <the peer's `status` result, or null>}. Without the
+//                     command: 400, and the page says there is no peer status.
 //   GET /api/leases   the control command `leases` with offset, limit, q
 //   GET /api/events   the event bus's history: since, limit
 // HEAD is answered like GET without the body; other methods get 405.
