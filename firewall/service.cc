@@ -35,10 +35,6 @@ void Service::start(const conf::Config& config) {
   watch();
 }
 
-bool Service::table_present() {
-  return nft_ && run("list counters table inet " + applied_table_, true).has_value();
-}
-
 void Service::watch() {
   if (check_every_.count() == 0) return;
   timer_.expires_after(check_every_);
@@ -97,10 +93,13 @@ void Service::on_reading(const Reading& r, std::uint64_t generation) {
 }
 
 // The table depends on more than the firewall section (tunnels, VRRP
-// interfaces, the node name); rendering is cheap, so compare the text.
+// interfaces, the node name); rendering is cheap, so compare the text. The
+// apply script deletes before it adds (render_apply_script), so it needs no
+// knowledge of what the kernel holds; whether the table is still there is
+// asked off the loop, as for status, and a missing one is put back then.
 void Service::reload(const conf::Config& config, const conf::ConfigDiff&) {
-  if (!applied_.empty() && !table_present()) forget();
   apply(config);
+  read_counters();
 }
 
 void Service::apply(const conf::Config& config) {
