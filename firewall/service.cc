@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "firewall/render.h"
+#include "core/sched.h"
 
 namespace pairgate::firewall {
 
@@ -12,7 +13,12 @@ Service::Service(ModuleContext ctx, std::unique_ptr<Nft> nft, std::chrono::milli
     : ctx_(ctx), nft_(std::move(nft)), check_every_(check_every), timer_(ctx.io), offload_(std::move(offload)) {
   if (!offload_) {
     pool_ = std::make_unique<boost::asio::thread_pool>(1);
-    offload_ = [pool = pool_.get()](std::function<void()> job) { boost::asio::post(*pool, std::move(job)); };
+    offload_ = [pool = pool_.get()](std::function<void()> job) {
+      boost::asio::post(*pool, [job = std::move(job)] {
+        leave_realtime();  // nft calls take tens of ms: not at the loop's policy
+        job();
+      });
+    };
   }
 }
 
