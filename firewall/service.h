@@ -51,7 +51,6 @@ class Service final : public Module {
   void apply(const conf::Config& config);
   void remove();
   void forget();  // no table of ours is in the kernel any more
-  bool table_present();
   void watch();
   // What status() shows, as metrics: the drop counters by chain (the last
   // reading), applies, failures, restores.
