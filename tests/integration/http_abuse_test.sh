@@ -58,6 +58,9 @@ check "beagle is MASTER" wait_for 15 state beagle MASTER
 check "primergy is BACKUP" wait_for 15 state primergy BACKUP
 rss() { awk '/^VmRSS/ {print $2}' "/proc/${pid[a]}/status"; }  # KiB
 rss_before=$(rss)
+# primergy may have been master for a moment at start-up (whichever daemon
+# starts first); from here on it must not be.
+masters_before=$(grep -c 'Entering MASTER' "$dir/primergy.log")
 
 # The observer runs through a quiet stretch (the baseline) and the abuse.
 quiet_s=4 abuse_s=8
@@ -91,7 +94,7 @@ check "no advert interval over 175 ms while abused (max $(j "$abused" max_ms) ms
 # may grow by 10 ms at most over the quiet stretch's (the machine is shared).
 check "the adverts' p99 jitter grew by < 10 ms ($(j "$quiet" p99_dev_ms) -> $(j "$abused" p99_dev_ms) ms)" \
   python3 -c "import sys; sys.exit(0 if $(j "$abused" p99_dev_ms) < $(j "$quiet" p99_dev_ms) + 10 else 1)"
-check "primergy stayed BACKUP throughout" sh -c "! grep -q 'Entering MASTER' '$dir/primergy.log'"
+check "primergy stayed BACKUP throughout" test "$(grep -c 'Entering MASTER' "$dir/primergy.log")" -eq "$masters_before"
 check "beagle is still MASTER" state beagle MASTER
 
 echo "what the abuser saw: $(python3 -c "import json; d=json.load(open('$dir/abuse.json')); [d.pop(k) for k in ('start','end')]; print(json.dumps(d, sort_keys=True))")"
@@ -131,7 +134,12 @@ open_connections() { "$build/pairgatectl" --socket "$dir/beagle.sock" status --j
 check "no connection is left open" wait_for 10 open_connections
 rss_after=$(rss)
 echo "beagle's RSS: ${rss_before} KiB before, ${rss_after} KiB after"
-check "beagle's RSS grew by less than 4 MiB" test $((rss_after - rss_before)) -lt 4096
+if ldd "$build/pairgated" | grep -q libasan; then
+  # ASan's quarantine keeps freed memory for a while: RSS says nothing here.
+  echo "SKIP the RSS check: an ASan build"
+else
+  check "beagle's RSS grew by less than 4 MiB" test $((rss_after - rss_before)) -lt 4096
+fi
 
 if ((failed)); then
   echo "--- beagle log"; tail -20 "$dir/beagle.log"
