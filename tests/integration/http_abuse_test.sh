@@ -68,9 +68,11 @@ t_begin=$(date +%s.%N)
 ip netns exec "$O" python3 "$here/http_abuse.py" observe $((quiet_s + abuse_s + 12)) 198.51.100.3 198.51.100.10 "$dir/adverts" &
 pid[o]=$!
 sleep "$quiet_s"
+cpu() { awk '{print $14 + $15}' "/proc/${pid[a]}/stat"; }  # utime + stime, clock ticks
+cpu_before=$(cpu)
 t0=$SECONDS
 ip netns exec "$X" python3 "$here/http_abuse.py" abuse 198.51.100.3 9650 "$abuse_s" "$dir/abuse.json"
-echo "abuse: $((SECONDS - t0)) s"
+echo "abuse: $((SECONDS - t0)) s; beagle's CPU time meanwhile: $((($(cpu) - cpu_before) * 1000 / $(getconf CLK_TCK))) ms"
 kill -INT "${pid[o]}" 2>/dev/null
 wait "${pid[o]}"
 unset 'pid[o]'
