@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
+#include <utility>
+
 namespace pairgate {
 
 void CommandRegistry::add(Command command) {
@@ -53,6 +56,40 @@ void CommandRegistry::dispatch(const control::Request& request, const PeerCreden
     spdlog::error("control: {} failed: {}", c.name, e.what());
     if (!reply->closed()) reply->error(e.what(), control::code::internal);
   }
+}
+
+namespace {
+
+// A CommandReply that hands the command's one answer line to `done`.
+class CollectReply final : public CommandReply {
+ public:
+  explicit CollectReply(std::function<void(std::string)> done) : done_(std::move(done)) {}
+  bool write(std::string line) override {
+    if (closed_) return false;
+    last_ = std::move(line);
+    return true;
+  }
+  void finish() override {
+    if (closed_) return;
+    closed_ = true;
+    if (auto d = std::exchange(done_, nullptr)) d(std::move(last_));
+  }
+  bool closed() const override { return closed_; }
+  void on_close(std::function<void()>) override {}
+
+ private:
+  std::function<void(std::string)> done_;
+  std::string last_;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+void run_local(CommandRegistry& commands, std::string name, nlohmann::json args,
+               std::function<void(std::string line)> done) {
+  const PeerCredentials nobody{};  // not root: a root_only command is refused
+  auto reply = std::make_shared<CollectReply>(std::move(done));
+  commands.dispatch(control::Request{std::move(name), std::move(args)}, nobody, reply);
 }
 
 }  // namespace pairgate

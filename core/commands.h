@@ -110,4 +110,10 @@ class CommandRegistry {
   CommandCounters counters_;
 };
 
+// Runs a command from inside the daemon (the HTTP endpoint, the pair view)
+// as a client that is not root would: `done` gets its one answer line, now
+// or later. A streaming command's first line only.
+void run_local(CommandRegistry& commands, std::string name, nlohmann::json args,
+               std::function<void(std::string line)> done);
+
 }  // namespace pairgate

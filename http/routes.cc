@@ -23,29 +23,6 @@ constexpr std::string_view kPagePolicy =
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; "
     "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-// A CommandReply that hands the command's one answer line to `done`.
-class CollectReply final : public CommandReply {
- public:
-  explicit CollectReply(std::function<void(std::string)> done) : done_(std::move(done)) {}
-  bool write(std::string line) override {
-    if (closed_) return false;
-    last_ = std::move(line);
-    return true;
-  }
-  void finish() override {
-    if (closed_) return;
-    closed_ = true;
-    if (auto d = std::exchange(done_, nullptr)) d(std::move(last_));
-  }
-  bool closed() const override { return closed_; }
-  void on_close(std::function<void()>) override {}
-
- private:
-  std::function<void(std::string)> done_;
-  std::string last_;
-  bool closed_ = false;
-};
-
 unsigned status_for(std::string_view code) {
   if (code == control::code::bad_request) return 400;
   if (code == control::code::denied) return 403;
@@ -65,14 +42,6 @@ Response from_control(std::string line) {
   }
   r.body = std::move(line);
   return r;
-}
-
-void run_command(CommandRegistry& commands, std::string name, nlohmann::json args,
-                 std::function<void(std::string)> done) {
-  // Not root: a root_only command is refused, whatever the route asks.
-  const PeerCredentials nobody{};
-  auto reply = std::make_shared<CollectReply>(std::move(done));
-  commands.dispatch(control::Request{std::move(name), std::move(args)}, nobody, reply);
 }
 
 Response bad_param(std::string_view what) { return text_response(400, std::string(what)); }
@@ -142,14 +111,14 @@ void add_standard_routes(Routes& routes, CommandRegistry& commands, const Metric
   });
 
   routes.add("/api/status", [&commands](const Target&, Routes::Done done) {
-    run_command(commands, "status", nlohmann::json::object(),
+    run_local(commands, "status", nlohmann::json::object(),
                 [done = std::move(done)](std::string line) mutable { done(from_control(std::move(line))); });
   });
 
   // The other router's status, as the peer channel last brought it (the
   // command is registered by whoever carries it; without it, 400).
   routes.add("/api/peer", [&commands](const Target&, Routes::Done done) {
-    run_command(commands, "peer-status", nlohmann::json::object(),
+    run_local(commands, "peer-status", nlohmann::json::object(),
                 [done = std::move(done)](std::string line) mutable { done(from_control(std::move(line))); });
   });
 
@@ -162,7 +131,7 @@ void add_standard_routes(Routes& routes, CommandRegistry& commands, const Metric
     nlohmann::json args = {{"offset", *offset}, {"limit", *limit}, {"q", q}};
     // The DHCP module pages and searches ({"total","offset","limit","leases"}):
     // its answer line is the body as it is, not parsed again.
-    run_command(commands, "leases", std::move(args),
+    run_local(commands, "leases", std::move(args),
                 [done = std::move(done)](std::string line) mutable { done(from_control(std::move(line))); });
   });
 

@@ -85,6 +85,23 @@ TEST(CommandRegistry, AnAsynchronousCommandAnswersWhenItIsReady) {
   EXPECT_EQ(reply->response().result["done"], true);
 }
 
+// run_local: the daemon's own callers (HTTP, the pair view) get the answer
+// line, as a client that is not root.
+TEST(CommandRegistry, RunLocalHandsOverTheAnswerLineAsANonRootClient) {
+  CommandRegistry r;
+  r.add({.name = "echo", .run = [](const nlohmann::json& args, const PeerCredentials&) { return args; }});
+  r.add({.name = "secret", .root_only = true, .run = [](const nlohmann::json&, const PeerCredentials&) {
+           return nlohmann::json("no");
+         }});
+  std::string line;
+  run_local(r, "echo", {{"x", 1}}, [&](std::string l) { line = std::move(l); });
+  EXPECT_EQ(nlohmann::json::parse(line)["result"]["x"], 1);
+  run_local(r, "secret", nlohmann::json::object(), [&](std::string l) { line = std::move(l); });
+  EXPECT_EQ(nlohmann::json::parse(line)["ok"], false);
+  run_local(r, "nope", nlohmann::json::object(), [&](std::string l) { line = std::move(l); });
+  EXPECT_EQ(nlohmann::json::parse(line)["ok"], false);
+}
+
 TEST(CommandRegistry, NamesAreUniqueAndRemovable) {
   CommandRegistry reg;
   reg.add({.name = "leases", .run = [](auto&, auto&) { return nlohmann::json::array(); }});
