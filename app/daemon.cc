@@ -3,6 +3,7 @@
 #include <grp.h>
 
 #include <csignal>
+#include <iterator>
 #include <spdlog/spdlog.h>
 
 #include "conf/diff.h"
@@ -23,6 +24,39 @@ namespace {
 log::Level to_log(conf::LogLevel l) { return static_cast<log::Level>(static_cast<int>(l)); }
 log::Target to_log(conf::LogTarget t) { return static_cast<log::Target>(static_cast<int>(t)); }
 
+// The control protocol's answer to a reload: what changed, or the errors.
+void answer_reload(CommandReply& reply, const Daemon::ReloadResult& r) {
+  if (r.ok) {
+    reply.ok({{"changed", r.summary}});
+    return;
+  }
+  auto details = nlohmann::json::array();
+  for (const auto& d : r.errors) details.push_back(conf::headline(d));
+  if (r.error_count > r.errors.size()) {
+    details.push_back("... and " + std::to_string(r.error_count - r.errors.size()) + " more not shown");
+  }
+  reply.error("the configuration has errors; the running one stays in force", control::code::invalid_config,
+              details);
+}
+
+// Runs f; an exception from it is logged, not thrown: a step of the orderly
+// stop must not keep the next ones from running.
+template <class F>
+void guarded(std::string_view what, F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    spdlog::error("{} failed: {}", what, e.what());
+  } catch (...) {
+    spdlog::error("{} failed", what);
+  }
+}
+
+// Exceptions that may escape the loop during one orderly stop before run()
+// gives up on it; the first few are logged.
+constexpr std::size_t kMaxAborts = 1000;
+constexpr std::size_t kLoggedAborts = 10;
+
 }  // namespace
 
 Daemon::Daemon(asio::io_context& io, Options options, conf::Config config)
@@ -32,7 +66,8 @@ Daemon::Daemon(asio::io_context& io, Options options, conf::Config config)
       started_(std::chrono::steady_clock::now()),
       systemd_(io),
       signals_(io, SIGHUP, SIGTERM, SIGINT),
-      stop_timer_(io) {}
+      stop_timer_(io),
+      loader_(io) {}
 
 Daemon::~Daemon() = default;
 
@@ -62,7 +97,10 @@ void Daemon::start() {
   // The socket first: a second daemon must fail before touching anything.
   control_->open();
 
-  for (auto& m : modules_) m->start(config_);
+  for (auto& m : modules_) {
+    ++started_modules_;  // counted first: a module that throws may have half started
+    m->start(config_);
+  }
   systemd_.ready();
   systemd_.start_watchdog();
   spdlog::info("pairgated ready: control socket {}", config_.control.socket);
@@ -88,7 +126,7 @@ void Daemon::wait_signals() {
   signals_.async_wait([this](boost::system::error_code ec, int signo) {
     if (ec) return;
     if (signo == SIGHUP) {
-      reload();
+      reload(nullptr);  // apply_reload logs the outcome
     } else {
       spdlog::info("received {}, stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
       stop();
@@ -97,24 +135,89 @@ void Daemon::wait_signals() {
   });
 }
 
-Daemon::ReloadResult Daemon::reload() {
+int Daemon::run() {
+  int status = 0;
+  for (std::size_t aborts = 0;;) {
+    try {
+      io_.run();
+      return status;
+    } catch (const std::exception& e) {
+      if (aborts < kLoggedAborts) spdlog::critical("event loop aborted: {}; stopping in order", e.what());
+    } catch (...) {
+      if (aborts < kLoggedAborts) spdlog::critical("event loop aborted by an unknown exception; stopping in order");
+    }
+    // A bug, not an input: exit non-zero for systemd, but only after the
+    // modules have resigned and cleaned up.
+    status = 2;
+    if (++aborts > kMaxAborts) {
+      spdlog::critical("{} exceptions during the stop; exiting without finishing it", aborts);
+      return status;
+    }
+    guarded("stop", [this] { stop(); });
+  }
+}
+
+void Daemon::reload(std::function<void(ReloadResult)> done) {
+  if (stopping_) {
+    ReloadResult r;
+    r.errors.push_back({options_.config_path, 0, 0, "the daemon is stopping"});
+    r.error_count = 1;
+    if (done) asio::post(io_, [done = std::move(done), r = std::move(r)] { done(r); });
+    return;
+  }
+  if (loader_.busy()) {
+    spdlog::info("reload requested while one runs; one more follows it");
+    reload_next_.push_back(std::move(done));
+    return;
+  }
+  reload_waiting_.push_back(std::move(done));
+  begin_reload();
+}
+
+void Daemon::begin_reload() {
+  systemd_.reloading();
+  spdlog::info("reloading {}", options_.config_path);
+  // Read and parsed on a thread of its own: a slow file must not hold up
+  // adverts. What changed is applied here, on the loop.
+  loader_.start(options_.config_path, [this](conf::LoadResult loaded) { end_reload(std::move(loaded)); });
+}
+
+void Daemon::end_reload(conf::LoadResult loaded) {
+  auto waiting = std::move(reload_waiting_);
+  reload_waiting_.clear();
   ReloadResult result;
   if (stopping_) {
     result.errors.push_back({options_.config_path, 0, 0, "the daemon is stopping"});
-    return result;
+    result.error_count = 1;
+    // No reload after this one: its requests get the same answer.
+    waiting.insert(waiting.end(), std::make_move_iterator(reload_next_.begin()),
+                   std::make_move_iterator(reload_next_.end()));
+    reload_next_.clear();
+  } else {
+    result = apply_reload(std::move(loaded));
   }
-  systemd_.reloading();
-  spdlog::info("reloading {}", options_.config_path);
-  auto loaded = conf::load(options_.config_path);
+  if (!reload_next_.empty()) {
+    reload_waiting_ = std::move(reload_next_);
+    reload_next_.clear();
+    begin_reload();
+  }
+  for (auto& done : waiting) {
+    if (done) done(result);
+  }
+}
+
+Daemon::ReloadResult Daemon::apply_reload(conf::LoadResult loaded) {
+  ReloadResult result;
   if (!loaded.config) {
     ++reload_failures_;
     for (const auto& d : loaded.errors) spdlog::error("{}", conf::headline(d));
-    const auto n = loaded.errors.size();
-    last_reload_error_ = std::to_string(n) + (n == 1 ? " error in " : " errors in ") + options_.config_path;
+    if (auto more = loaded.more(); !more.empty()) spdlog::error("{}", more);
+    last_reload_error_ = loaded.summary(options_.config_path);
     spdlog::error("reload rejected: {}; the running configuration stays in force", last_reload_error_);
     events_.publish("reload", options_.config_path, "reload rejected: " + last_reload_error_,
-                    {{"ok", false}, {"errors", n}});
+                    {{"ok", false}, {"errors", loaded.error_count}});
     result.errors = std::move(loaded.errors);
+    result.error_count = loaded.error_count;
     systemd_.ready();
     return result;
   }
@@ -127,13 +230,14 @@ Daemon::ReloadResult Daemon::reload() {
   loaded.config->control = config_.control;
   config_ = std::move(*loaded.config);
   if (!d.empty()) {
-    for (auto& m : modules_) {
+    for (std::size_t i = 0; i < started_modules_; ++i) {
+      Module& m = *modules_[i];
       // One module's failure must not leave the others on the old file.
       try {
-        m->reload(config_, d);
+        m.reload(config_, d);
       } catch (const std::exception& e) {
-        spdlog::error("{}: reload failed: {}", m->name(), e.what());
-        last_reload_error_ = std::string(m->name()) + ": " + e.what();
+        spdlog::error("{}: reload failed: {}", m.name(), e.what());
+        last_reload_error_ = std::string(m.name()) + ": " + e.what();
       }
     }
   }
@@ -150,11 +254,14 @@ Daemon::ReloadResult Daemon::reload() {
 void Daemon::stop() {
   if (stopping_) return;
   stopping_ = true;
-  systemd_.stopping();
-  systemd_.stop_watchdog();
-  signals_.cancel();
-  if (control_) control_->close();
-  stop_next(modules_.size());
+  guarded("systemd STOPPING", [this] {
+    systemd_.stopping();
+    systemd_.stop_watchdog();
+  });
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+  if (control_) guarded("closing the control socket", [this] { control_->close(); });
+  stop_next(started_modules_);
 }
 
 void Daemon::stop_next(std::size_t remaining) {
@@ -171,18 +278,28 @@ void Daemon::stop_next(std::size_t remaining) {
     spdlog::warn("{}: did not stop within {} ms; going on", name, options_.stop_deadline.count());
     stop_next(remaining - 1);
   });
-  m.stop([this, done, remaining] {
+  auto next = [this, done, remaining] {
     if (*done) return;
     *done = true;
     stop_timer_.cancel();
     // Never recurse inside a module's own call stack.
     asio::post(io_, [this, remaining] { stop_next(remaining - 1); });
-  });
+  };
+  try {
+    m.stop(next);
+  } catch (const std::exception& e) {
+    spdlog::error("{}: stop failed: {}; going on", m.name(), e.what());
+    next();
+  } catch (...) {
+    spdlog::error("{}: stop failed; going on", m.name());
+    next();
+  }
 }
 
 void Daemon::finish_stop() {
   spdlog::info("pairgated stopped");
   // Modules hold subscriptions on netlink: they go first.
+  started_modules_ = 0;
   modules_.clear();
   netlink_.reset();
   io_.stop();
@@ -221,15 +338,9 @@ void Daemon::register_commands() {
                  .summary = "re-read the configuration (root only)",
                  .root_only = true,
                  .run_async = [this](const nlohmann::json&, const PeerCredentials&, ReplyPtr reply) {
-                   auto r = reload();
-                   if (r.ok) {
-                     reply->ok({{"changed", r.summary}});
-                     return;
-                   }
-                   auto details = nlohmann::json::array();
-                   for (const auto& d : r.errors) details.push_back(conf::headline(d));
-                   reply->error("the configuration has errors; the running one stays in force",
-                                control::code::invalid_config, details);
+                   // Answers when the reload is done: the file is read off
+                   // the loop, which serves other clients meanwhile.
+                   reload([reply](ReloadResult r) { answer_reload(*reply, r); });
                  }});
 }
 

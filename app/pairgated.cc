@@ -24,19 +24,24 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "pairgated 0.1.0");
   CLI11_PARSE(app, argc, argv);
 
-  // Signals that arrive before the event loop's signal_set exists stay
-  // pending instead of being lost (or, for a background job's ignored
-  // SIGINT, dropped): they are unblocked once the handlers are installed.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&stop_signals, s);
-  sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Only the daemon blocks the stop signals: its loop takes them through a
+  // signal_set. --check and --print-firewall keep the default actions, so
+  // SIGTERM ends them at any moment.
+  const bool daemon_mode = !check && !print_firewall;
+  sigset_t loop_signals;
+  sigemptyset(&loop_signals);
+  for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&loop_signals, s);
+  if (daemon_mode) {
+    // Signals that arrive before the event loop's signal_set exists stay
+    // pending instead of being lost (or, for a background job's ignored
+    // SIGINT, dropped): they are unblocked once the handlers are installed.
+    sigprocmask(SIG_BLOCK, &loop_signals, nullptr);
+  }
 
   auto loaded = pairgate::conf::load(config_path);
   if (!loaded.config) {
     std::cerr << loaded.report();
-    std::cerr << loaded.errors.size() << (loaded.errors.size() == 1 ? " error" : " errors") << " in "
-              << config_path << "\n";
+    std::cerr << loaded.summary(config_path) << "\n";
     return 1;
   }
   if (print_firewall) {
@@ -57,23 +62,17 @@ int main(int argc, char** argv) {
   pairgate::Daemon::Options options;
   options.config_path = config_path;
   pairgate::Daemon daemon(io, options, std::move(*loaded.config));
-  sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
+  sigprocmask(SIG_UNBLOCK, &loop_signals, nullptr);
   try {
     daemon.start();
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());
     // Undo what the modules that did start have done (addresses, tables).
     daemon.stop();
-    io.restart();
-    io.run();
+    daemon.run();
     return 1;
   }
-  try {
-    io.run();
-  } catch (const std::exception& e) {
-    // A bug, not an input: say so loudly and exit non-zero for systemd.
-    spdlog::critical("event loop aborted: {}", e.what());
-    return 2;
-  }
-  return 0;
+  // 0 after SIGTERM or SIGINT; 2 when a bug ended the loop (after the
+  // orderly stop all the same).
+  return daemon.run();
 }

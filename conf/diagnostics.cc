@@ -11,15 +11,19 @@ std::string headline(const Diagnostic& d) {
 }
 
 std::string format(const Diagnostic& d, std::string_view source) {
-  std::string out = headline(d);
-  if (d.line <= 0) return out;
+  if (d.line <= 0) return headline(d);
   std::size_t start = 0;
   for (int l = 1; l < d.line; ++l) {
     start = source.find('\n', start);
-    if (start == std::string_view::npos) return out;
+    if (start == std::string_view::npos) return headline(d);
     ++start;
   }
-  std::string_view line = source.substr(start, source.find('\n', start) - start);
+  return format_line(d, source.substr(start, source.find('\n', start) - start));
+}
+
+std::string format_line(const Diagnostic& d, std::string_view line) {
+  std::string out = headline(d);
+  if (d.line <= 0) return out;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   out += "\n ";
   out += line;

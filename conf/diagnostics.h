@@ -22,4 +22,7 @@ std::string headline(const Diagnostic& d);
 // print them. `source` is the whole file's text.
 std::string format(const Diagnostic& d, std::string_view source);
 
+// The same, given the text of the error's line (without its newline).
+std::string format_line(const Diagnostic& d, std::string_view line);
+
 }  // namespace pairgate::conf

@@ -96,9 +96,6 @@ std::optional<VrrpInstance> parse_instance(Reader& r, const YAML::Node& n) {
   if (vips.IsDefined() && (vips.IsNull() || (vips.IsSequence() && vips.size() == 0))) {
     r.error(vips, "virtual_addresses: at least one address is required");
   }
-  if (vips.IsSequence() && vips.size() > 255) {
-    r.error(vips, "virtual_addresses: at most 255 (the advert's Count IP Addrs)");
-  }
   r.for_each(m.get("excluded_addresses"), "excluded_addresses", [&](const YAML::Node& e) {
     if (auto p = r.prefix(e, "excluded_addresses")) {
       v.excluded_addresses.push_back(*p);

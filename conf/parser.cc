@@ -1,15 +1,15 @@
 #include "conf/parser.h"
 
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "conf/limits.h"
 #include "conf/parse_sections.h"
+#include "conf/read_source.h"
 #include "conf/validate.h"
 
 namespace pairgate::conf {
@@ -70,6 +70,11 @@ void parse_sysctl(Reader& r, const YAML::Node& n, std::vector<SysctlEntry>& out)
     r.error(n, "sysctl: expected a mapping of sysctl keys to values");
     return;
   }
+  if (n.size() > kMaxSysctlKeys) {
+    r.error(n, "sysctl: " + std::to_string(n.size()) + " keys; at most " + std::to_string(kMaxSysctlKeys));
+    return;
+  }
+  if (!r.visit(n, n.size())) return;
   for (auto it = n.begin(); it != n.end(); ++it) {
     auto key = r.string(it->first, "sysctl key");
     auto value = r.string(it->second, "sysctl value");
@@ -128,26 +133,116 @@ void parse_root(Reader& r, const YAML::Node& root, Config& c) {
 
 }  // namespace
 
+namespace {
+
+// Counts the nodes of the first document without building it, and stops at
+// the first one past the limit. Throws YAML::Exception on a syntax error,
+// exactly as YAML::Load would.
+class NodeCounter final : public YAML::EventHandler {
+ public:
+  struct TooMany {
+    Mark at;
+  };
+  explicit NodeCounter(std::size_t limit) : limit_(limit) {}
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { count(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { count(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { count(m); }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    count(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    count(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void count(const YAML::Mark& m) {
+    if (++nodes_ > limit_) throw TooMany{Mark{m.line + 1, m.column + 1}};
+  }
+  std::size_t limit_;
+  std::size_t nodes_ = 0;
+};
+
+// Empty when `text` is within kMaxNodes; else where the first node too many stands.
+std::optional<Mark> too_many_nodes(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  NodeCounter counter(kMaxNodes);
+  try {
+    parser.HandleNextDocument(counter);  // YAML::Load reads the first document only
+  } catch (const NodeCounter::TooMany& e) {
+    return e.at;
+  }
+  return std::nullopt;
+}
+
+std::string plural(std::size_t n, std::string_view word) {
+  return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
 std::string LoadResult::report() const {
+  // Where each line starts, found once: each error shows its line.
+  std::vector<std::size_t> starts{0};
+  for (std::size_t i = source.find('\n'); i != std::string::npos; i = source.find('\n', i + 1)) {
+    starts.push_back(i + 1);
+  }
   std::string out;
   for (const auto& d : errors) {
-    out += format(d, source);
+    if (d.line > 0 && static_cast<std::size_t>(d.line) <= starts.size()) {
+      const std::size_t start = starts[d.line - 1];
+      out += format_line(d, std::string_view(source).substr(start, source.find('\n', start) - start));
+    } else {
+      out += headline(d);
+    }
     out += '\n';
   }
+  if (auto m = more(); !m.empty()) out += m + '\n';
   return out;
+}
+
+std::string LoadResult::more() const {
+  if (error_count <= errors.size()) return {};
+  return "... and " + plural(error_count - errors.size(), "more error") + " not shown";
+}
+
+std::string LoadResult::summary(std::string_view file) const {
+  return plural(error_count, "error") + " in " + std::string(file);
 }
 
 LoadResult parse(std::string_view text, const std::string& file) {
   LoadResult result;
-  result.source = std::string(text);
   Reader r(file);
+  auto finish = [&](std::optional<Config> c) {
+    result.error_count = r.error_count();
+    result.errors = r.take_errors();
+    if (result.error_count == 0) result.config = std::move(c);
+    return std::move(result);
+  };
+  if (text.size() > kMaxFileBytes) {
+    r.error(Mark{}, "configuration: " + std::to_string(text.size()) + " bytes; a configuration may have at most " +
+                        std::to_string(kMaxFileBytes));
+    return finish(std::nullopt);
+  }
+  result.source = std::string(text);
   YAML::Node root;
   try {
+    if (auto at = too_many_nodes(result.source)) {
+      r.error(*at, "configuration: more than " + std::to_string(kMaxNodes) +
+                       " YAML nodes (values, lists and mappings); the rest is not read");
+      return finish(std::nullopt);
+    }
     root = YAML::Load(result.source);
+  } catch (const YAML::DeepRecursion& e) {
+    r.error(Mark{e.mark.line + 1, e.mark.column + 1}, "YAML syntax: nested too deeply");
+    return finish(std::nullopt);
   } catch (const YAML::Exception& e) {
     r.error(Mark{e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg);
-    result.errors = r.take_errors();
-    return result;
+    return finish(std::nullopt);
   }
   Config c;
   try {
@@ -157,25 +252,18 @@ LoadResult parse(std::string_view text, const std::string& file) {
     // yaml-cpp throws on some malformed trees while they are walked.
     r.error(Mark{e.mark.line + 1, e.mark.column + 1}, "YAML: " + e.msg);
   }
-  result.errors = r.take_errors();
-  if (result.errors.empty()) result.config = std::move(c);
-  return result;
+  return finish(std::move(c));
 }
 
 LoadResult load(const std::string& path) {
-  auto fail = [&](std::string why) {
+  auto text = read_source(path, kMaxFileBytes);
+  if (!text) {
     LoadResult result;
-    result.errors.push_back(Diagnostic{path, 0, 0, "cannot read the file: " + why});
+    result.errors.push_back(Diagnostic{path, 0, 0, "cannot read the file: " + text.error()});
+    result.error_count = 1;
     return result;
-  };
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return fail("it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return fail(std::strerror(errno));
-  return parse(text.str(), path);
+  }
+  return parse(*text, path);
 }
 
 }  // namespace pairgate::conf

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <set>
 
@@ -30,8 +31,20 @@ Mark mark_at(const std::vector<Mark>& marks, std::size_t i, Mark fallback) {
   return i < marks.size() && marks[i].line > 0 ? marks[i] : fallback;
 }
 
+// getgrnam_r: the loader also runs on a reload's helper thread.
+bool group_exists(const std::string& name) {
+  group g{};
+  group* found = nullptr;
+  std::vector<char> buffer(16 * 1024);
+  while (::getgrnam_r(name.c_str(), &g, buffer.data(), buffer.size(), &found) == ERANGE &&
+         buffer.size() < 1024 * 1024) {
+    buffer.resize(buffer.size() * 2);
+  }
+  return found != nullptr;
+}
+
 void check_control(Reader& r, const Config& c) {
-  if (!c.control.group.empty() && ::getgrnam(c.control.group.c_str()) == nullptr) {
+  if (!c.control.group.empty() && !group_exists(c.control.group)) {
     r.error(c.control.group_mark, "control.group: no group named '" + c.control.group + "' on this host");
   }
 }
@@ -127,7 +140,34 @@ void check_vrrp(Reader& r, const Config& c) {
   }
 }
 
-void check_subnet(Reader& r, const DhcpSubnet& s, std::vector<std::pair<Ipv4Range, Mark>>& all_pools) {
+struct PoolAt {
+  Ipv4Range range;
+  Mark mark;
+  std::string subnet;
+};
+
+// Pools of all subnets that overlap, each pair reported once at the one
+// written later. Sorted by first address, so n log n for any number of pools.
+void check_pool_overlaps(Reader& r, std::vector<PoolAt> pools) {
+  auto later = [](const PoolAt& a, const PoolAt& b) {
+    return std::pair(a.mark.line, a.mark.column) > std::pair(b.mark.line, b.mark.column);
+  };
+  std::stable_sort(pools.begin(), pools.end(), [](const PoolAt& a, const PoolAt& b) {
+    return a.range.first < b.range.first;
+  });
+  const PoolAt* widest = nullptr;  // the pool reaching furthest so far
+  for (const PoolAt& p : pools) {
+    if (widest != nullptr && widest->range.overlaps(p.range)) {
+      const PoolAt& at = later(p, *widest) ? p : *widest;
+      const PoolAt& other = &at == &p ? *widest : p;
+      r.error(at.mark, "dhcp subnet " + at.subnet + ": pool " + at.range.to_string() + " overlaps pool " +
+                           other.range.to_string() + at_line(other.mark));
+    }
+    if (widest == nullptr || widest->range.last < p.range.last) widest = &p;
+  }
+}
+
+void check_subnet(Reader& r, const DhcpSubnet& s, std::vector<PoolAt>& all_pools) {
   const std::string where = "dhcp subnet " + s.subnet.to_string();
   const auto first = s.subnet.network().address().v4();
   const auto last = s.subnet.v4_last();
@@ -141,13 +181,7 @@ void check_subnet(Reader& r, const DhcpSubnet& s, std::vector<std::pair<Ipv4Rang
                           (network ? "network address " + first.to_string()
                                    : "broadcast address " + last.to_string()));
     }
-    for (const auto& [other, mark] : all_pools) {
-      if (other.overlaps(p.range)) {
-        r.error(p.mark, where + ": pool " + p.range.to_string() + " overlaps pool " + other.to_string() +
-                            at_line(mark));
-      }
-    }
-    all_pools.emplace_back(p.range, p.mark);
+    all_pools.push_back({p.range, p.mark, s.subnet.to_string()});
   }
   std::map<Ipv4Address, Mark> res_addrs;
   std::map<MacAddress, Mark> res_hw;
@@ -236,7 +270,7 @@ void check_server_identifier(Reader& r, const Config& c, const DhcpSubnet& s) {
 
 void check_dhcp(Reader& r, const Config& c) {
   if (!c.dhcp) return;
-  std::vector<std::pair<Ipv4Range, Mark>> pools;
+  std::vector<PoolAt> pools;
   for (std::size_t i = 0; i < c.dhcp->subnets.size(); ++i) {
     const auto& s = c.dhcp->subnets[i];
     check_server_identifier(r, c, s);
@@ -249,6 +283,7 @@ void check_dhcp(Reader& r, const Config& c) {
     }
     check_subnet(r, s, pools);
   }
+  check_pool_overlaps(r, std::move(pools));
 }
 
 void check_tunnels(Reader& r, const Config& c) {

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "conf/duration.h"
+#include "conf/limits.h"
 
 namespace pairgate::conf {
 
@@ -26,6 +27,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
+std::uint64_t position_key(Mark m) {
+  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(m.line)) << 32) |
+         static_cast<std::uint32_t>(m.column);
+}
+
+// Keys longer than this get no suggestion: the distance costs the product of
+// the lengths, and no known key is that long.
+constexpr std::size_t kMaxSuggestedKey = 64;
+
 }  // namespace
 
 Mark Reader::mark(const YAML::Node& n) {
@@ -35,19 +45,44 @@ Mark Reader::mark(const YAML::Node& n) {
   return {m.line + 1, m.column + 1};
 }
 
-Mark Reader::where(const YAML::Node& n) const {
-  if (n.IsDefined() && n.IsNull()) {
-    for (const auto& k : null_keys_) {
-      if (k.value.is(n)) return k.key;
-    }
-  }
-  return mark(n);
+void Reader::set_null_key(const YAML::Node& value, Mark key) {
+  null_keys_[position_key(mark(value))].push_back({value, key});
 }
 
-void Reader::error(const YAML::Node& at, std::string message) { error(where(at), std::move(message)); }
+Mark Reader::where(const YAML::Node& n) const {
+  const Mark own = mark(n);
+  if (n.IsDefined() && n.IsNull()) {
+    if (auto it = null_keys_.find(position_key(own)); it != null_keys_.end()) {
+      for (const auto& k : it->second) {
+        if (k.value.is(n)) return k.key;
+      }
+    }
+  }
+  return own;
+}
+
+void Reader::error(const YAML::Node& at, std::string message) {
+  if (errors_.size() >= kMaxErrors) {
+    ++error_count_;
+    return;
+  }
+  error(where(at), std::move(message));
+}
 
 void Reader::error(Mark at, std::string message) {
-  errors_.push_back({file_, at.line, at.column, std::move(message)});
+  ++error_count_;
+  if (errors_.size() < kMaxErrors) errors_.push_back({file_, at.line, at.column, std::move(message)});
+}
+
+bool Reader::visit(const YAML::Node& n, std::size_t entries) {
+  const bool over_before = entries_ > kMaxEntries;
+  entries_ += entries;
+  if (entries_ <= kMaxEntries) return true;
+  if (!over_before) {
+    error(n, "the file expands to more than " + std::to_string(kMaxEntries) +
+                 " list and mapping entries (an alias counts at each use); the rest is not read");
+  }
+  return false;
 }
 
 std::vector<Diagnostic> Reader::take_errors() {
@@ -199,6 +234,13 @@ bool Reader::for_each(const YAML::Node& n, std::string_view what,
     error(n, std::string(what) + ": expected a list");
     return false;
   }
+  const std::size_t size = n.size();
+  if (const ListLimit limit = list_limit(what); size > limit.max) {
+    error(n, std::string(what) + ": " + std::to_string(size) + " entries; at most " + std::to_string(limit.max) +
+                 (limit.why.empty() ? std::string() : " (" + std::string(limit.why) + ")"));
+    return false;
+  }
+  if (!visit(n, size)) return false;
   for (const auto& e : n) {
     // No list takes empty entries; without this, an empty entry in a list of
     // mappings reads as a mapping with every required key missing.
@@ -221,59 +263,58 @@ MapReader::MapReader(Reader& r, const YAML::Node& node, std::string_view what)
     r_.error(node, what_ + ": expected a mapping of keys");
     return;
   }
+  const std::size_t size = node.size();
+  if (!r_.visit(node, size)) return;
   ok_ = true;
+  entries_.reserve(size);
   for (auto it = node.begin(); it != node.end(); ++it) {
     if (!it->first.IsScalar()) {
       r_.error(it->first, what_ + ": keys must be plain words");
       continue;
     }
-    const std::string key = it->first.Scalar();
-    auto dup = std::find_if(entries_.begin(), entries_.end(), [&](auto& e) { return e.key == key; });
-    if (dup != entries_.end()) {
-      r_.error(it->first, what_ + ": duplicate key " + quoted(key) + " (first at line " +
-                              std::to_string(dup->key_mark.line) + ")");
+    const Mark key_mark = Reader::mark(it->first);
+    auto [at, fresh] = index_.emplace(it->first.Scalar(), entries_.size());
+    if (!fresh) {
+      r_.error(key_mark, what_ + ": duplicate key " + quoted(at->first) + " (first at line " +
+                             std::to_string(entries_[at->second].key_mark.line) + ")");
       continue;
     }
-    entries_.push_back({key, it->second, Reader::mark(it->first)});
+    entries_.push_back({at->first, it->second, key_mark});
   }
 }
 
 MapReader::~MapReader() {
-  if (!node_.IsDefined() || !node_.IsMap()) return;
-  for (auto it = node_.begin(); it != node_.end(); ++it) {
-    if (!it->first.IsScalar()) continue;
-    const std::string key = it->first.Scalar();
-    if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
-    std::string msg = what_ + ": unknown key " + quoted(key);
-    // Suggest a key this mapping understands when the typo is small.
-    std::string best;
+  if (!ok_) return;
+  for (const auto& e : entries_) {
+    if (std::find(known_.begin(), known_.end(), e.key) != known_.end()) continue;
+    std::string msg = what_ + ": unknown key " + quoted(e.key);
+    // Suggest a key this mapping understands when the typo is small; never
+    // another unknown key.
+    std::string_view best;
     std::size_t best_d = 3;
     for (const auto& k : known_) {
-      std::size_t d = edit_distance(key, k);
+      if (e.key.size() > kMaxSuggestedKey) break;
+      std::size_t d = edit_distance(e.key, k);
       if (d < best_d) {
         best_d = d;
         best = k;
       }
     }
     if (!best.empty()) msg += " (did you mean " + quoted(best) + "?)";
-    r_.error(it->first, std::move(msg));
-    known_.push_back(key);  // report a repeated unknown key once
+    r_.error(e.key_mark, std::move(msg));
   }
 }
 
 bool MapReader::has(std::string_view key) {
-  known_.emplace_back(key);
-  return std::any_of(entries_.begin(), entries_.end(), [&](auto& e) { return e.key == key; });
+  if (std::find(known_.begin(), known_.end(), key) == known_.end()) known_.emplace_back(key);
+  return index_.contains(std::string(key));
 }
 
 YAML::Node MapReader::get(std::string_view key) {
-  known_.emplace_back(key);
-  for (auto& e : entries_) {
-    if (e.key != key) continue;
-    if (e.value.IsNull()) r_.set_null_key(e.value, e.key_mark);
-    return e.value;
-  }
-  return YAML::Node(YAML::NodeType::Undefined);
+  if (!has(key)) return YAML::Node(YAML::NodeType::Undefined);
+  Entry& e = entries_[index_.at(std::string(key))];
+  if (e.value.IsNull()) r_.set_null_key(e.value, e.key_mark);
+  return e.value;
 }
 
 YAML::Node MapReader::required(std::string_view key) {

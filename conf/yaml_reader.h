@@ -4,10 +4,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "conf/config.h"
@@ -20,15 +22,24 @@ class Reader {
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
   static Mark mark(const YAML::Node& n);
+  // Records an error. The first kMaxErrors are kept; later ones are only
+  // counted, so a file of errors costs no more than a file of keys.
   void error(const YAML::Node& at, std::string message);
   void error(Mark at, std::string message);
+  // The kept errors, sorted by position.
   std::vector<Diagnostic> take_errors();
-  std::size_t error_count() const { return errors_.size(); }
+  // Every error recorded, kept or not.
+  std::size_t error_count() const { return error_count_; }
   // yaml-cpp places an empty value ("priority:") at the next token; MapReader
   // tells where the key of such a value stood so errors about it point there.
-  void set_null_key(const YAML::Node& value, Mark key) { null_keys_.push_back({value, key}); }
+  void set_null_key(const YAML::Node& value, Mark key);
   // mark(n), or the key's position when n is an empty value.
   Mark where(const YAML::Node& n) const;
+
+  // Accounts for visiting `entries` elements or entries of `n` (a list or a
+  // mapping). False, after one error for the whole file, once the file has
+  // asked for more than kMaxEntries: the caller then skips `n`.
+  bool visit(const YAML::Node& n, std::size_t entries);
 
   // Each returns nullopt after recording an error naming `what`. An undefined
   // node (an absent key) gives nullopt without an error: required() has
@@ -51,7 +62,8 @@ class Reader {
 
   // Calls each(element) for every element of a sequence; a missing node is an
   // empty list, an empty element ("-" alone, "~") an error. Returns false
-  // (after an error) when n is not a sequence.
+  // (after an error) when n is not a sequence, or has more elements than
+  // list_limit(what) allows (then no element is looked at).
   bool for_each(const YAML::Node& n, std::string_view what,
                 const std::function<void(const YAML::Node&)>& each);
 
@@ -69,16 +81,20 @@ class Reader {
 
   std::string file_;
   std::vector<Diagnostic> errors_;
+  std::size_t error_count_ = 0;
+  std::size_t entries_ = 0;
   struct NullKey {
     YAML::Node value;
     Mark key;
   };
-  std::vector<NullKey> null_keys_;
+  // By the empty value's own position; a position rarely holds more than one.
+  std::unordered_map<std::uint64_t, std::vector<NullKey>> null_keys_;
 };
 
 // A mapping whose keys must all be known. Every key taken with get() or
 // required() is known; the destructor reports the rest, with a suggestion for
-// near misses, and duplicates are reported as they are found.
+// near misses among the known keys, and duplicates are reported as they are
+// found. Linear in the number of keys.
 class MapReader {
  public:
   MapReader(Reader& r, const YAML::Node& node, std::string_view what);
@@ -110,7 +126,8 @@ class MapReader {
     YAML::Node value;
     Mark key_mark;
   };
-  std::vector<Entry> entries_;
+  std::vector<Entry> entries_;                         // file order, first of each key
+  std::unordered_map<std::string, std::size_t> index_;  // key -> entries_
   std::vector<std::string> known_;
 };
 

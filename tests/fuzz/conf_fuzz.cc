@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "conf/diff.h"
+#include "conf/limits.h"
 #include "conf/parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -14,6 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const LoadResult r = parse(text, "fuzz.yaml");
   // A configuration exactly when there is no error.
   if (r.config.has_value() == !r.errors.empty()) std::abort();
+  // At most kMaxErrors kept, every one counted.
+  if (r.errors.size() > kMaxErrors || r.error_count < r.errors.size()) std::abort();
+  if (r.errors.size() < kMaxErrors && r.error_count != r.errors.size()) std::abort();
   int line = 0;
   int column = 0;
   for (const Diagnostic& d : r.errors) {

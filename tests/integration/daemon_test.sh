@@ -64,6 +64,39 @@ out=$("$pairgated" --config "$dir/bad.yaml" --check 2>&1)
 check "--check exits 1 on errors" test $? -eq 1
 check "--check prints FILE:LINE:COLUMN" grep -q "^$dir/bad.yaml:4:40: error: vrid: 0 is out of range 1..255$" <<<"$out"
 
+mkfifo "$dir/fifo.yaml"
+out=$(timeout 5 "$pairgated" --config "$dir/fifo.yaml" --check 2>&1)
+check "--check refuses a FIFO at once (exit 1)" test $? -eq 1
+check "and says why" grep -q "it is a FIFO (named pipe); the configuration must be a regular file" <<<"$out"
+out=$(timeout 5 "$pairgated" --config /dev/zero --check 2>&1)
+check "--check refuses /dev/zero at once (exit 1)" test $? -eq 1
+head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' '#' >"$dir/huge.yaml"
+out=$(timeout 5 "$pairgated" --config "$dir/huge.yaml" --check 2>&1)
+check "--check refuses a file over 1 MiB (exit 1)" test $? -eq 1
+check "and says so" grep -q "it has 1048577 bytes; a configuration file may have at most 1048576" <<<"$out"
+
+# SIGTERM ends a check at any moment (it was blocked, as for the daemon's
+# loop, so the check ran to its end and exited 0): strace holds each read of
+# the file for 2 s, and passes the signal on when the read goes on.
+if command -v strace >/dev/null; then
+  printf 'node: x\n' >"$dir/slow.yaml"
+  strace -o /dev/null -P "$dir/slow.yaml" -e inject=read:delay_enter=2s \
+    "$pairgated" --config "$dir/slow.yaml" --check >"$dir/slow.out" 2>&1 &
+  tracer=$!
+  checker=
+  reading() {  # the traced pairgated has the file open
+    checker=$(pgrep -P "$tracer") && ls -l "/proc/$checker/fd" 2>/dev/null | grep -q slow.yaml
+  }
+  wait_for 5 reading
+  [[ -n $checker ]] && kill -TERM "$checker"
+  wait "$tracer"
+  rc=$?
+  check "SIGTERM ends a slow --check (killed by SIGTERM)" test $rc -eq 143
+  check "before it gave a verdict" fails grep -q OK "$dir/slow.out"
+else
+  echo "skip SIGTERM ends a slow --check: strace is not installed"
+fi
+
 out=$("$ctl" --socket "$sock" status 2>&1)
 check "pairgatectl without a daemon exits 2" test $? -eq 2
 check "pairgatectl says the daemon is not running" grep -q "pairgated is not running" <<<"$out"
@@ -95,6 +128,28 @@ kill -HUP "$pid"
 check "SIGHUP with a broken file is logged" wait_for 5 more_than "reload rejected" "$rejected"
 check "the daemon survives it" kill -0 "$pid"
 check "and keeps the old priority" priority_is 150
+# A file that reads endlessly or never: refused off the loop, the daemon and
+# its configuration stay.
+mv "$dir/pairgate.yaml" "$dir/kept.yaml"
+for bad in /dev/zero "$dir/fifo.yaml"; do
+  ln -s "$bad" "$dir/pairgate.yaml"
+  rejected=$(count "reload rejected")
+  kill -HUP "$pid"
+  check "SIGHUP with $bad as the file is refused" wait_for 5 more_than "reload rejected" "$rejected"
+  check "the daemon survives it" kill -0 "$pid"
+  check "and keeps its priority" priority_is 150
+  rm "$dir/pairgate.yaml"
+done
+mv "$dir/kept.yaml" "$dir/pairgate.yaml"
+
+# A storm of SIGHUPs: one reload at a time, the rest coalesced.
+write_config 150
+reloaded=$(count "reloaded: ")
+for _ in $(seq 20); do kill -HUP "$pid"; done
+check "a SIGHUP storm reloads" wait_for 5 more_than "reloaded: " "$reloaded"
+check "and the daemon survives it" kill -0 "$pid"
+check "and answers" quiet "$ctl" --socket "$sock" status --json
+
 write_config 170
 reloaded=$(count "reloaded: vrrp changed \[V1\]")
 kill -HUP "$pid"
