@@ -40,10 +40,10 @@ enum class LinkState { connecting, up, down };
 std::string_view to_string(LinkState s);
 
 struct ChannelOptions {
-  std::string node;
-  std::string software;
-  Key master;
-  IpAddress peer;                     // connections are accepted from this address only
+  std::string node{};
+  std::string software{};
+  Key master{};
+  IpAddress peer{};                   // connections are accepted from this address only
   Duration ping_interval = 1s;
   Duration dead_after = 4s;           // nothing heard for this long: the connection is dead
   Duration handshake_timeout = 5s;    // from the dial or accept to the peer's hello
