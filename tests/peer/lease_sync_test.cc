@@ -37,12 +37,11 @@ class FakeStore : public LeaseSource, public LeaseSink {
 
   void subscribe_durable(Listener l) override { listener = std::move(l); }
   std::optional<std::size_t> snapshot(std::size_t cursor, std::size_t max, std::vector<LeaseRecord>& out) const override {
-    auto it = records.begin();
-    std::advance(it, std::min(cursor, records.size()));
-    std::size_t n = 0;
-    for (; it != records.end() && n < max; ++it, ++n) out.push_back(it->second);
+    // The cursor is the next address to read.
+    auto it = records.lower_bound(static_cast<std::uint32_t>(cursor));
+    for (std::size_t n = 0; it != records.end() && n < max; ++it, ++n) out.push_back(it->second);
     if (it == records.end()) return std::nullopt;
-    return cursor + n;
+    return it->first;
   }
   void apply(std::span<const LeaseRecord> in, std::function<void()> durable) override {
     ++applied_calls;
