@@ -122,6 +122,7 @@ void Channel::seal(Conn& c, PeerMessageType type, std::span<const std::byte> pay
   std::vector<std::byte> out;
   out.reserve(payload.size() + 2 + kLengthBytes + kSealOverhead);
   c.session->seal(type, payload, out);
+  if (c.established) ++counters_.messages_out;
   write(c, std::move(out));
 }
 
@@ -134,7 +135,6 @@ bool Channel::send(PeerMessageType type, std::span<const std::byte> payload) {
     return false;
   }
   seal(c, type, payload);
-  ++counters_.messages_out;
   return true;
 }
 
