@@ -253,6 +253,14 @@ struct Peer {
   std::optional<IpAddress> local; // listen on and dial from; none = any address of address's family
   std::uint16_t port = 6470;      // TCP
   std::string key_file;           // the shared secret, at least 32 bytes, mode 0600
+  // The key file as it was when the configuration was read (inode, size,
+  // modification time), so that a reload after the file was rewritten is a
+  // change of the peer section; never the secret itself.
+  struct FileStamp {
+    std::uint64_t inode = 0, size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const FileStamp&) const = default;
+  } key_stamp;
   Mark mark;
   Mark address_mark;
   Mark local_mark;

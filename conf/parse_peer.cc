@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include "conf/parse_sections.h"
 
 namespace pairgate::conf {
@@ -48,6 +50,11 @@ void parse_peer(Reader& r, const YAML::Node& n, Peer& out) {
         r.error(k, "peer.key_file: must be an absolute file path");
       } else {
         out.key_file = *v;
+        struct stat st {};
+        if (::stat(v->c_str(), &st) == 0) {
+          out.key_stamp = {static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_size),
+                           std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec};
+        }
       }
     }
   }

@@ -383,7 +383,9 @@ void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
   const Scope scope = scope_of(config);
   // What the hellos compare changed, or the channel itself did: a fresh
   // connection exchanges the new hellos. A changed key file too.
-  bool reopen = diff.peer || diff.node || !diff.dhcp_subnets.empty() || !channel_;
+  conf::Peer before = config_.value_or(conf::Peer{}), after = *config.peer;
+  before.key_stamp = after.key_stamp = {};
+  bool reopen = !(before == after) || diff.node || !diff.dhcp_subnets.empty() || !channel_;
   lease_sync_->set_scope(scope);
   if (!reopen) {
     if (auto secret = conf::read_key_file(config.peer->key_file)) {

@@ -200,6 +200,11 @@ TEST_F(KeyFiles, DiffSeesThePeerSectionAndTheServerIdentifier) {
   EXPECT_FALSE(e.peer);
   EXPECT_EQ(e.summary(), "dhcp changed [198.51.100.0/24]");
   EXPECT_TRUE(diff(*a.config, *a.config).empty());
+  // The key file rewritten (a new secret): the peer section changed.
+  std::filesystem::last_write_time(key, std::filesystem::last_write_time(key) + std::chrono::seconds(1));
+  auto rewritten = parse(file(peer), "t.yaml");
+  ASSERT_TRUE(rewritten.config);
+  EXPECT_TRUE(diff(*a.config, *rewritten.config).peer);
 }
 
 }  // namespace
