@@ -96,9 +96,12 @@ struct VrrpInstance {
   Duration advert_interval = 1s;
   bool preempt = true;
   Duration preempt_delay = 0s;
-  std::vector<IpPrefix> virtual_addresses;   // IPv4, advertised
+  unsigned version = 2;    // 2 (RFC 3768) or 3 (RFC 5798)
+  std::vector<IpPrefix> virtual_addresses;   // advertised; IPv4 (v2), one family (v3)
   std::vector<IpPrefix> excluded_addresses;  // IPv4 or IPv6, not advertised
-  std::string auth_pass;                     // RFC 2338 simple text, at most 8 bytes; empty = none
+  std::vector<IpAddress> unicast_peers;      // adverts to each instead of the group; the family of the VIPs
+  bool accept_mode = true;                   // RFC 5798 §6.1 Accept_Mode (keepalived's default, not the RFC's)
+  std::string auth_pass;                     // RFC 2338 simple text, at most 8 bytes; empty = none (v2 only)
   Garp garp;
   std::vector<Track> track;
   Mark mark;
@@ -106,6 +109,9 @@ struct VrrpInstance {
   Mark vrid_mark;
   MarkList virtual_address_marks;   // one per virtual_addresses entry
   MarkList excluded_address_marks;  // one per excluded_addresses entry
+  MarkList unicast_peer_marks;      // one per unicast_peers entry
+  Mark version_mark;
+  Mark auth_pass_mark;
   bool operator==(const VrrpInstance&) const = default;
 };
 

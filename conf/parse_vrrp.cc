@@ -69,12 +69,29 @@ std::optional<VrrpInstance> parse_instance(Reader& r, const YAML::Node& n) {
     }
   }
   m.read("priority", v.priority, 1, 255);
+  if (auto n2 = m.get("version"); n2.IsDefined()) {
+    v.version_mark = r.where(n2);
+    if (auto i = r.integer(n2, "version", 2, 3)) v.version = static_cast<unsigned>(*i);
+  }
   if (auto a = m.get("advert_interval"); a.IsDefined()) {
-    if (auto d = r.duration(a, "advert_interval", 1s, 255s)) {
+    if (v.version == 3) {
+      // RFC 5798 §5.2.7: Max Adver Int is 12 bits of centiseconds.
+      if (auto d = r.duration(a, "advert_interval", 10ms, 40950ms)) {
+        if (d->count() % 10 != 0) {
+          r.error(a, "advert_interval: " + a.Scalar() +
+                         " is not a whole number of centiseconds (VRRPv3 advertises 10ms..40950ms in steps of 10ms)");
+        } else {
+          v.advert_interval = *d;
+        }
+      }
+    } else if (auto d = r.duration(a, "advert_interval", 0s, 87600h)) {
       // RFC 3768 §5.3.7: Adver Int is a whole number of seconds.
-      if (d->count() % 1000 != 0) {
-        r.error(a, "advert_interval: " + a.Scalar() +
-                       " is not a whole number of seconds (VRRPv2 advertises 1s..255s)");
+      if (*d > 255s) {
+        r.error(a, "advert_interval: " + a.Scalar() + " is out of range 1s..255s");
+      } else if (*d < 1s) {
+        r.error(a, "advert_interval: " + a.Scalar() + " is out of range 1s..255s for VRRPv2 (version: 3 advertises from 10ms)");
+      } else if (d->count() % 1000 != 0) {
+        r.error(a, "advert_interval: " + a.Scalar() + " is not a whole number of seconds (VRRPv2 advertises 1s..255s)");
       } else {
         v.advert_interval = *d;
       }
@@ -82,13 +99,20 @@ std::optional<VrrpInstance> parse_instance(Reader& r, const YAML::Node& n) {
   }
   m.read("preempt", v.preempt);
   m.read("preempt_delay", v.preempt_delay, 0s, 1000s);
+  m.read("accept_mode", v.accept_mode);
   const YAML::Node vips = m.required("virtual_addresses");
   r.for_each(vips, "virtual_addresses", [&](const YAML::Node& e) {
     auto p = r.prefix(e, "virtual_addresses");
-    if (p && !p->address().is_v4()) {
+    if (!p) return;
+    if (v.version == 2 && !p->address().is_v4()) {
       r.error(e, "virtual_addresses: " + p->to_string() +
                      " is IPv6; VRRPv2 carries IPv4 only (put IPv6 in excluded_addresses)");
-    } else if (p) {
+    } else if (!v.virtual_addresses.empty() && p->family() != v.virtual_addresses.front().family()) {
+      // RFC 5798 §1: IPv4 and IPv6 virtual routers are separate instances.
+      r.error(e, "virtual_addresses: " + p->to_string() + " is " + (p->address().is_v4() ? "IPv4" : "IPv6") +
+                     " but " + v.virtual_addresses.front().to_string() +
+                     " is not; one instance carries one family (make two instances; they may share a sync group)");
+    } else {
       v.virtual_addresses.push_back(*p);
       v.virtual_address_marks.push_back(r.where(e));
     }
@@ -96,6 +120,12 @@ std::optional<VrrpInstance> parse_instance(Reader& r, const YAML::Node& n) {
   if (vips.IsDefined() && (vips.IsNull() || (vips.IsSequence() && vips.size() == 0))) {
     r.error(vips, "virtual_addresses: at least one address is required");
   }
+  r.for_each(m.get("unicast_peers"), "unicast_peers", [&](const YAML::Node& e) {
+    if (auto a = r.ip(e, "unicast_peers")) {
+      v.unicast_peers.push_back(*a);
+      v.unicast_peer_marks.push_back(r.where(e));
+    }
+  });
   r.for_each(m.get("excluded_addresses"), "excluded_addresses", [&](const YAML::Node& e) {
     if (auto p = r.prefix(e, "excluded_addresses")) {
       v.excluded_addresses.push_back(*p);
@@ -103,8 +133,12 @@ std::optional<VrrpInstance> parse_instance(Reader& r, const YAML::Node& n) {
     }
   });
   if (auto a = m.get("auth_pass"); a.IsDefined()) {
+    v.auth_pass_mark = r.where(a);
     if (auto s = r.string(a, "auth_pass")) {
-      if (s->empty() || s->size() > 8) {
+      if (v.version == 3) {
+        // RFC 5798 §9: VRRPv3 has no authentication.
+        r.error(a, "auth_pass: VRRPv3 has no authentication (RFC 5798 §9); remove auth_pass or use version: 2");
+      } else if (s->empty() || s->size() > 8) {
         r.error(a, "auth_pass: 1 to 8 characters (RFC 2338 simple text authentication)");
       } else {
         v.auth_pass = *s;

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "conf/duration.h"
 #include "conf/key_file.h"
@@ -72,22 +73,58 @@ void check_vip(Reader& r, const VrrpInstance& in, const IpPrefix& p, Mark at, st
   }
 }
 
+// Version 3 and unicast peers: what one key alone cannot tell.
+void check_vrrp_v3(Reader& r, const VrrpInstance& in) {
+  const std::string who = "vrrp instance " + in.name + ": ";
+  const bool v6 = !in.virtual_addresses.empty() && !in.virtual_addresses.front().address().is_v4();
+  // RFC 5798 §5.2.9: an IPv6 advert's first address is the link-local one.
+  for (std::size_t i = 1; i < in.virtual_addresses.size(); ++i) {
+    const auto& a = in.virtual_addresses[i].address();
+    if (!a.is_v4() && a.v6().is_link_local()) {
+      r.error(mark_at(in.virtual_address_marks, i, in.mark),
+              who + "link-local virtual address " + a.to_string() +
+                  " must come first (RFC 5798 §5.2.9), or be left out to use the derived one");
+    }
+  }
+  std::set<IpAddress> peers;
+  for (std::size_t i = 0; i < in.unicast_peers.size(); ++i) {
+    const IpAddress& p = in.unicast_peers[i];
+    const Mark at = mark_at(in.unicast_peer_marks, i, in.mark);
+    if (p.is_v4() == v6) {
+      r.error(at, who + "unicast peer " + p.to_string() + " is " + (p.is_v4() ? "IPv4" : "IPv6") +
+                      " but the virtual addresses are " + (v6 ? "IPv6" : "IPv4"));
+    } else if (!peers.insert(p).second) {
+      r.error(at, who + "unicast peer " + p.to_string() + " is listed twice");
+    } else if ((p.is_v4() && (p.v4().to_uint() >> 28) >= 14) || (!p.is_v4() && p.v6().is_multicast())) {
+      r.error(at, who + "unicast peer " + p.to_string() + " is not a unicast address");
+    } else {
+      for (const auto& vip : in.virtual_addresses) {
+        if (vip.address() == p) r.error(at, who + "unicast peer " + p.to_string() + " is one of its virtual addresses");
+      }
+    }
+  }
+}
+
 void check_vrrp(Reader& r, const Config& c) {
   if (!c.vrrp) return;
   const auto& v = *c.vrrp;
   std::map<std::string, Mark> names;
-  std::map<std::pair<std::string, unsigned>, std::string> vrids;
+  std::map<std::tuple<std::string, unsigned, bool>, std::string> vrids;  // (interface, vrid, IPv6)
   std::map<IpAddress, std::string> addresses;
   for (const auto& in : v.instances) {
     const Mark name_at = first_set({in.name_mark, in.mark});
     if (auto [it, fresh] = names.emplace(in.name, name_at); !fresh) {
       r.error(name_at, "vrrp instance name '" + in.name + "' is used twice" + at_line(it->second));
     }
-    if (auto [it, fresh] = vrids.emplace(std::pair(in.interface, in.vrid), in.name); !fresh) {
+    // RFC 5798 §1: a VRID names one IPv4 and, independently, one IPv6
+    // virtual router on a link.
+    const bool v6 = !in.virtual_addresses.empty() && !in.virtual_addresses.front().address().is_v4();
+    if (auto [it, fresh] = vrids.emplace(std::tuple(in.interface, in.vrid, v6), in.name); !fresh) {
       r.error(first_set({in.vrid_mark, in.mark}), "vrrp instance " + in.name + ": vrid " +
                                                       std::to_string(in.vrid) + " on " + in.interface +
                                                       " is already used by " + it->second);
     }
+    check_vrrp_v3(r, in);
     auto claim = [&](const IpPrefix& p, Mark at, std::string_view what) {
       check_vip(r, in, p, at, what);
       if (auto [it, fresh] = addresses.emplace(p.address(), in.name); !fresh) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,7 +12,9 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <cerrno>
 #include <cstring>
+#include <utility>
 
 extern char** environ;
 
@@ -19,22 +22,49 @@ namespace pairgate {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// pidfd_open(2), Linux 5.3; -1 where the kernel lacks it (then the runner
+// polls waitpid instead).
+int open_pidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+
+}  // namespace
+
 struct ProcessRunner::Child : std::enable_shared_from_this<Child> {
-  Child(asio::io_context& io, std::string tag, Done done, std::shared_ptr<std::size_t> running)
-      : pipe(io), deadline(io), reaper(io), tag(std::move(tag)), done(std::move(done)), running(std::move(running)) {
-    ++*this->running;
+  Child(asio::io_context& io, std::string tag, Done done, std::shared_ptr<Children> children)
+      : pipe(io), exit_watch(io), deadline(io), poll(io), tag(std::move(tag)), done(std::move(done)),
+        children(std::move(children)) {}
+
+  void start(pid_t p, int output) {
+    pid = p;
+    (*children)[pid] = weak_from_this();
+    pipe.assign(output);
+    read();
+    if (int fd = open_pidfd(pid); fd >= 0) {
+      exit_watch.assign(fd);
+      exit_watch.async_wait(asio::posix::stream_descriptor::wait_read,
+                            [self = shared_from_this()](boost::system::error_code ec) {
+                              if (!ec) self->reap();
+                            });
+    } else {
+      poll_exit();
+    }
   }
-  ~Child() { --*running; }
 
   void read() {
+    reading = true;
     pipe.async_read_some(asio::buffer(buf), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+      self->reading = false;
       if (n > 0) self->take(std::string_view(self->buf.data(), n));
-      if (ec) {
-        self->flush();
-        self->reap();
-        return;
-      }
-      self->read();
+      if (self->exited) return self->finish();
+      if (!ec) self->read();
+    });
+  }
+
+  void poll_exit() {
+    poll.expires_after(std::chrono::milliseconds(20));
+    poll.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->reap();
     });
   }
 
@@ -53,43 +83,103 @@ struct ProcessRunner::Child : std::enable_shared_from_this<Child> {
     line.clear();
   }
 
-  // The output is closed; the child is about to exit or has.
-  void reap() {
-    int status = 0;
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == 0) {
-      reaper.expires_after(std::chrono::milliseconds(20));
-      reaper.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-        if (!ec) self->reap();
-      });
-      return;
+  // What the program wrote before it exited is in the pipe: take it without
+  // waiting for the pipe to close (a helper it started may hold it open).
+  void drain_output() {
+    if (!pipe.is_open()) return;
+    boost::system::error_code ec;
+    pipe.non_blocking(true, ec);
+    for (std::size_t n = 0; !ec;) {
+      n = pipe.read_some(asio::buffer(buf), ec);
+      if (n > 0) take(std::string_view(buf.data(), n));
     }
+    pipe.close(ec);
+  }
+
+  // The program may have exited: take its status. What it wrote is in the
+  // pipe by now; the pending read is cancelled so that finish() runs after
+  // it, in order, without waiting for the pipe to close (a helper it started
+  // may hold it open).
+  void reap() {
+    if (exited) return;
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == 0) return poll_exit();
+    exited = true;
+    children->erase(pid);
     deadline.cancel();
+    poll.cancel();
+    boost::system::error_code ignored;
+    exit_watch.close(ignored);
     if (r == pid) {
       if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
       if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
     }
-    if (result.timed_out) {
+    if (reading) {
+      pipe.cancel(ignored);
+      return;
+    }
+    finish();
+  }
+
+  void finish() {
+    drain_output();
+    flush();
+    if (result.killed) {
+      spdlog::warn("{}: killed at stop", tag);
+    } else if (result.timed_out) {
       spdlog::warn("{}: killed after its timeout", tag);
     } else if (result.exit_code != 0) {
       spdlog::warn("{}: {}", tag,
                    result.signal ? "ended by signal " + std::to_string(result.signal)
                                  : "exited with " + std::to_string(result.exit_code));
     }
-    if (done) done(result);
+    if (auto d = std::exchange(done, nullptr)) d(result);
+  }
+
+  // Its own process group (POSIX_SPAWN_SETPGROUP): helpers it started go too.
+  void kill_group() {
+    if (exited) return;
+    ::kill(-pid, SIGKILL);
+    ::kill(pid, SIGKILL);
   }
 
   asio::posix::stream_descriptor pipe;
+  asio::posix::stream_descriptor exit_watch;
   asio::steady_timer deadline;
-  asio::steady_timer reaper;
+  asio::steady_timer poll;
   std::string tag;
   Done done;
-  std::shared_ptr<std::size_t> running;
+  std::shared_ptr<Children> children;
   pid_t pid = -1;
+  bool exited = false;  // reaped
+  bool reading = false;
   std::array<char, 4096> buf{};
   std::string line;
   ProcessResult result;
 };
+
+ProcessRunner::~ProcessRunner() {
+  for (auto& [pid, weak] : Children(*children_)) {
+    auto c = weak.lock();
+    if (!c) continue;
+    c->done = nullptr;
+    c->kill_group();
+    int status = 0;
+    if (::waitpid(pid, &status, 0) == pid) c->exited = true;
+    spdlog::warn("{}: killed (pid {}) as its runner went away", c->tag, pid);
+  }
+  children_->clear();
+}
+
+void ProcessRunner::kill_all() {
+  for (auto& [pid, weak] : *children_) {
+    if (auto c = weak.lock()) {
+      c->result.killed = true;
+      c->kill_group();
+    }
+  }
+}
 
 void ProcessRunner::run(std::vector<std::string> argv, std::string tag, std::chrono::milliseconds timeout, Done done) {
   auto fail = [&](const std::string& why) {
@@ -110,13 +200,15 @@ void ProcessRunner::run(std::vector<std::string> argv, std::string tag, std::chr
   posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  // The child starts with default signal handling and an empty mask.
+  // The child starts with default signal handling and an empty mask, in a
+  // process group of its own (pgid = its pid).
   sigset_t none;
   sigset_t all;
   sigemptyset(&none);
   sigfillset(&all);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setpgroup(&attr, 0);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
@@ -130,18 +222,15 @@ void ProcessRunner::run(std::vector<std::string> argv, std::string tag, std::chr
     ::close(fds[0]);
     return fail(std::strerror(rc));
   }
-  auto child = std::make_shared<Child>(io_, std::move(tag), std::move(done), running_);
-  child->pid = pid;
-  child->pipe.assign(fds[0]);
+  auto child = std::make_shared<Child>(io_, std::move(tag), std::move(done), children_);
+  child->start(pid, fds[0]);
   child->deadline.expires_after(timeout);
   child->deadline.async_wait([weak = std::weak_ptr<Child>(child)](boost::system::error_code ec) {
     auto c = weak.lock();
-    if (ec || !c) return;
+    if (ec || !c || c->exited) return;
     c->result.timed_out = true;
-    ::kill(-c->pid, SIGKILL);  // its own process group: helpers it started go too
-    ::kill(c->pid, SIGKILL);
+    c->kill_group();
   });
-  child->read();
 }
 
 }  // namespace pairgate

@@ -132,6 +132,10 @@ void RawSocket::close() {
   socket_.close(ec);
 }
 
+void RawSocket::poll() {
+  if (handler_ && socket_.is_open()) drain();
+}
+
 void RawSocket::wait() {
   socket_.async_wait(asio::socket_base::wait_read, [this](boost::system::error_code ec) {
     if (ec == asio::error::operation_aborted || !socket_.is_open()) return;
@@ -227,18 +231,21 @@ void RawSocket::drain() {
   // More may be queued; the next wait fires at once if so.
 }
 
-std::error_code RawSocket::send_to(std::span<const std::byte> payload, const IpAddress& destination, int ifindex) {
+std::error_code RawSocket::send_to(std::span<const std::byte> payload, const IpAddress& destination, int ifindex,
+                                   const std::optional<IpAddress>& source) {
+  if (source && source->is_v4() != destination.is_v4()) return std::make_error_code(std::errc::address_family_not_supported);
   sockaddr_storage to{};
   socklen_t to_len = 0;
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))]{};
   msghdr msg{};
+  const bool pktinfo = ifindex != 0 || source.has_value();
   if (destination.is_v4()) {
     auto* sin = reinterpret_cast<sockaddr_in*>(&to);
     sin->sin_family = AF_INET;
     auto b = destination.v4().bytes();
     std::memcpy(&sin->sin_addr, b.data(), 4);
     to_len = sizeof(sockaddr_in);
-    if (ifindex != 0) {
+    if (pktinfo) {
       msg.msg_control = control;
       msg.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
       cmsghdr* c = CMSG_FIRSTHDR(&msg);
@@ -247,6 +254,8 @@ std::error_code RawSocket::send_to(std::span<const std::byte> payload, const IpA
       c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
       in_pktinfo info{};
       info.ipi_ifindex = ifindex;
+      // ip(7): ipi_spec_dst is the source address the route lookup uses.
+      if (source) std::memcpy(&info.ipi_spec_dst, source->v4().bytes().data(), 4);
       std::memcpy(CMSG_DATA(c), &info, sizeof info);
     }
   } else {
@@ -255,7 +264,7 @@ std::error_code RawSocket::send_to(std::span<const std::byte> payload, const IpA
     std::memcpy(&sin6->sin6_addr, destination.v6().bytes().data(), 16);
     sin6->sin6_scope_id = static_cast<unsigned>(ifindex);
     to_len = sizeof(sockaddr_in6);
-    if (ifindex != 0) {
+    if (pktinfo) {
       msg.msg_control = control;
       msg.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
       cmsghdr* c = CMSG_FIRSTHDR(&msg);
@@ -264,6 +273,8 @@ std::error_code RawSocket::send_to(std::span<const std::byte> payload, const IpA
       c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
       in6_pktinfo info{};
       info.ipi6_ifindex = static_cast<unsigned>(ifindex);
+      // ipv6(7) / RFC 3542 §6.1: ipi6_addr is the source address.
+      if (source) std::memcpy(&info.ipi6_addr, source->v6().bytes().data(), 16);
       std::memcpy(CMSG_DATA(c), &info, sizeof info);
     }
   }

@@ -68,9 +68,18 @@ class RawSocket {
   // and reading goes on.
   void start(Handler handler);
   void close();
+  // Reads, now, what is already queued (at most 64 datagrams) and hands it
+  // to the handler, as the next wait would. For a timer that must not fire
+  // on news the socket already holds (a loop that was not scheduled for a
+  // while finds the timer and the datagrams ready at once).
+  void poll();
 
-  // Raw IP: to `destination`, out of `ifindex` when non-zero.
-  std::error_code send_to(std::span<const std::byte> payload, const IpAddress& destination, int ifindex = 0);
+  // Raw IP: to `destination`, out of `ifindex` when non-zero, from `source`
+  // when given (IP_PKTINFO's ipi_spec_dst / IPV6_PKTINFO's ipi6_addr; it
+  // must be an address of this host, else the send fails) instead of the
+  // kernel's choice. `source` has the family of `destination`.
+  std::error_code send_to(std::span<const std::byte> payload, const IpAddress& destination, int ifindex = 0,
+                          const std::optional<IpAddress>& source = std::nullopt);
   // AF_PACKET: a frame body to `destination` on the bound interface.
   std::error_code send_frame(std::span<const std::byte> payload, const MacAddress& destination);
 

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <ctime>
+#include <utility>
 
 namespace pairgate {
 
@@ -190,9 +191,24 @@ void SmtpClient::send(MailMessage message, Done done) {
   if (!busy_) next();
 }
 
+void SmtpClient::when_idle(std::function<void()> idle) {
+  if (this->idle()) return idle();
+  idle_.push_back(std::move(idle));
+}
+
+void SmtpClient::abort() {
+  for (auto& [message, done] : std::exchange(queue_, {})) {
+    ++failed_;
+    spdlog::warn("mail: not sent, stopping: alert \"{}\"", message.subject);
+    if (done) done("stopped before it was sent");
+  }
+  if (auto ex = current_.lock()) ex->finish("stopped before the exchange ended");
+}
+
 void SmtpClient::next() {
   if (queue_.empty()) {
     busy_ = false;
+    for (auto& f : std::exchange(idle_, {})) f();
     return;
   }
   busy_ = true;
@@ -215,6 +231,7 @@ void SmtpClient::next() {
           if (*alive) next();
         });
       });
+  current_ = ex;
   ex->timer.expires_after(timeout_);
   ex->timer.async_wait([weak = std::weak_ptr<Exchange>(ex)](boost::system::error_code ec) {
     if (auto e = weak.lock(); e && !ec) e->finish("no answer within the timeout");

@@ -62,6 +62,14 @@ class SmtpClient {
   // Queues a message; they go one at a time. At most 32 wait: beyond that
   // the oldest waiting one is dropped, and logged.
   void send(MailMessage message, Done done = nullptr);
+  // Calls `idle` once nothing waits or is being sent: at once if so now,
+  // else from the event loop when the last exchange ends.
+  void when_idle(std::function<void()> idle);
+  // Gives up (the daemon stops and its deadline passed): the exchange in
+  // progress ends as failed, the waiting messages are dropped; each is
+  // counted as failed and logged with its subject.
+  void abort();
+  bool idle() const { return !busy_ && queue_.empty(); }
   std::uint64_t sent() const { return sent_; }
   std::uint64_t failed() const { return failed_; }
 
@@ -75,6 +83,8 @@ class SmtpClient {
   std::chrono::milliseconds timeout_;
   std::string helo_name_;
   std::deque<std::pair<MailMessage, Done>> queue_;
+  std::weak_ptr<Exchange> current_;
+  std::vector<std::function<void()>> idle_;
   bool busy_ = false;
   std::uint64_t sent_ = 0;
   std::uint64_t failed_ = 0;

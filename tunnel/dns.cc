@@ -71,7 +71,16 @@ Name read_name(std::span<const std::byte> message, ByteReader& r) {
       return out;
     }
     if (!out.text.empty()) out.text += '.';
-    for (std::size_t i = 0; i < len; ++i) out.text += lower(static_cast<char>(message[pos + 1 + i]));
+    for (std::size_t i = 0; i < len; ++i) {
+      // A '.' inside a label would read as another name in dotted text
+      // (one label "a.b" equals the labels "a", "b"): not a host name.
+      const char c = static_cast<char>(message[pos + 1 + i]);
+      if (c == '.') {
+        out.error = Error::bad_name;
+        return out;
+      }
+      out.text += lower(c);
+    }
     pos += 1 + len;
   }
 }

@@ -1,6 +1,7 @@
 #include "vrrp/service.h"
 
 #include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
 #include <net/ethernet.h>
 #include <netinet/in.h>
 
@@ -13,6 +14,8 @@
 #include "core/arp.h"
 #include "core/byte_io.h"
 #include "core/events.h"
+#include "vrrp/accept_mode.h"
+#include "vrrp/addresses.h"
 
 namespace pairgate::vrrp {
 
@@ -22,6 +25,7 @@ struct Service::Router {
   explicit Router(asio::io_context& io) : timer(io), garp_timer(io) {}
   conf::VrrpInstance config;
   std::unique_ptr<Instance> engine;
+  Family family = Family::ipv4;  // of the virtual addresses, the adverts and the primary address
   int ifindex = 0;
   MacAddress mac;
   asio::steady_timer timer;
@@ -29,6 +33,8 @@ struct Service::Router {
   std::optional<RawSocket> arp;
   std::uint64_t addresses_restored = 0;
   std::uint64_t garp_sent = 0;
+  LogLimit send_log;  // "cannot send an advert": one line a minute
+  Duration logged_interval{};  // the last Master_Adver_Interval logged as differing from ours
   bool propagating = false;
   std::string reason;  // of the last transition
   std::chrono::system_clock::time_point changed_at{};
@@ -36,16 +42,34 @@ struct Service::Router {
 
 namespace {
 
+// ", N more since the last report" for a rate-limited log line.
+std::string held_back(std::uint64_t n) {
+  return n ? " (" + std::to_string(n) + " more since the last report)" : std::string();
+}
+
+Family family_of(const conf::VrrpInstance& c) {
+  return !c.virtual_addresses.empty() && !c.virtual_addresses.front().address().is_v4() ? Family::ipv6 : Family::ipv4;
+}
+
+// No address: 0.0.0.0 or ::.
+IpAddress none(Family f) { return f == Family::ipv4 ? IpAddress(Ipv4Address()) : IpAddress(Ipv6Address()); }
+
+std::string millis(Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
 InstanceConfig engine_config(const conf::VrrpInstance& c) {
   InstanceConfig e;
   e.name = c.name;
+  e.version = static_cast<std::uint8_t>(c.version);
   e.vrid = VrId{static_cast<std::uint8_t>(c.vrid)};
   e.priority = Priority{static_cast<std::uint8_t>(c.priority)};
-  e.advert_interval = std::chrono::duration_cast<std::chrono::seconds>(c.advert_interval);
+  e.advert_interval = c.advert_interval;
   e.preempt = c.preempt;
   e.preempt_delay = c.preempt_delay;
-  e.virtual_addresses = c.virtual_addresses;
+  e.virtual_addresses = advertised_addresses(e.vrid, c.virtual_addresses);
   e.excluded_addresses = c.excluded_addresses;
+  e.unicast_peers = c.unicast_peers;
   if (!c.auth_pass.empty()) {
     e.auth_type = AuthType::simple;
     e.auth_data = simple_auth_data(c.auth_pass);
@@ -72,7 +96,7 @@ std::vector<std::byte> unsolicited_na(const MacAddress& mac, const Ipv6Address& 
 
 }  // namespace
 
-Service::Service(ModuleContext ctx, TunnelHealthSource* tunnels) : ctx_(ctx), tunnels_(tunnels) {}
+Service::Service(ModuleContext ctx, TunnelHealthSource* tunnels) : ctx_(ctx), tunnels_(tunnels), stop_timer_(ctx.io) {}
 
 Service::~Service() {
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
@@ -83,15 +107,17 @@ void Service::start(const conf::Config& config) {
   if (!notifier_) notifier_ = std::make_unique<Notifier>(ctx_.io, config.node);
   notifier_->configure(config.notify);
   if (!config.vrrp || config.vrrp->instances.empty()) return;
-  socket_.emplace(RawSocket::ip(ctx_.io, Family::ipv4, kProtocol));
-  socket_->set_multicast_hops(kTtl);
-  socket_->set_unicast_hops(kTtl);
-  socket_->set_multicast_loop(false);
-  socket_->start([this](const RawPacket& p) { on_packet(p); });
+  // The IPv4 socket always (it also says at start-up whether raw sockets
+  // can be had at all); the IPv6 one once an IPv6 instance wants it.
+  if (socket_for(Family::ipv4) == nullptr) throw std::runtime_error("vrrp: cannot open a raw IPv4 socket for protocol 112");
   subscription_ = ctx_.netlink.subscribe({.on_link = [this](const LinkEvent& e) { on_link(e); },
                                           .on_address = [this](const AddressEvent& e) { on_address(e); },
                                           .on_resync = [this] {
-                                            for (auto& r : routers_) retrack(*r, "netlink resync");
+                                            // Address events may have been missed too.
+                                            for (auto& r : routers_) {
+                                              if (r->ifindex != 0) update_primary(*r);
+                                              retrack(*r, "netlink resync");
+                                            }
                                           }});
   if (tunnels_ != nullptr) {
     tunnels_->subscribe([this](const std::string& tunnel, TunnelHealth, const std::string& reason) {
@@ -104,22 +130,77 @@ void Service::start(const conf::Config& config) {
     });
   }
   for (const auto& c : config.vrrp->instances) routers_.push_back(make_router(c));
+  apply_accept_mode();
   for (auto& r : routers_) {
     retrack(*r, "startup");
     execute(*r, r->engine->startup(now()));
   }
 }
 
+void Service::apply_accept_mode() {
+  std::vector<NoAccept> entries;
+  if (!stopping_) {
+    for (const auto& r : routers_) {
+      // RFC 5798 §6.4.3: the address owner accepts whatever Accept_Mode says.
+      if (r->config.accept_mode || r->engine->config().priority.owner()) continue;
+      NoAccept e{r->config.name, {}};
+      for (const auto& p : r->engine->config().virtual_addresses) e.addresses.push_back(p.address());
+      entries.push_back(std::move(e));
+    }
+  }
+  const std::string script = render_accept_script(entries);
+  if (script == accept_applied_) return;
+  if (!nft_) {
+    try {
+      nft_ = firewall::make_libnftables();
+    } catch (const std::exception& e) {
+      accept_error_ = e.what();
+      spdlog::error("vrrp: accept_mode false cannot be enforced: {}", accept_error_);
+      return;
+    }
+  }
+  auto r = nft_->run(script.empty() ? render_accept_delete() : script);
+  if (!r) {
+    accept_error_ = r.error();
+    spdlog::error("vrrp: nft refused table inet {}: {}", kAcceptTable, accept_error_);
+    return;
+  }
+  accept_error_.clear();
+  spdlog::info("vrrp: table inet {} {}", kAcceptTable, script.empty() ? "removed" : "applied (accept_mode false)");
+  accept_applied_ = script;
+}
+
+RawSocket* Service::socket_for(Family family) {
+  auto& slot = family == Family::ipv4 ? socket_ : socket6_;
+  if (slot) return &*slot;
+  try {
+    slot.emplace(RawSocket::ip(ctx_.io, family, kProtocol));
+  } catch (const std::exception& e) {
+    spdlog::error("vrrp: {}", e.what());
+    return nullptr;
+  }
+  // RFC 5798 §5.1.1.3 / §5.1.2.3: TTL and hop limit 255, to the group and
+  // to unicast peers alike.
+  slot->set_multicast_hops(kTtl);
+  slot->set_unicast_hops(kTtl);
+  slot->set_multicast_loop(false);
+  slot->start([this](const RawPacket& p) { on_packet(p); });
+  return &*slot;
+}
+
 std::unique_ptr<Service::Router> Service::make_router(const conf::VrrpInstance& c) {
   auto r = std::make_unique<Router>(ctx_.io);
   r->config = c;
-  r->engine = std::make_unique<Instance>(engine_config(c), Ipv4Address());
+  r->family = family_of(c);
+  r->engine = std::make_unique<Instance>(engine_config(c), none(r->family));
+  if (socket_for(r->family) == nullptr) spdlog::error("({}) no raw socket: this instance cannot advertise", c.name);
   bind_interface(*r);
   return r;
 }
 
-// Finds the interface, its MAC and its primary IPv4 address (the adverts'
-// source and tie-breaker); joins 224.0.0.18 there.
+// Finds the interface, its MAC and its primary address (the adverts'
+// source and tie-breaker); joins 224.0.0.18 or ff02::12 there unless the
+// instance speaks to unicast peers only.
 void Service::bind_interface(Router& r) {
   auto link = ctx_.netlink.link(r.config.interface);
   if (!link) {
@@ -129,20 +210,14 @@ void Service::bind_interface(Router& r) {
   const bool changed = r.ifindex != link->index;
   r.ifindex = link->index;
   r.mac = link->mac;
-  for (const auto& a : ctx_.netlink.addresses(r.ifindex, Family::ipv4)) {
-    if (a.flags & IFA_F_SECONDARY) continue;
-    bool virtual_address = false;
-    for (const auto& other : routers_) {
-      for (const auto& v : other->config.virtual_addresses) virtual_address |= v.address() == a.prefix.address();
-    }
-    for (const auto& v : r.config.virtual_addresses) virtual_address |= v.address() == a.prefix.address();
-    if (virtual_address) continue;
-    r.engine->set_primary(a.prefix.address().v4());
-    break;
-  }
-  if (changed && socket_) {
-    if (auto ec = socket_->join_multicast(r.ifindex, kMulticastGroup); ec && ec.value() != EADDRINUSE) {
-      spdlog::warn("({}) cannot join 224.0.0.18 on {}: {}", r.config.name, r.config.interface, ec.message());
+  update_primary(r);
+  RawSocket* socket = socket_for(r.family);
+  if (changed && socket != nullptr) {
+    const IpAddress group = multicast_group(r.family);
+    if (r.config.unicast_peers.empty()) {
+      if (auto ec = socket->join_multicast(r.ifindex, group); ec && ec.value() != EADDRINUSE) {
+        spdlog::warn("({}) cannot join {} on {}: {}", r.config.name, group.to_string(), r.config.interface, ec.message());
+      }
     }
     try {
       r.arp.emplace(RawSocket::packet_sender(ctx_.io, r.ifindex, ETH_P_ARP));
@@ -152,9 +227,58 @@ void Service::bind_interface(Router& r) {
   }
 }
 
-Service::Router* Service::find(int ifindex, std::uint8_t vrid) {
+// RFC 3768 §5.2.2 / RFC 5798 §5.1.1.1: an IPv4 advert's source is "the
+// primary IPv4 address of the interface". The one in use stays while the
+// interface has it; otherwise the first primary (not IFA_F_SECONDARY) IPv4
+// address, else the first at all, never a virtual address of any instance
+// nor a host-scope one.
+// RFC 5798 §5.1.2.1: an IPv6 advert's source is "the IPv6 link-local
+// address of the interface": the one in use while it stays, else the first
+// that is not tentative (DAD done) and no virtual address.
+// None leaves 0.0.0.0 or ::, which tracking turns into FAULT. Returns
+// whether it changed.
+bool Service::update_primary(Router& r) {
+  const IpAddress before = r.engine->primary();
+  auto is_virtual = [&](const IpAddress& a) {
+    for (const auto& other : routers_) {
+      for (const auto& v : other->engine->config().virtual_addresses) {
+        if (v.address() == a) return true;
+      }
+    }
+    for (const auto& v : r.engine->config().virtual_addresses) {
+      if (v.address() == a) return true;
+    }
+    return false;
+  };
+  std::optional<IpAddress> keep, primary, secondary;
+  for (const auto& a : ctx_.netlink.addresses(r.ifindex, r.family)) {
+    const IpAddress& addr = a.prefix.address();
+    if (addr.family() != r.family || is_virtual(addr)) continue;
+    if (r.family == Family::ipv4) {
+      if (a.scope == RT_SCOPE_HOST || a.scope == RT_SCOPE_NOWHERE) continue;
+    } else if (!addr.v6().is_link_local() || (a.flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))) {
+      continue;
+    }
+    if (addr == before) keep = addr;
+    if (a.flags & IFA_F_SECONDARY) {
+      if (!secondary) secondary = addr;
+    } else if (!primary) {
+      primary = addr;
+    }
+  }
+  const IpAddress now_primary = keep ? *keep : primary ? *primary : secondary ? *secondary : none(r.family);
+  if (now_primary == before) return false;
+  r.engine->set_primary(now_primary);
+  if (before != none(r.family)) {
+    spdlog::info("({}) primary address on {}: {} -> {}", r.config.name, r.config.interface, before.to_string(),
+                 now_primary == none(r.family) ? std::string("none") : now_primary.to_string());
+  }
+  return true;
+}
+
+Service::Router* Service::find(int ifindex, std::uint8_t vrid, Family family) {
   for (auto& r : routers_) {
-    if (r->ifindex == ifindex && r->config.vrid == vrid) return r.get();
+    if (r->ifindex == ifindex && r->config.vrid == vrid && r->family == family) return r.get();
   }
   return nullptr;
 }
@@ -168,13 +292,18 @@ Service::Router* Service::find(const std::string& name) {
 
 void Service::on_packet(const RawPacket& p) {
   if (stopping_) return;
-  auto rec = parse_datagram(p.data);
+  // IPv4 raw sockets read the IP header; IPv6 ones the payload, with the
+  // addresses and the hop limit beside it.
+  const bool v6 = p.source && !p.source->is_v4();
+  auto rec = !v6 ? parse_datagram(p.data)
+             : p.destination ? parse_packet(p.data, {*p.source, *p.destination}, p.hop_limit)
+                             : std::expected<Received, Drop>(std::unexpected(Drop::ip_header_err));
   if (!rec) {
     ++interface_counters_[p.ifindex].drops[static_cast<std::size_t>(rec.error())];
     log_drop("vrrp: ifindex " + std::to_string(p.ifindex), rec.error());
     return;
   }
-  Router* r = find(p.ifindex, rec->advert.vrid.value);
+  Router* r = find(p.ifindex, rec->advert.vrid.value, v6 ? Family::ipv6 : Family::ipv4);
   if (r == nullptr) {
     // §7.1: the VRID is not configured on the receiving interface.
     ++unknown_vrid_;
@@ -185,23 +314,25 @@ void Service::on_packet(const RawPacket& p) {
   const auto& after = r->engine->counters().drops;
   for (std::size_t i = 0; i < kDropKinds; ++i) {
     if (after[i] != before[i] && static_cast<Drop>(i) != Drop::own_advert) {
-      log_drop("(" + r->config.name + ")", static_cast<Drop>(i));
+      log_drop("(" + r->config.name + ") from " + rec->source.to_string(), static_cast<Drop>(i));
     }
+  }
+  // RFC 5798 §6.4.2: the backup took the master's interval; say so once
+  // per change when it is not ours, as keepalived does.
+  const Duration learned = r->engine->master_adver_interval();
+  if (learned != r->logged_interval) {
+    if (learned != r->engine->config().advert_interval) {
+      spdlog::info("({}) advertisement interval changed: mine={} milli-sec, rcved={} milli-sec", r->config.name,
+                   millis(r->engine->config().advert_interval), millis(learned));
+    }
+    r->logged_interval = learned;
   }
   execute(*r, std::move(effects));
 }
 
 // One line per source and reason per minute, with what was not logged.
 void Service::log_drop(const std::string& who, Drop d) {
-  auto& [last, suppressed] = drop_log_[{who, d}];
-  if (last != TimePoint{} && now() - last < std::chrono::minutes(1)) {
-    ++suppressed;
-    return;
-  }
-  spdlog::warn("{} advert dropped: {}{}", who, to_string(d),
-               suppressed ? " (" + std::to_string(suppressed) + " more since the last report)" : std::string());
-  last = now();
-  suppressed = 0;
+  if (auto held = drop_log_[{who, d}].admit(now())) spdlog::warn("{} advert dropped: {}{}", who, to_string(d), held_back(*held));
 }
 
 void Service::on_link(const LinkEvent& e) {
@@ -219,12 +350,20 @@ void Service::on_address(const AddressEvent& e) {
   if (stopping_) return;
   for (auto& r : routers_) {
     if (e.address.ifindex != r->ifindex) continue;
-    if (!e.removed) {
-      if (r->engine->primary() == Ipv4Address() && e.address.prefix.address().is_v4()) bind_interface(*r);
-      continue;
+    // An address came (the primary may be missing) or the primary went:
+    // choose again, and let tracking see it (no address -> FAULT, one -> out
+    // of FAULT at once).
+    const auto& a = e.address.prefix.address();
+    // (IPv6: a link-local address also comes again when its DAD is done.)
+    if (a.family() == r->family &&
+        (e.removed ? a == r->engine->primary() : r->engine->primary() == none(r->family) || !a.is_v4()) &&
+        update_primary(*r)) {
+      retrack(*r, "address " + e.address.prefix.to_string() + (e.removed ? " removed from " : " added to ") +
+                      r->config.interface);
     }
+    if (!e.removed) continue;
     if (r->engine->state() != State::master) continue;
-    auto mine = r->config.virtual_addresses;
+    std::vector<IpPrefix> mine = r->engine->config().virtual_addresses;
     mine.insert(mine.end(), r->config.excluded_addresses.begin(), r->config.excluded_addresses.end());
     if (std::find(mine.begin(), mine.end(), e.address.prefix) == mine.end()) continue;
     // Somebody else removed our address while we are master: put it back
@@ -244,8 +383,10 @@ void Service::retrack(Router& r, const std::string& why) {
     items.push_back({std::nullopt, true, "interface " + r.config.interface + " not found"});
   } else if (!own->oper_up) {
     items.push_back({std::nullopt, true, "interface " + r.config.interface + " down"});
-  } else if (r.engine->primary() == Ipv4Address()) {
-    items.push_back({std::nullopt, true, "no IPv4 address on " + r.config.interface});
+  } else if (r.engine->primary() == none(r.family)) {
+    items.push_back({std::nullopt, true,
+                     std::string(r.family == Family::ipv4 ? "no IPv4 address" : "no IPv6 link-local address") + " on " +
+                         r.config.interface});
   }
   for (const auto& t : r.config.track) {
     if (t.kind == conf::Track::Kind::interface) {
@@ -268,16 +409,13 @@ void Service::retrack(Router& r, const std::string& why) {
 void Service::execute(Router& r, Effects effects) {
   for (auto& effect : effects) {
     if (auto* s = std::get_if<SendAdvert>(&effect)) {
-      if (!socket_ || r.ifindex == 0) continue;
-      Advert a;
-      a.vrid = r.engine->config().vrid;
-      a.priority = s->priority;
-      a.interval = r.engine->config().advert_interval;
-      a.auth_type = r.engine->config().auth_type;
-      a.auth_data = r.engine->config().auth_data;
-      for (const auto& p : r.config.virtual_addresses) a.addresses.push_back(p.address().v4());
-      if (auto ec = socket_->send_to(build_advert(a), kMulticastGroup, r.ifindex)) {
-        if (send_errors_++ == 0) spdlog::warn("({}) cannot send an advert: {}", r.config.name, ec.message());
+      const std::error_code ec = send_advert(r, *s);
+      r.engine->on_send_result(*s, !ec);
+      if (ec) {
+        if (auto held = r.send_log.admit(now())) {
+          spdlog::warn("({}) cannot send an advert on {}: {}{}", r.config.name, r.config.interface, ec.message(),
+                       held_back(*held));
+        }
       }
     } else if (auto* add = std::get_if<AddAddresses>(&effect)) {
       for (const auto& p : add->addresses) {
@@ -317,6 +455,41 @@ void Service::execute(Router& r, Effects effects) {
   arm(r);
 }
 
+std::error_code Service::send_advert(Router& r, const SendAdvert& s) {
+  RawSocket* socket = r.family == Family::ipv4 ? (socket_ ? &*socket_ : nullptr) : (socket6_ ? &*socket6_ : nullptr);
+  if (socket == nullptr || r.ifindex == 0) return std::make_error_code(std::errc::no_such_device);
+  const Instance& e = *r.engine;
+  // RFC 3768 §5.2.2 / RFC 5798 §5.1.1.1, §5.1.2.1: from the primary
+  // address (IPv4) or the link-local one (IPv6), which is also the
+  // tie-breaker of §6.4.3; left to the kernel it may pick another.
+  const IpAddress primary = e.primary();
+  const bool unset = primary == none(r.family);
+  // The v3 checksum covers the source: without one, nothing can be sent.
+  if (unset && e.config().version == 3) return std::make_error_code(std::errc::address_not_available);
+  Advert a;
+  a.version = e.config().version;
+  a.vrid = e.config().vrid;
+  a.priority = s.priority;
+  a.interval = std::chrono::duration_cast<Centiseconds>(e.config().advert_interval);
+  a.auth_type = e.config().auth_type;
+  a.auth_data = e.config().auth_data;
+  for (const auto& p : e.config().virtual_addresses) a.addresses.push_back(p.address());
+  const std::optional<IpAddress> source = unset ? std::nullopt : std::optional<IpAddress>(primary);
+  // Unicast peers (keepalived's unicast_peer): one copy to each, else one
+  // to the group. The first error is the answer; the rest are still sent.
+  std::error_code first;
+  auto send_one = [&](const IpAddress& to) {
+    auto ec = socket->send_to(build_advert(a, {primary, to}), to, r.ifindex, source);
+    if (ec && !first) first = ec;
+  };
+  if (e.config().unicast_peers.empty()) {
+    send_one(multicast_group(r.family));
+  } else {
+    for (const auto& peer : e.config().unicast_peers) send_one(peer);
+  }
+  return first;
+}
+
 void Service::arm(Router& r) {
   auto deadline = r.engine->next_deadline();
   if (!deadline) {
@@ -326,6 +499,17 @@ void Service::arm(Router& r) {
   r.timer.expires_at(*deadline);
   r.timer.async_wait([this, &r](boost::system::error_code ec) {
     if (ec || stopping_) return;
+    if (r.engine->state() == State::backup) {
+      // Adverts that came while the loop was not scheduled are read first:
+      // a Master_Down_Timer must not fire on a master whose adverts are
+      // already queued (at 100 ms, a 400 ms stall of this process would
+      // otherwise be a false failover). They may move the deadline.
+      if (RawSocket* socket = r.family == Family::ipv4 ? (socket_ ? &*socket_ : nullptr) : (socket6_ ? &*socket6_ : nullptr)) {
+        socket->poll();
+      }
+      if (stopping_ || r.engine->state() != State::backup) return;
+      if (auto d = r.engine->next_deadline(); d && *d > now()) return arm(r);
+    }
     execute(r, r.engine->on_timer(now()));
   });
 }
@@ -363,7 +547,7 @@ void Service::garp_after(Router& r, conf::Duration wait) {
   r.garp_timer.expires_after(wait);
   r.garp_timer.async_wait([this, &r](boost::system::error_code ec) {
     if (ec || stopping_ || r.engine->state() != State::master) return;
-    auto all = r.config.virtual_addresses;
+    auto all = r.engine->config().virtual_addresses;
     all.insert(all.end(), r.config.excluded_addresses.begin(), r.config.excluded_addresses.end());
     garp(r, all, r.config.garp.repeat);
     garp_after(r, r.config.garp.refresh);
@@ -386,7 +570,7 @@ void Service::propagate(Router& from, State to, const std::string& reason) {
 }
 
 void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
-  const bool had_socket = socket_.has_value();
+  const bool had_socket = subscription_.has_value();
   config_ = config;
   if (notifier_) notifier_->configure(config.notify);
   if (!had_socket && config.vrrp && !config.vrrp->instances.empty()) {
@@ -400,19 +584,27 @@ void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
     Router* r = find(name);
     const conf::VrrpInstance* c = config.find_instance(name);
     if (r == nullptr || c == nullptr) continue;
-    if (c->interface != r->config.interface || c->vrid != r->config.vrid) {
+    if (c->interface != r->config.interface || c->vrid != r->config.vrid || c->version != r->config.version ||
+        family_of(*c) != r->family) {
       // Another router altogether: stop the old one, start the new one.
       retire(*r);
       launch(*c);
       continue;
     }
+    const bool joined = r->config.unicast_peers.empty();
     r->config = *c;
+    // From unicast peers back to the group: join it (leaving is not needed:
+    // a unicast instance ignores what does not come from its peers).
+    if (!joined && c->unicast_peers.empty() && r->ifindex != 0) {
+      if (RawSocket* socket = socket_for(r->family)) socket->join_multicast(r->ifindex, multicast_group(r->family));
+    }
     execute(*r, r->engine->reconfigure(now(), engine_config(*c)));
     retrack(*r, "reload");
   }
   for (const auto& name : diff.vrrp_instances.added) {
     if (const conf::VrrpInstance* c = config.find_instance(name)) launch(*c);
   }
+  apply_accept_mode();
 }
 
 // Shutdown as §6.4 says (a master resigns with priority 0 and lets its
@@ -437,12 +629,27 @@ void Service::launch(const conf::VrrpInstance& c) {
 void Service::stop(std::function<void()> done) {
   for (auto& r : routers_) halt(*r);
   stopping_ = true;
+  apply_accept_mode();  // stopping: the table goes
   if (socket_) socket_->close();
+  if (socket6_) socket6_->close();
   if (icmp6_) icmp6_->close();
   for (auto& r : routers_) {
     if (r->arp) r->arp->close();
   }
-  done();
+  if (!notifier_) return done();
+  // The programs and mail of the last transitions (to INIT) still go out,
+  // within kNotifyStopDeadline; then what runs is killed and the rest given up.
+  stop_timer_.expires_after(kNotifyStopDeadline);
+  stop_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || !notifier_) return;
+    spdlog::warn("vrrp: notify programs or mail still busy {} s after stop; giving up on them",
+                 std::chrono::duration_cast<std::chrono::seconds>(kNotifyStopDeadline).count());
+    notifier_->abort();
+  });
+  notifier_->drain([this, done = std::move(done)] {
+    stop_timer_.cancel();
+    done();
+  });
 }
 
 void Service::status(nlohmann::json& out) const {
@@ -450,7 +657,9 @@ void Service::status(nlohmann::json& out) const {
   for (const auto& r : routers_) {
     const auto& e = *r->engine;
     auto vips = nlohmann::json::array();
-    for (const auto& p : r->config.virtual_addresses) vips.push_back(p.to_string());
+    for (const auto& p : e.config().virtual_addresses) vips.push_back(p.to_string());
+    auto peers = nlohmann::json::array();
+    for (const auto& p : r->config.unicast_peers) peers.push_back(p.to_string());
     const auto& c = e.counters();
     nlohmann::json drops = nlohmann::json::object();
     for (std::size_t i = 0; i < kDropKinds; ++i) {
@@ -467,10 +676,19 @@ void Service::status(nlohmann::json& out) const {
                         {"effective_priority", e.effective_priority().value},
                         {"master", master ? nlohmann::json(master->to_string()) : nlohmann::json(nullptr)},
                         {"primary_address", e.primary().to_string()},
+                        {"version", r->config.version},
+                        {"advert_interval_ms", std::chrono::duration_cast<std::chrono::milliseconds>(e.config().advert_interval).count()},
+                        {"master_adver_interval_ms", std::chrono::duration_cast<std::chrono::milliseconds>(e.master_adver_interval()).count()},
+                        {"master_down_interval_ms", std::chrono::duration_cast<std::chrono::milliseconds>(e.master_down_interval()).count()},
+                        {"accept_mode", r->config.accept_mode},
+                        {"unicast_peers", peers},
                         {"virtual_addresses", vips},
                         {"counters",
                          {{"advert_rcvd", c.advert_rcvd},
                           {"advert_sent", c.advert_sent},
+                          {"advert_send_err", c.advert_send_err},
+                          {"repair_suppressed", c.repair_suppressed},
+                          {"v3_checksum_as_v2", c.v3_checksum_as_v2},
                           {"become_master", c.become_master},
                           {"release_master", c.release_master},
                           {"pri_zero_rcvd", c.pri_zero_rcvd},
@@ -492,10 +710,16 @@ void Service::status(nlohmann::json& out) const {
   }
   // Instances configured but not running (no vrrp section started yet).
   out["vrrp"] = std::move(list);
-  out["vrrp_interface_drops"] = {{"vrid_err", unknown_vrid_}, {"send_errors", send_errors_}};
+  out["vrrp_interface_drops"] = {{"vrid_err", unknown_vrid_}};
+  if (!accept_applied_.empty() || !accept_error_.empty()) {
+    out["vrrp_accept_mode"] = {{"table", kAcceptTable}, {"applied", !accept_applied_.empty()}, {"error", accept_error_}};
+  }
   if (notifier_) {
     out["notify"] = {{"exec_started", notifier_->exec_started()},
                      {"exec_failed", notifier_->exec_failed()},
+                     {"exec_dropped", notifier_->exec_dropped()},
+                     {"exec_running", notifier_->exec_running()},
+                     {"exec_waiting", notifier_->exec_waiting()},
                      {"mail_sent", notifier_->mail_sent()},
                      {"mail_failed", notifier_->mail_failed()}};
   }

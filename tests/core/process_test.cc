@@ -3,6 +3,13 @@
 #include "core/process.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 namespace pairgate {
 namespace {
@@ -42,6 +49,88 @@ TEST(ProcessRunner, KillsAChildThatOutlivesItsTimeout) {
 TEST(ProcessRunner, AMissingProgramIsAnErrorNotACrash) {
   auto r = run({"/nonexistent/notify"});
   EXPECT_TRUE(!r.error.empty() || r.exit_code == 127);
+}
+
+// A process that is gone, or a zombie nobody but init will reap.
+bool gone(pid_t pid) {
+  if (::kill(pid, 0) != 0) return true;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field, comm, state;
+  stat >> pid_field >> comm >> state;
+  return state == "Z" || state.empty();
+}
+
+// A scratch file for a child to write its helpers' pids into.
+struct PidFile {
+  PidFile() {
+    char name[] = "/tmp/pairgate-process-test.XXXXXX";
+    int fd = ::mkstemp(name);
+    ::close(fd);
+    path = name;
+  }
+  ~PidFile() {
+    if (auto p = read()) ::kill(*p, SIGKILL);
+    std::filesystem::remove(path);
+  }
+  std::optional<pid_t> read() const {
+    std::ifstream in(path);
+    pid_t p = 0;
+    if (in >> p && p > 0) return p;
+    return std::nullopt;
+  }
+  std::string path;
+};
+
+// The result comes when the program exits, even if something it started
+// (here in a session of its own, out of reach of the group kill) keeps its
+// output open.
+TEST(ProcessRunner, TheResultComesWhenTheProgramExitsNotWhenItsOutputCloses) {
+  PidFile helper;
+  boost::asio::io_context io;
+  ProcessRunner runner(io);
+  std::optional<ProcessResult> result;
+  runner.run({"/bin/sh", "-c", "echo started; setsid sleep 30 & echo $! >" + helper.path + "; exit 4"}, "test", 10s,
+             [&](const ProcessResult& r) { result = r; });
+  for (int i = 0; i < 300 && !result; ++i) io.run_for(10ms);
+  ASSERT_TRUE(result.has_value()) << "no result within 3 s while a helper holds the output open";
+  EXPECT_EQ(result->exit_code, 4);
+  EXPECT_EQ(result->output, "started\n");
+  EXPECT_EQ(runner.running(), 0u);
+}
+
+TEST(ProcessRunner, KillAllEndsRunningProgramsWithTheirProcessGroups) {
+  PidFile helper;
+  boost::asio::io_context io;
+  ProcessRunner runner(io);
+  std::optional<ProcessResult> result;
+  runner.run({"/bin/sh", "-c", "sleep 30 & echo $! >" + helper.path + "; wait"}, "test", 60s,
+             [&](const ProcessResult& r) { result = r; });
+  for (int i = 0; i < 300 && !helper.read(); ++i) io.run_for(10ms);
+  const auto grandchild = helper.read();
+  ASSERT_TRUE(grandchild.has_value());
+  EXPECT_EQ(runner.running(), 1u);
+  runner.kill_all();
+  for (int i = 0; i < 300 && !result; ++i) io.run_for(10ms);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_TRUE(result->killed);
+  EXPECT_EQ(result->signal, SIGKILL);
+  for (int i = 0; i < 300 && !gone(*grandchild); ++i) io.run_for(10ms);
+  EXPECT_TRUE(gone(*grandchild)) << "the program's own helper went with it";
+}
+
+TEST(ProcessRunner, ItsDestructorLeavesNoProgramBehind) {
+  PidFile child;
+  bool called = false;
+  {
+    boost::asio::io_context io;
+    ProcessRunner runner(io);
+    runner.run({"/bin/sh", "-c", "echo $$ >" + child.path + "; exec sleep 30"}, "test", 60s,
+               [&](const ProcessResult&) { called = true; });
+    for (int i = 0; i < 300 && !child.read(); ++i) io.run_for(10ms);
+    ASSERT_TRUE(child.read().has_value());
+  }
+  EXPECT_TRUE(gone(*child.read()));
+  EXPECT_FALSE(called) << "no callback from a runner that is gone";
 }
 
 }  // namespace

@@ -2,11 +2,16 @@
 #include "core/raw_socket.h"
 
 #include <gtest/gtest.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
 #include <boost/asio/io_context.hpp>
+#include <linux/if_addr.h>
 
+#include <thread>
+
+#include "core/netlink.h"
 #include "tests/netns/netns_env.h"
 
 namespace pairgate {
@@ -86,6 +91,41 @@ TEST_F(RawSocketTest, Protocol112MulticastArrivesWithTtlAndInterface) {
   EXPECT_TRUE(std::equal(advert.begin(), advert.end(), data.begin() + 20));
 }
 
+// Two IPv4 addresses on the interface, and the kernel's choice of source for
+// 224.0.0.18 is not the one we want (a link-scope address goes to the head
+// of the list): the source given to send_to (IP_PKTINFO's ipi_spec_dst)
+// is the one that leaves.
+TEST_F(RawSocketTest, TheSourceAddressCanBePinned) {
+  const IpAddress group = *IpAddress::parse("224.0.0.18");
+  const IpPrefix other = *IpPrefix::parse("203.0.113.5/24");
+  auto netlink = make_libnl_netlink(io_);
+  AddressOptions link_scope;
+  link_scope.scope = RT_SCOPE_LINK;
+  ASSERT_FALSE(netlink->add_address(here_index(), other, link_scope));
+  std::optional<RawSocket> rx;
+  int peer_index = 0;
+  testing::in_namespace(testing::env("PG_PEER_NS"), [&] {
+    peer_index = static_cast<int>(if_nametoindex(testing::env("PG_PEER_IF").c_str()));
+    rx.emplace(RawSocket::ip(io_, Family::ipv4, 112));
+  });
+  ASSERT_FALSE(rx->join_multicast(peer_index, group));
+  std::vector<IpAddress> sources;
+  rx->start([&](const RawPacket& p) { sources.push_back(*p.source); });
+  auto tx = RawSocket::ip(io_, Family::ipv4, 112);
+  ASSERT_FALSE(tx.set_multicast_hops(255));
+  const auto payload = bytes({0x21, 7, 100, 1, 0, 1, 0, 0, 198, 51, 100, 1, 0, 0, 0, 0, 0, 0, 0, 0});
+  const IpAddress primary = *IpAddress::parse("198.51.100.5");
+  ASSERT_FALSE(tx.send_to(payload, group, here_index()));
+  ASSERT_TRUE(run_until([&] { return sources.size() == 1; }));
+  EXPECT_EQ(sources[0], other.address()) << "the kernel's own choice: the premise of the test";
+  ASSERT_FALSE(tx.send_to(payload, group, here_index(), primary));
+  ASSERT_TRUE(run_until([&] { return sources.size() == 2; }));
+  EXPECT_EQ(sources[1], primary);
+  EXPECT_TRUE(tx.send_to(payload, group, here_index(), *IpAddress::parse("192.0.2.77")))
+      << "an address that is not ours is refused, not spoofed";
+  netlink->remove_address(here_index(), other);
+}
+
 TEST_F(RawSocketTest, IcmpEchoGetsAReply) {
   auto icmp = RawSocket::ip(io_, Family::ipv4, IPPROTO_ICMP);
   std::optional<IpAddress> from;
@@ -128,6 +168,47 @@ TEST_F(RawSocketTest, SendErrorsAreReturnedNotThrown) {
   // No route to a documentation address outside our subnet.
   auto ec = s.send_to(bytes({0}), *IpAddress::parse("192.0.2.200"));
   EXPECT_TRUE(ec);
+}
+
+// IPv6, protocol 112 (VRRPv3): to ff02::12 with hop limit 255 from a pinned
+// link-local source; the receiver gets the payload with the source, the
+// destination and the hop limit. poll() hands over what is queued without
+// running the loop.
+TEST_F(RawSocketTest, Protocol112OverIpv6AndPoll) {
+  const IpAddress group = *IpAddress::parse("ff02::12");
+  std::optional<RawSocket> rx;
+  int peer_index = 0;
+  testing::in_namespace(testing::env("PG_PEER_NS"), [&] {
+    peer_index = static_cast<int>(if_nametoindex(testing::env("PG_PEER_IF").c_str()));
+    rx.emplace(RawSocket::ip(io_, Family::ipv6, 112));
+  });
+  ASSERT_FALSE(rx->join_multicast(peer_index, group));
+  auto tx = RawSocket::ip(io_, Family::ipv6, 112);
+  ASSERT_FALSE(tx.set_multicast_hops(255));
+  ASSERT_FALSE(tx.set_multicast_loop(false));
+  std::vector<RawPacket> seen;
+  rx->start([&](const RawPacket& p) { seen.push_back(p); });
+  // The interface's link-local address, once DAD is done.
+  auto netlink = make_libnl_netlink(io_);
+  std::optional<IpAddress> link_local;
+  ASSERT_TRUE(run_until([&] {
+    for (const auto& a : netlink->addresses(here_index(), Family::ipv6)) {
+      if (a.prefix.address().v6().is_link_local() && !(a.flags & IFA_F_TENTATIVE)) link_local = a.prefix.address();
+    }
+    return link_local.has_value();
+  }));
+  const auto advert = bytes({0x31, 7, 100, 0, 0, 10, 0, 0});
+  ASSERT_FALSE(tx.send_to(advert, group, here_index(), link_local));
+  // Not yet run: poll() reads it now.
+  for (int i = 0; i < 100 && seen.empty(); ++i) {
+    rx->poll();
+    if (seen.empty()) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].source, link_local);
+  EXPECT_EQ(seen[0].destination, group);
+  EXPECT_EQ(seen[0].hop_limit, 255);
+  EXPECT_EQ(seen[0].ifindex, peer_index);
 }
 
 }  // namespace

@@ -46,6 +46,24 @@ TEST(DnsResponse, MatchesTheQuestionWithoutRegardToCase) {
   EXPECT_EQ(parse_response(answer(), 0x1234, "GW.Transix.JP.").error, Error::none);
 }
 
+// Found by the dns_client fuzz target: a label holding a '.' read as
+// dotted text equals a different name. The question "gw.transix" + "jp"
+// as two labels must not match "gw" "transix" "jp", nor may a CNAME point
+// into a name that cannot be told apart from another.
+TEST(DnsResponse, ALabelWithADotIsABadName) {
+  const std::string one_label =
+      "1234" "8180" "0001" "0001" "0000" "0000"
+      "0a" "67772e7472616e736978" "02" "6a70" "00" "001c" "0001"
+      "c00c" "001c" "0001" "0000012c" "0010" "24048e010000000000000000feed0100";
+  EXPECT_EQ(parse_response(hex(one_label), 0x1234, "gw.transix.jp").error, Error::bad_name);
+  const std::string cname_to_dotted_label =
+      "0007" "8180" "0001" "0002" "0000" "0000"
+      "04" "61667472" "07" "6578616d706c65" "00" "001c" "0001"
+      "c00c" "0005" "0001" "0000003c" "0005" "03" "622e63" "00"
+      "c02a" "001c" "0001" "0000012c" "0010" "20010db8000000000000000000000001";
+  EXPECT_EQ(parse_response(hex(cname_to_dotted_label), 7, "aftr.example").error, Error::bad_name);
+}
+
 // One field changed from the valid answer, one specific error.
 TEST(DnsResponse, TableOfBrokenFields) {
   struct Case {

@@ -50,6 +50,11 @@ std::string kinds(const Effects& e) {
   return out;
 }
 
+// Reports every SendAdvert of `e` to the engine as sent (ok) or failed.
+void report(Instance& in, const Effects& e, bool ok = true) {
+  for (const auto& s : all<SendAdvert>(e)) in.on_send_result(s, ok);
+}
+
 class EngineTest : public ::testing::Test {
  protected:
   TimePoint t0 = TimePoint{} + 1000s;
@@ -85,14 +90,16 @@ TEST_F(EngineTest, BackupBecomesMasterWhenNoAdvertComes) {
 
 TEST_F(EngineTest, MasterAdvertisesEveryInterval) {
   Instance in(config(255), kUs);
-  in.startup(t0);
+  report(in, in.startup(t0));
   ASSERT_EQ(in.state(), State::master) << "the owner is master at once";
   for (int i = 1; i <= 5; ++i) {
     auto e = in.on_timer(t0 + i * 1s);
     ASSERT_EQ(kinds(e), "S") << i;
+    report(in, e);
   }
   // A loop that fell behind does not burst: the next one is an interval later.
   auto e = in.on_timer(t0 + 9500ms);
+  report(in, e);
   EXPECT_EQ(kinds(e), "S");
   EXPECT_EQ(in.next_deadline(), t0 + 10500ms);
   EXPECT_EQ(in.counters().advert_sent, 7u);  // startup + 6
@@ -205,6 +212,7 @@ TEST_F(EngineTest, ShutdownOfAMasterSendsPriorityZeroThenLetsGo) {
   in.startup(t0);
   in.on_timer(*in.next_deadline());
   auto e = in.shutdown(t0 + 10s);
+  report(in, e);
   EXPECT_EQ(kinds(e), "STR");
   EXPECT_EQ(all<SendAdvert>(e)[0].priority.value, 0);
   EXPECT_EQ(in.state(), State::initialize);
@@ -360,6 +368,108 @@ TEST_F(EngineTest, StateNamesMatchKeepalivedsLogs) {
   EXPECT_EQ(to_string(State::backup), "BACKUP");
   EXPECT_EQ(to_string(State::fault), "FAULT");
   EXPECT_EQ(to_string(State::initialize), "INIT");
+}
+
+}  // namespace
+}  // namespace pairgate::vrrp
+
+namespace pairgate::vrrp {
+namespace {
+
+TEST_F(EngineTest, APriorityChangeWhileBackupReArmsMasterDownInterval) {
+  Instance in(config(100), kUs);
+  in.startup(t0);
+  in.on_advert(t0 + 1s, advert(200));
+  EXPECT_EQ(in.next_deadline(), t0 + 1s + 3609375us);
+  // §6.1: Skew_Time depends on the priority, so the running
+  // Master_Down_Timer (armed by the advert at t0 + 1s) moves with it.
+  in.set_priority_delta(t0 + 2s, +100);  // 200: Skew_Time 218750 us
+  EXPECT_EQ(in.next_deadline(), t0 + 1s + 3218750us);
+  in.set_priority_delta(t0 + 2s, -50);  // 50: Skew_Time 804687 us
+  EXPECT_EQ(in.next_deadline(), t0 + 1s + 3804687us);
+  // After a priority 0 advert the timer is Skew_Time alone, and moves too.
+  in.on_advert(t0 + 3s, advert(0));
+  EXPECT_EQ(in.next_deadline(), t0 + 3s + 804687us);
+  in.set_priority_delta(t0 + 3100ms, 0);  // 100: Skew_Time 609375 us
+  EXPECT_EQ(in.next_deadline(), t0 + 3s + 609375us);
+  // A deadline that moved into the past fires at the next timer call.
+  in.on_advert(t0 + 10s, advert(200));
+  in.set_priority_delta(t0 + 10s + 3500ms, +150);  // 250: 3 s + 23437 us after t0 + 10s
+  EXPECT_EQ(in.next_deadline(), t0 + 10s + 3500ms);
+  in.on_timer(t0 + 10s + 3500ms);
+  EXPECT_EQ(in.state(), State::master);
+}
+
+TEST_F(EngineTest, OnlyAChangeOfTheEffectivePriorityMovesTheTimer) {
+  Instance in(config(250), kUs);
+  in.startup(t0);
+  in.on_advert(t0 + 1s, advert(254));
+  const auto deadline = in.next_deadline();
+  EXPECT_TRUE(in.set_priority_delta(t0 + 2s, +10).empty()) << "a backup sends nothing";  // 250 -> 254
+  EXPECT_EQ(in.next_deadline(), t0 + 1s + 3s + 7812us);
+  in.on_advert(t0 + 3s, advert(254));
+  in.set_priority_delta(t0 + 3500ms, +20);  // clamped: still 254
+  EXPECT_EQ(in.next_deadline(), t0 + 3s + 3s + 7812us);
+  EXPECT_NE(in.next_deadline(), deadline);
+}
+
+TEST_F(EngineTest, AdvertSentCountsOnlyAdvertsThatLeft) {
+  Instance in(config(255), kUs);
+  auto e = in.startup(t0);
+  ASSERT_EQ(all<SendAdvert>(e).size(), 1u);
+  EXPECT_EQ(in.counters().advert_sent, 0u) << "an effect is an intent, not a sent advert";
+  report(in, e, true);
+  EXPECT_EQ(in.counters().advert_sent, 1u);
+  report(in, in.on_timer(t0 + 1s), false);
+  report(in, in.on_timer(t0 + 2s), false);
+  EXPECT_EQ(in.counters().advert_sent, 1u);
+  EXPECT_EQ(in.counters().advert_send_err, 2u);
+  e = in.shutdown(t0 + 3s);
+  report(in, e, false);
+  EXPECT_EQ(in.counters().pri_zero_sent, 0u) << "a priority 0 advert that failed is not counted as sent";
+  EXPECT_EQ(in.counters().advert_send_err, 3u);
+}
+
+// RFC 9568 §6.4.3's repair: anyone on the LAN can forge a lower priority,
+// so the master answers each sender at most once per interval.
+TEST_F(EngineTest, RepairAnswersEachSenderAtMostOncePerInterval) {
+  Instance in(config(200), kUs);
+  in.startup(t0);
+  in.on_timer(*in.next_deadline());
+  const TimePoint t = t0 + 10s;
+  int answers = 0;
+  // 1000 forged adverts from one sender within 2.5 s.
+  for (int i = 0; i < 1000; ++i) {
+    const auto now = t + i * 2500us;
+    answers += static_cast<int>(all<SendAdvert>(in.on_advert(now, advert(100, kPeerLow))).size());
+  }
+  // Answers at 0, 1 s and 2 s; the timer was not called, so no regular adverts.
+  EXPECT_EQ(answers, 3);
+  EXPECT_EQ(in.counters().repair_suppressed, 997u);
+  EXPECT_EQ(in.state(), State::master);
+  // Priority 0 adverts are answered under the same rule.
+  answers = static_cast<int>(all<SendAdvert>(in.on_advert(t + 2600ms, advert(0, kPeerLow))).size());
+  EXPECT_EQ(answers, 0);
+  answers = static_cast<int>(all<SendAdvert>(in.on_advert(t + 3s, advert(0, kPeerLow))).size());
+  EXPECT_EQ(answers, 1);
+}
+
+TEST_F(EngineTest, RepairForgedFromManySendersIsCappedPerInterval) {
+  Instance in(config(200), kUs);
+  in.startup(t0);
+  in.on_timer(*in.next_deadline());
+  const TimePoint t = t0 + 10s;
+  int answers = 0;
+  // 10,000 adverts from 10,000 forged sources within one interval.
+  for (std::uint32_t i = 0; i < 10000; ++i) {
+    const Ipv4Address forged(0xc6120000u + i);  // 198.18.0.0/15
+    answers += static_cast<int>(all<SendAdvert>(in.on_advert(t + i * 90us, advert(100, forged))).size());
+  }
+  EXPECT_LE(answers, 4);
+  EXPECT_GE(answers, 1);
+  EXPECT_EQ(in.counters().repair_suppressed, 10000u - static_cast<std::uint64_t>(answers));
+  // A real peer is answered again in the next interval.
+  EXPECT_EQ(all<SendAdvert>(in.on_advert(t + 1s, advert(100, kPeerLow))).size(), 1u);
 }
 
 }  // namespace
