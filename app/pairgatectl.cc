@@ -1,4 +1,5 @@
-// pairgatectl: talks to pairgated over its control socket.
+// pairgatectl: talks to pairgated over its control socket; `import` (import/)
+// writes a pairgate.yaml from another setup's files and needs no daemon.
 //
 // Exit codes: 0 done; 1 the daemon refused (bad configuration, not allowed);
 // 2 the daemon could not be reached or is busy; 64 a wrong command line.
@@ -17,6 +18,7 @@
 
 #include "app/status_table.h"
 #include "core/control_protocol.h"
+#include "import/command.h"
 
 namespace {
 
@@ -164,7 +166,7 @@ int simple(Connection& c, const std::string& command, bool as_json) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"pairgatectl: status, leases and reload of a running pairgated"};
+  CLI::App app{"pairgatectl: status, leases and reload of a running pairgated; import of a keepalived + isc-dhcp-server setup"};
   std::string socket_path(pairgate::control::kDefaultSocket);
   double timeout_s = 5.0;
   bool status_json = false;
@@ -182,12 +184,28 @@ int main(int argc, char** argv) {
   leases_cmd->add_option("--offset", query.offset, "skip the first N leases (in address order)");
   leases_cmd->add_option("--limit", limit, "at most N leases")->check(CLI::PositiveNumber);
   app.add_subcommand("reload", "re-read the configuration (root only)");
+  pairgate::import::Options imp;
+  auto* import_cmd = app.add_subcommand(
+      "import", "print a pairgate.yaml made from keepalived, isc-dhcp-server, /etc/default/ipoe, "
+                "iptables-persistent, sysctl and netplan files (warnings on stderr)");
+  import_cmd->add_option("--root", imp.root, "read the files under DIR instead of /")->capture_default_str();
+  import_cmd->add_option("--node", imp.node, "node name (default: ROOT/etc/hostname)");
+  import_cmd->add_option("--keepalived", imp.keepalived, "keepalived.conf (default ROOT/etc/keepalived/keepalived.conf)");
+  import_cmd->add_option("--dhcpd", imp.dhcpd, "dhcpd.conf (default ROOT/etc/dhcp/dhcpd.conf, or DHCPDv4_CONF)");
+  import_cmd->add_option("--dhcpd-defaults", imp.dhcpd_defaults, "default ROOT/etc/default/isc-dhcp-server");
+  import_cmd->add_option("--ipoe", imp.ipoe, "default ROOT/etc/default/ipoe");
+  import_cmd->add_option("--rules-v4", imp.rules_v4, "iptables-save output (default ROOT/etc/iptables/rules.v4)");
+  import_cmd->add_option("--rules-v6", imp.rules_v6, "ip6tables-save output (default ROOT/etc/iptables/rules.v6)");
+  import_cmd->add_option("--sysctl", imp.sysctl, "sysctl files (default ROOT/etc/sysctl.d/*.conf, ROOT/etc/sysctl.conf)");
+  import_cmd->add_option("--netplan", imp.netplan, "netplan files (default ROOT/etc/netplan/*.yaml)");
+  import_cmd->add_flag("!--no-live", imp.live, "do not look at this host's addresses (only used with --root /)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 64;  // EX_USAGE
   }
   if (limit > 0) query.limit = limit;
+  if (app.got_subcommand("import")) return pairgate::import::run(imp, std::cout, std::cerr);
 
   Connection c(socket_path, timeout_s);
   if (c.error() != 0) return c.error();

@@ -10,6 +10,7 @@
 
 #include "app/daemon.h"
 #include "conf/parser.h"
+#include "conf/print.h"
 #include "core/logging.h"
 #include "firewall/render.h"
 
@@ -18,16 +19,19 @@ int main(int argc, char** argv) {
   std::string config_path = "/etc/pairgate/pairgate.yaml";
   bool check = false;
   bool print_firewall = false;
+  bool print_config = false;
   app.add_option("-c,--config", config_path, "configuration file")->capture_default_str();
   app.add_flag("--check", check, "validate the configuration and exit (0 valid, 1 errors on stderr)");
   app.add_flag("--print-firewall", print_firewall, "print the nftables table the configuration gives and exit");
+  app.add_flag("--print-config", print_config,
+               "print the loaded configuration with every default filled in and exit");
   app.set_version_flag("--version", "pairgated 0.1.0");
   CLI11_PARSE(app, argc, argv);
 
   // Only the daemon blocks the stop signals: its loop takes them through a
-  // signal_set. --check and --print-firewall keep the default actions, so
-  // SIGTERM ends them at any moment.
-  const bool daemon_mode = !check && !print_firewall;
+  // signal_set. --check and the --print-* options keep the default actions,
+  // so SIGTERM ends them at any moment.
+  const bool daemon_mode = !check && !print_firewall && !print_config;
   sigset_t loop_signals;
   sigemptyset(&loop_signals);
   for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&loop_signals, s);
@@ -43,6 +47,10 @@ int main(int argc, char** argv) {
     std::cerr << loaded.report();
     std::cerr << loaded.summary(config_path) << "\n";
     return 1;
+  }
+  if (print_config) {
+    std::cout << pairgate::conf::print(*loaded.config);
+    return 0;
   }
   if (print_firewall) {
     if (!loaded.config->firewall) {

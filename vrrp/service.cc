@@ -32,6 +32,7 @@ struct Service::Router {
   asio::steady_timer garp_timer;
   std::optional<RawSocket> arp;
   std::uint64_t addresses_restored = 0;
+  std::uint64_t stale_addresses_removed = 0;
   std::uint64_t garp_sent = 0;
   LogLimit send_log;  // "cannot send an advert": one line a minute
   Duration logged_interval{};  // the last Master_Adver_Interval logged as differing from ours
@@ -133,7 +134,29 @@ void Service::start(const conf::Config& config) {
   apply_accept_mode();
   for (auto& r : routers_) {
     retrack(*r, "startup");
+    remove_stale_addresses(*r);
     execute(*r, r->engine->startup(now()));
+  }
+}
+
+// A run that died as master (SIGKILL, a crash, a power cut with a
+// persistent address config) leaves its virtual addresses on the
+// interface. Until this router is master again they are the master's, so
+// they go before the first state is entered; the owner's (priority 255) stay.
+void Service::remove_stale_addresses(Router& r) {
+  if (r.ifindex == 0 || r.engine->config().priority.owner()) return;
+  auto mine = r.engine->config().virtual_addresses;
+  mine.insert(mine.end(), r.config.excluded_addresses.begin(), r.config.excluded_addresses.end());
+  for (const auto& a : ctx_.netlink.addresses(r.ifindex)) {
+    const bool stale = std::any_of(mine.begin(), mine.end(), [&](const IpPrefix& p) { return p.address() == a.prefix.address(); });
+    if (!stale) continue;
+    if (auto ec = ctx_.netlink.remove_address(r.ifindex, a.prefix)) {
+      spdlog::error("({}) cannot remove {} left by a previous run: {}", r.config.name, a.prefix.to_string(), ec.message());
+      continue;
+    }
+    ++r.stale_addresses_removed;
+    spdlog::warn("({}) removed virtual address {} left on {} by a previous run", r.config.name, a.prefix.to_string(),
+                 r.config.interface);
   }
 }
 
@@ -623,6 +646,7 @@ void Service::retire(Router& r) {
 void Service::launch(const conf::VrrpInstance& c) {
   routers_.push_back(make_router(c));
   retrack(*routers_.back(), "reload");
+  remove_stale_addresses(*routers_.back());
   execute(*routers_.back(), routers_.back()->engine->startup(now()));
 }
 
@@ -695,6 +719,7 @@ void Service::status(nlohmann::json& out) const {
                           {"pri_zero_sent", c.pri_zero_sent},
                           {"garp_sent", r->garp_sent},
                           {"addresses_restored", r->addresses_restored},
+                          {"stale_addresses_removed", r->stale_addresses_removed},
                           {"transitions", c.transitions},
                           {"drops", drops}}}};
     if (e.last_transition()) {

@@ -56,6 +56,7 @@ class Service final : public Module {
   void bind_interface(Router& r);
   bool update_primary(Router& r);
   RawSocket* socket_for(Family family);  // opened on first use; null if it cannot be
+  void remove_stale_addresses(Router& r);
   void launch(const conf::VrrpInstance& c);  // a new router, started
   void halt(Router& r);
   void retire(Router& r);                    // halted and dropped

@@ -12,6 +12,7 @@
 #include "conf/diff.h"
 #include "conf/key_file.h"
 #include "conf/parser.h"
+#include "conf/print.h"
 #include "tests/conf/print.h"
 
 namespace pairgate::conf {
@@ -205,6 +206,25 @@ TEST_F(KeyFiles, DiffSeesThePeerSectionAndTheServerIdentifier) {
   auto rewritten = parse(file(peer), "t.yaml");
   ASSERT_TRUE(rewritten.config);
   EXPECT_TRUE(diff(*a.config, *rewritten.config).peer);
+}
+
+TEST_F(KeyFiles, PrintConfigWritesThePeerSectionAndTheServerIdentifierBack) {
+  auto key = make(kSecret);
+  auto r = parse(file("peer:\n  address: 198.51.100.3\n  local: 198.51.100.2\n  key_file: " + key + "\n",
+                      "      server_identifier: 198.51.100.1\n"),
+                 "t.yaml");
+  ASSERT_TRUE(r.config) << r.report();
+  for (bool defaults : {true, false}) {
+    PrintOptions o;
+    o.defaults = defaults;
+    const std::string text = print(*r.config, o);
+    EXPECT_THAT(text, HasSubstr("server_identifier: 198.51.100.1"));
+    EXPECT_THAT(text, HasSubstr("peer:\n  address: 198.51.100.3\n  local: 198.51.100.2\n"));
+    EXPECT_EQ(text.find("port: 6470") != std::string::npos, defaults) << text;
+    auto again = parse(text, "printed.yaml");
+    ASSERT_TRUE(again.config) << again.report() << text;
+    EXPECT_EQ(*again.config, *r.config) << text;
+  }
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ class VrrpServiceTest : public ::testing::Test {
   void TearDown() override {
     const int here = ifindex();
     netlink_->set_link_up(here, true);
-    for (const char* extra : {"203.0.113.5/24", "198.51.100.7/24"}) {
+    for (const char* extra : {"203.0.113.5/24", "198.51.100.7/24", "198.51.100.1/24", "2001:db8:9::1/64"}) {
       if (has(extra)) netlink_->remove_address(here, *IpPrefix::parse(extra));
     }
     if (!has("198.51.100.5/24")) netlink_->add_address(here, *IpPrefix::parse("198.51.100.5/24"), {});
@@ -127,6 +127,23 @@ TEST_F(VrrpServiceTest, BecomesMasterAnnouncesAndFaultsWithItsTunnel) {
   bool done = false;
   s.stop([&] { done = true; });
   EXPECT_TRUE(done);
+}
+
+// A daemon that crashed as master left its virtual addresses behind; the
+// next run starts as backup and must not answer for them (two routers
+// would claim one address) until it is master again.
+TEST_F(VrrpServiceTest, AddressesLeftByACrashedRunAreRemovedAtStart) {
+  AddressOptions nodad;
+  nodad.flags = IFA_F_NODAD;
+  ASSERT_FALSE(netlink_->add_address(ifindex(), *IpPrefix::parse("198.51.100.1/24"), {}));
+  ASSERT_FALSE(netlink_->add_address(ifindex(), *IpPrefix::parse("2001:db8:9::1/64"), nodad));
+  Service s(registries_.context(io_, *netlink_), &tunnels_);
+  s.start(config(""));
+  EXPECT_EQ(status(s)["state"], "BACKUP");
+  EXPECT_FALSE(has("198.51.100.1/24"));
+  EXPECT_FALSE(has("2001:db8:9::1/64"));
+  EXPECT_EQ(status(s)["counters"]["stale_addresses_removed"], 2);
+  s.stop([] {});
 }
 
 TEST_F(VrrpServiceTest, AWeightedTunnelLowersThePriorityInstead) {

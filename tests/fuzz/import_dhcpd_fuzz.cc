@@ -1,0 +1,20 @@
+// libFuzzer target for import/dhcpd.cc: any bytes as dhcpd.conf. Every warning names its file, and
+// what is carried over prints (conf::print).
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "conf/print.h"
+#include "import/dhcpd.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  auto p = pairgate::import::import_dhcpd(text, "dhcpd.conf");
+  for (const auto& w : p.warnings) {
+    if (w.file.empty() || w.line < 0) std::abort();
+  }
+  p.config.node = "fuzz";
+  (void)pairgate::conf::print(p.config);
+  return 0;
+}
