@@ -188,6 +188,9 @@ struct DhcpSubnet {
   ConflictCheck conflict_check = ConflictCheck::automatic;
   DhcpOptions options;
   std::vector<Reservation> reservations;
+  // Relay agents (their IP source address) whose relayed requests for this
+  // subnet are served; empty: any relay.
+  std::vector<Ipv4Address> relays;
   Mark mark;
   Mark lease_time_mark;      // each {0, 0} when the key is absent
   Mark max_lease_time_mark;
@@ -213,6 +216,10 @@ struct Health {
   bool operator==(const Health&) const = default;
 };
 
+// RFC 6333 §5.7: 192.0.0.0/29 is the softwire's; 192.0.0.1 is the AFTR's,
+// 192.0.0.2 the B4's.
+inline const IpPrefix kB4Address{Ipv4Address(0xc0000002u), 29};
+
 struct Tunnel {
   std::string name;
   std::string type = "dslite";
@@ -223,6 +230,9 @@ struct Tunnel {
   std::optional<Ipv6Address> local;        // none = auto
   unsigned mtu = 1460;
   std::optional<unsigned> encap_limit;     // none = IP6_TNL_F_IGN_ENCAP_LIMIT
+  // The B4's IPv4 address on the softwire (RFC 6333 §5.7): the source of
+  // this host's own traffic and probes through the tunnel. none = no address.
+  std::optional<IpPrefix> ipv4_address = kB4Address;
   bool default_route = true;
   Health health;
   Mark mark;

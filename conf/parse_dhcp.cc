@@ -137,6 +137,8 @@ std::optional<Reservation> parse_reservation(Reader& r, const YAML::Node& n) {
     if (auto d = r.hex(n2, "client_id")) {
       if (d->size() < 2) {
         r.error(n2, "client_id: RFC 2132 §9.14 needs at least 2 bytes");
+      } else if (d->size() > 255) {
+        r.error(n2, "client_id: at most 255 bytes (one option's worth), got " + std::to_string(d->size()));
       } else {
         res.client_id = *d;
       }
@@ -149,7 +151,14 @@ std::optional<Reservation> parse_reservation(Reader& r, const YAML::Node& n) {
     }
   }
   if (auto h = m.get("hostname"); h.IsDefined()) {
-    if (auto s = r.string(h, "hostname")) res.hostname = *s;
+    if (auto s = r.string(h, "hostname")) {
+      // A DNS name: at most 253 characters as text (RFC 1035 §2.3.4).
+      if (s->size() > 253) {
+        r.error(h, "hostname: at most 253 characters (a DNS name), got " + std::to_string(s->size()));
+      } else {
+        res.hostname = *s;
+      }
+    }
   }
   return res;
 }
@@ -207,6 +216,7 @@ std::optional<DhcpSubnet> parse_subnet(Reader& r, const YAML::Node& n) {
   if (auto c = m.get("conflict_check"); c.IsDefined()) {
     if (auto i = r.choice(c, "conflict_check", {"arp", "icmp", "none", "auto"})) s.conflict_check = static_cast<ConflictCheck>(*i);
   }
+  s.relays = ipv4_list(r, m.get("relays"), "relays");
   parse_options(r, m.get("options"), s.options, s.router_marks);
   s.reservations = r.list<Reservation>(m.get("reservations"), "reservations",
                                        [&](const YAML::Node& e) { return parse_reservation(r, e); });

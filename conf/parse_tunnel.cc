@@ -35,6 +35,22 @@ std::optional<Ipv6Address> unicast_v6(Reader& r, const YAML::Node& n, std::strin
   return a->v6();
 }
 
+// An IPv4 host address with its prefix length: not the network's own
+// address or its broadcast (where they exist, /30 and shorter).
+std::optional<IpPrefix> b4_address(Reader& r, const YAML::Node& n, const IpPrefix& p) {
+  if (!p.address().is_v4()) {
+    r.error(n, "ipv4_address: expected an IPv4 address with its length (192.0.0.2/29) or none, got " + p.to_string());
+    return std::nullopt;
+  }
+  const std::uint32_t a = p.address().v4().to_uint();
+  const std::uint32_t host_bits = p.length() >= 32 ? 0u : (~0u >> p.length());
+  if (p.length() <= 30 && ((a & host_bits) == 0 || (a & host_bits) == host_bits)) {
+    r.error(n, "ipv4_address: " + p.to_string() + " is the network's own or its broadcast address, not a host's");
+    return std::nullopt;
+  }
+  return p;
+}
+
 void parse_health(Reader& r, const YAML::Node& n, Health& h) {
   MapReader m(r, n, "health");
   m.read("interval", h.interval, 100ms, 1h);
@@ -79,6 +95,13 @@ std::optional<Tunnel> parse_tunnel(Reader& r, const YAML::Node& n) {
   if (auto e = m.get("encap_limit"); e.IsDefined()) {
     if (auto s = r.string(e, "encap_limit"); s && *s != "none") {
       if (auto v = r.integer(e, "encap_limit", 0, 255)) t.encap_limit = static_cast<unsigned>(*v);
+    }
+  }
+  if (auto a = m.get("ipv4_address"); a.IsDefined()) {
+    if (a.IsScalar() && a.Scalar() == "none") {
+      t.ipv4_address.reset();
+    } else if (auto p = r.prefix(a, "ipv4_address")) {
+      t.ipv4_address = b4_address(r, a, *p);
     }
   }
   m.read("default_route", t.default_route);

@@ -21,9 +21,9 @@ static_assert(sizeof(Garp) == 24 && sizeof(Track) == 56 && sizeof(VrrpInstance) 
                   sizeof(Vrrp) == 48,
               "a new field in vrrp: print it in conf/print.cc");
 static_assert(sizeof(StaticRoute) == 28 && sizeof(RawOption) == 32 && sizeof(DhcpOptions) == 168 &&
-                  sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 408 && sizeof(Dhcp) == 56,
+                  sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 432 && sizeof(Dhcp) == 56,
               "a new field in dhcp: print it in conf/print.cc");
-static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 272, "a new field in tunnels: print it in conf/print.cc");
+static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 296, "a new field in tunnels: print it in conf/print.cc");
 static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 128, "a new field in firewall: print it in conf/print.cc");
 // Peer's key_stamp is not a key: it is read from the key file.
 static_assert(sizeof(Peer) == 136, "a new field in peer: print it in conf/print.cc");
@@ -296,6 +296,7 @@ void print_subnet(Printer& p, const DhcpSubnet& s) {
   p.scalar(at + ".conflict_check", "conflict_check", std::string(to_string(s.conflict_check)),
            s.conflict_check == d.conflict_check);
   if (s.server_identifier) p.scalar(at + ".server_identifier", "server_identifier", s.server_identifier->to_string());
+  p.flow_list(at + ".relays", "relays", s.relays, [](const Ipv4Address& a) { return a.to_string(); });
   print_options(p, at + ".options", s.options);
   if (p.wanted(at + ".reservations", s.reservations.empty())) {
     p.begin(at + ".reservations", "reservations", s.reservations.empty(), YAML::BeginSeq);
@@ -347,6 +348,8 @@ void print_tunnel(Printer& p, const Tunnel& t) {
   p.scalar(at + ".mtu", "mtu", t.mtu, t.mtu == d.mtu);
   p.scalar(at + ".encap_limit", "encap_limit", t.encap_limit ? std::to_string(*t.encap_limit) : std::string("none"),
            !t.encap_limit);
+  p.scalar(at + ".ipv4_address", "ipv4_address", t.ipv4_address ? t.ipv4_address->to_string() : std::string("none"),
+           t.ipv4_address == d.ipv4_address);
   p.scalar(at + ".default_route", "default_route", t.default_route, t.default_route == d.default_route);
   const Health& h = t.health;
   const bool default_health = h.interval == d.health.interval && h.timeout == h.interval &&

@@ -1,5 +1,7 @@
 #include "core/control_server.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,6 +17,8 @@
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+
+#include "core/cloexec.h"
 
 namespace pairgate {
 
@@ -241,7 +245,10 @@ ControlServer::ControlServer(asio::io_context& io, Options options, Handler hand
       clock_(options_.clock ? options_.clock : own_clock_.get()),
       retry_(clock_->make_timer()) {}
 
-ControlServer::~ControlServer() { close(); }
+ControlServer::~ControlServer() {
+  close();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
 
 void ControlServer::open() {
   const std::string& path = options_.path;
@@ -251,6 +258,20 @@ void ControlServer::open() {
     std::filesystem::create_directories(parent, fec);
     if (fec) throw std::runtime_error("cannot create " + parent.string() + ": " + fec.message());
     ::chmod(parent.c_str(), 0755);
+  }
+
+  // The lock comes before the probe: the probe and the unlink of a stale
+  // socket are one step only while nobody else can take them. The file is
+  // never removed (removing a lock file lets a third daemon lock a new one).
+  const std::string lock_path = path + ".lock";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd_ < 0) throw std::runtime_error("cannot open the lock file " + lock_path + ": " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int e = errno;
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    if (e == EWOULDBLOCK) throw std::runtime_error("another pairgated is running on " + path + " (it holds " + lock_path + ")");
+    throw std::runtime_error("cannot lock " + lock_path + ": " + std::strerror(e));
   }
 
   struct stat st {};
@@ -272,7 +293,7 @@ void ControlServer::open() {
   }
 
   boost::system::error_code ec;
-  acceptor_.open(stream(), ec);
+  open_cloexec(acceptor_, stream(), ec);
   if (!ec) {
     // No window in which the socket is reachable with the default umask.
     mode_t old = ::umask(0177);
@@ -281,12 +302,19 @@ void ControlServer::open() {
   }
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) throw std::runtime_error("cannot listen on " + path + ": " + ec.message());
+  // A socket file this start cannot finish goes again, rather than stay as a
+  // "stale socket" for the next one to find.
+  auto fail = [&](const std::string& what) {
+    const int e = errno;
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    ::unlink(path.c_str());
+    return std::runtime_error(what + ": " + std::strerror(e));
+  };
   if (options_.group && ::chown(path.c_str(), static_cast<uid_t>(-1), *options_.group) != 0) {
-    throw std::runtime_error("cannot give " + path + " to its group: " + std::strerror(errno));
+    throw fail("cannot give " + path + " to its group");
   }
-  if (::chmod(path.c_str(), options_.mode) != 0) {
-    throw std::runtime_error("cannot chmod " + path + ": " + std::strerror(errno));
-  }
+  if (::chmod(path.c_str(), options_.mode) != 0) throw fail("cannot chmod " + path);
   if (::stat(path.c_str(), &st) == 0) {
     inode_ = st.st_ino;
     device_ = st.st_dev;
@@ -294,9 +322,26 @@ void ControlServer::open() {
   accept();
 }
 
+// accept4(SOCK_CLOEXEC) rather than asio's accept, whose sockets a notify
+// program would inherit.
 void ControlServer::accept() {
-  acceptor_.async_accept([this, alive = alive_](boost::system::error_code ec, stream::socket socket) {
+  acceptor_.async_wait(stream::acceptor::wait_read, [this, alive = alive_](boost::system::error_code ec) {
     if (!*alive || !acceptor_.is_open()) return;
+    for (int i = 0; !ec && i < 16; ++i) {
+      const int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) break;
+        ec.assign(errno, boost::system::system_category());
+        break;
+      }
+      stream::socket socket(io_);
+      socket.assign(stream(), fd, ec);
+      if (ec) {
+        ::close(fd);
+        break;
+      }
+      admit(std::move(socket));
+    }
     if (ec) {
       // EMFILE and friends: the pending connection stays queued, so accepting
       // again at once would spin. Pause, then try again.
@@ -306,25 +351,27 @@ void ControlServer::accept() {
       });
       return;
     }
-    {
-      ++counters_.connections;
-      ucred cred{};
-      socklen_t len = sizeof cred;
-      const bool root = getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == 0;
-      if (*clients_ >= options_.max_clients + (root ? options_.root_reserve : 0)) {
-        ++counters_.rejected_busy;
-        auto msg = control::error_response("too many control clients", control::code::busy);
-        socket.non_blocking(true, ec);
-        socket.write_some(asio::buffer(msg), ec);
-      } else {
-        std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
-        auto session = std::make_shared<Session>(std::move(socket), *this);
-        sessions_.push_back(session);
-        session->start();
-      }
-    }
     accept();
   });
+}
+
+void ControlServer::admit(stream::socket socket) {
+  ++counters_.connections;
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  const bool root = getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == 0;
+  if (*clients_ >= options_.max_clients + (root ? options_.root_reserve : 0)) {
+    ++counters_.rejected_busy;
+    auto msg = control::error_response("too many control clients", control::code::busy);
+    boost::system::error_code ec;
+    socket.non_blocking(true, ec);
+    socket.write_some(asio::buffer(msg), ec);
+  } else {
+    std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+    auto session = std::make_shared<Session>(std::move(socket), *this);
+    sessions_.push_back(session);
+    session->start();
+  }
 }
 
 void ControlServer::close() {

@@ -62,11 +62,16 @@ class ControlServer {
   ControlServer(boost::asio::io_context& io, Options options, Handler handler);
   ~ControlServer();
 
-  // Binds the socket. A stale socket file (nobody accepting) is replaced; a
-  // live one means another daemon runs and is never stolen. Throws
-  // std::runtime_error with a message for the operator.
+  // Takes the lock file beside the socket (PATH.lock, flock, held until the
+  // server is destroyed), then binds the socket. Another daemon holding the
+  // lock, or a socket that answers, means another daemon runs: refused. A
+  // stale socket file (nobody accepting) is replaced: under the lock, two
+  // daemons started at once cannot both find it stale and both bind.
+  // Throws std::runtime_error with a message for the operator.
   void open();
-  // Stops accepting, drops clients and removes the socket file if it is still ours.
+  // Stops accepting, drops clients and removes the socket file if it is
+  // still ours. The lock stays held until destruction, so no second daemon
+  // starts while this one is still stopping.
   void close();
 
   const ControlCounters& counters() const { return counters_; }
@@ -77,6 +82,7 @@ class ControlServer {
   class Session;
   class SessionReply;
   void accept();
+  void admit(boost::asio::local::stream_protocol::socket socket);
 
   boost::asio::io_context& io_;
   Options options_;
@@ -91,6 +97,7 @@ class ControlServer {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   ino_t inode_ = 0;
   dev_t device_ = 0;
+  int lock_fd_ = -1;
 };
 
 }  // namespace pairgate

@@ -54,6 +54,7 @@ struct RouteInfo {
   unsigned table = 254;             // RT_TABLE_MAIN
   unsigned protocol = 4;            // RTPROT_STATIC
   unsigned metric = 0;
+  std::optional<IpAddress> source;  // RTA_PREFSRC: the source of this host's own packets; must be its own address
   bool operator==(const RouteInfo&) const = default;
 };
 

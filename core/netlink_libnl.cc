@@ -226,6 +226,7 @@ class LibnlNetlink final : public Netlink {
       } else {
         info.destination = family == Family::ipv4 ? IpPrefix(Ipv4Address(), 0) : IpPrefix(Ipv6Address(), 0);
       }
+      info.source = from_nl(rtnl_route_get_pref_src(r));
       if (rtnl_route_get_nnexthops(r) > 0) {
         rtnl_nexthop* nh = rtnl_route_nexthop_n(r, 0);
         info.oif = rtnl_route_nh_get_ifindex(nh);
@@ -348,6 +349,10 @@ class LibnlNetlink final : public Netlink {
     rtnl_route_set_protocol(r.get(), static_cast<uint8_t>(info.protocol));
     rtnl_route_set_priority(r.get(), info.metric);
     rtnl_route_set_scope(r.get(), info.gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+    if (info.source) {
+      NlAddr src = to_nl(*info.source, info.source->is_v4() ? 32 : 128);
+      rtnl_route_set_pref_src(r.get(), src.get());
+    }
     if (info.oif != 0 || info.gateway) {
       rtnl_nexthop* nh = rtnl_route_nh_alloc();
       if (info.oif != 0) rtnl_route_nh_set_ifindex(nh, info.oif);

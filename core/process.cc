@@ -198,6 +198,9 @@ void ProcessRunner::run(std::vector<std::string> argv, std::string tag, std::chr
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
   posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+  // Every descriptor of the daemon is close-on-exec already (core/cloexec.h);
+  // this is the belt: nothing above 2 reaches the program, whoever opened it.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // The child starts with default signal handling and an empty mask, in a

@@ -11,6 +11,8 @@
 #include <ctime>
 #include <utility>
 
+#include "core/cloexec.h"
+
 namespace pairgate {
 
 namespace asio = boost::asio;
@@ -124,6 +126,7 @@ struct SmtpClient::Exchange : std::enable_shared_from_this<Exchange> {
   Exchange(asio::io_context& io, SmtpDialog d, Done done)
       : resolver(io), socket(io), timer(io), dialog(std::move(d)), done(std::move(done)) {}
   asio::ip::tcp::resolver resolver;
+  asio::ip::tcp::resolver::results_type results;
   asio::ip::tcp::socket socket;
   asio::steady_timer timer;
   asio::streambuf in{65536};
@@ -140,6 +143,21 @@ struct SmtpClient::Exchange : std::enable_shared_from_this<Exchange> {
     resolver.cancel();
     socket.close(ignored);
     if (done) done(error);
+  }
+
+  // Each address in turn, on a socket opened close-on-exec (asio's
+  // range async_connect opens its own, without).
+  void connect(asio::ip::tcp::resolver::results_type::const_iterator it, boost::system::error_code last) {
+    if (it == results.end()) return finish("connect: " + last.message());
+    boost::system::error_code ec;
+    socket.close(ec);
+    open_cloexec(socket, it->endpoint().protocol(), ec);
+    if (ec) return connect(std::next(it), ec);
+    socket.async_connect(it->endpoint(), [self = shared_from_this(), it](boost::system::error_code cec) {
+      if (self->finished) return;
+      if (cec) return self->connect(std::next(it), cec);
+      self->read();
+    });
   }
 
   void read() {
@@ -240,11 +258,8 @@ void SmtpClient::next() {
                              [ex](boost::system::error_code ec, asio::ip::tcp::resolver::results_type results) {
                                if (ex->finished) return;
                                if (ec) return ex->finish("resolve: " + ec.message());
-                               asio::async_connect(ex->socket, results, [ex](boost::system::error_code cec, const auto&) {
-                                 if (ex->finished) return;
-                                 if (cec) return ex->finish("connect: " + cec.message());
-                                 ex->read();
-                               });
+                               ex->results = std::move(results);
+                               ex->connect(ex->results.begin(), asio::error::host_not_found);
                              });
 }
 

@@ -8,26 +8,15 @@ namespace {
 
 constexpr std::array<std::string_view, kDropCount> kDropNames = {
     "parse-error",   "not-request",     "no-message-type", "unknown-subnet",  "no-server-address", "other-server",
-    "no-record",     "bad-request",     "pool-exhausted",  "probe-pending",   "client-mismatch"};
+    "no-record",     "bad-request",     "pool-exhausted",  "probe-pending",   "client-mismatch", "not-in-pools",
+    "relay-not-unicast", "relay-hops", "relay-interface", "relay-unknown"};
 
 const Ipv4Address kBroadcast{0xffffffffu};
 
-std::uint32_t mask_of(unsigned length) { return length == 0 ? 0 : ~std::uint32_t{0} << (32 - length); }
-
 std::vector<std::uint8_t> text_bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
-// RFC 3442 §3: width, significant octets of the destination, router.
-void append_route(std::vector<std::uint8_t>& out, const IpPrefix& destination, Ipv4Address gateway) {
-  out.push_back(static_cast<std::uint8_t>(destination.length()));
-  auto d = destination.address().v4().bytes();
-  out.insert(out.end(), d.begin(), d.begin() + (destination.length() + 7) / 8);
-  auto g = gateway.bytes();
-  out.insert(out.end(), g.begin(), g.end());
-}
-
-std::int64_t seconds(conf::Duration d) { return std::chrono::duration_cast<std::chrono::seconds>(d).count(); }
-
 }  // namespace
+
 
 std::string_view to_string(Drop d) { return kDropNames[static_cast<std::size_t>(d)]; }
 
@@ -137,28 +126,35 @@ bool Engine::is_ours(Ipv4Address server_id) const {
   return std::ranges::any_of(subnets_, [&](const Subnet& s) { return s.server == server_id; });
 }
 
-bool Engine::free_for(std::size_t subnet, Ipv4Address a, const ClientKey& client, const Message& m,
-                      std::int64_t now) const {
+bool Engine::taken(Ipv4Address a, const ClientKey& client, Time now) const {
+  if (const auto* h = holds_.find(a, now.steady); h && (h->kind == Holds::Kind::quarantine || !(h->client == client))) {
+    return true;
+  }
+  auto g = store_.glance(a, client);
+  return g && g->state == LeaseState::leased && g->expires > now.wall && !g->same_client;
+}
+
+bool Engine::free_for(std::size_t subnet, Ipv4Address a, const ClientKey& client, const Message& m, Time now) const {
   const auto& prefix = config_.subnets[subnet].subnet;
   const auto network = prefix.network().address().v4();
   if (!prefix.contains(a) || a == network || (prefix.length() < 31 && a == prefix.v4_last())) return false;
   if (subnets_[subnet].server == a) return false;
-  if (auto g = store_.glance(a, client); g && g->expires > now && g->state != LeaseState::released &&
-                                          g->state != LeaseState::expired &&
-                                          (g->state == LeaseState::declined || !g->same_client)) {
-    return false;
-  }
+  if (taken(a, client, now)) return false;
   return !reserved_for_other(subnet, a, m);
 }
 
 std::optional<Ipv4Address> Engine::choose_address(std::size_t subnet, const ClientKey& client, const Message& m,
-                                                  std::int64_t now) const {
+                                                  Time now) const {
   if (const auto* r = reservation_for(subnet, m); r && free_for(subnet, r->address, client, m, now)) return r->address;
-  // The address it had, then the one it asks for, then its hash's.
+  // The address it had, the one offered to it, the one it asks for, then its hash's.
   if (std::optional<Lease> own = store_.find(client, config_.subnets[subnet].subnet);
       own && own->state != LeaseState::declined && in_pools(subnet, own->address) &&
       free_for(subnet, own->address, client, m, now)) {
     return own->address;
+  }
+  if (auto offered = holds_.offer_of(client, now.steady);
+      offered && in_pools(subnet, *offered) && free_for(subnet, *offered, client, m, now)) {
+    return *offered;
   }
   if (auto want = m.address_option(option::requested_address);
       want && in_pools(subnet, *want) && free_for(subnet, *want, client, m, now)) {
@@ -183,158 +179,41 @@ std::optional<Ipv4Address> Engine::choose_address(std::size_t subnet, const Clie
   std::optional<Ipv4Address> reusable, offered;
   for (std::uint64_t i = 0; i < size; ++i) {
     const Ipv4Address a = at((start + i) % size);
-    auto l = store_.glance(a, client);
     if (!free_for(subnet, a, client, m, now)) {
-      if (!offered && l && l->state == LeaseState::offered && l->expires <= now + kOfferHold - kOfferStale &&
-          !probing(a) && !reserved_for_other(subnet, a, m)) {
+      if (offered) continue;
+      const auto* h = holds_.find(a, now.steady);
+      if (h && h->kind == Holds::Kind::offer && h->since + kOfferStale <= now.steady && !probing(a) &&
+          !reserved_for_other(subnet, a, m) && !taken_by_lease(a, client, now)) {
         offered = a;
       }
       continue;
     }
-    if (!l) return a;
+    if (!store_.glance(a, client)) return a;
     if (!reusable) reusable = a;
   }
   return reusable ? reusable : offered;
 }
 
-std::uint32_t Engine::lease_seconds(std::size_t subnet, const Message& m) const {
-  const auto& s = config_.subnets[subnet];
-  const auto longest = static_cast<std::uint32_t>(seconds(s.max_lease_time));
-  if (auto asked = m.u32_option(option::lease_time)) return std::clamp<std::uint32_t>(*asked, 1, longest);
-  return static_cast<std::uint32_t>(seconds(s.lease_time));
+bool Engine::taken_by_lease(Ipv4Address a, const ClientKey& client, Time now) const {
+  auto g = store_.glance(a, client);
+  return g && g->state == LeaseState::leased && g->expires > now.wall && !g->same_client;
 }
 
-Ipv4Address Engine::server_for(const Inbound& in, std::size_t subnet) const {
-  // Relayed: the address the relay sent to, when it is one of ours.
-  if (in.message.giaddr != Ipv4Address{} && in.destination != kBroadcast && in.destination != Ipv4Address{}) {
-    return in.destination;
-  }
-  return subnets_[subnet].server.value_or(Ipv4Address{});
+void Engine::quarantine(Ipv4Address a, Time now) {
+  // Persisted (a restart keeps it out of use), timed on the steady clock.
+  store_.put(Lease{a, LeaseState::declined, LeaseOrigin::local, now.wall + kQuarantine.count(), std::nullopt, {}, {}});
+  holds_.quarantine(a, now.steady, kQuarantine);
 }
 
-Message Engine::reply_to(const Message& request, MessageType type, Ipv4Address server) const {
-  // RFC 2131 §4.3.1 Table 3.
-  Message r;
-  r.op = 2;
-  r.htype = request.htype;
-  r.hlen = request.hlen;
-  r.xid = request.xid;
-  r.flags = request.flags;
-  r.giaddr = request.giaddr;
-  r.chaddr = request.chaddr;
-  r.set(option::message_type, {static_cast<std::uint8_t>(type)});
-  r.set_address(option::server_id, server);
-  return r;
-}
-
-void Engine::add_options(Message& reply, const Message& request, std::size_t subnet,
-                         std::optional<std::uint32_t> lease, const std::string& hostname) const {
-  const auto& s = config_.subnets[subnet];
-  if (lease) {
-    const std::uint32_t t1_default = *lease / 2, t2_default = static_cast<std::uint32_t>(std::uint64_t{*lease} * 7 / 8);
-    std::uint32_t t1 = s.renew_time ? static_cast<std::uint32_t>(seconds(*s.renew_time)) : t1_default;
-    std::uint32_t t2 = s.rebind_time ? static_cast<std::uint32_t>(seconds(*s.rebind_time)) : t2_default;
-    if (t2 >= *lease) t2 = t2_default;
-    if (t1 >= t2) t1 = std::min(t1_default, t2 > 0 ? t2 - 1 : 0);
-    reply.set_u32(option::lease_time, *lease);
-    reply.set_u32(option::renewal_time, t1);
-    reply.set_u32(option::rebinding_time, t2);
-  }
-  reply.set_u32(option::subnet_mask, mask_of(s.subnet.length()));
-
-  // What the client asked for (option 55), in its order; everything
-  // configured when it sent no list.
-  std::vector<std::uint8_t> wanted = request.parameter_request_list();
-  const bool everything = wanted.empty();
-  if (everything) {
-    wanted = {option::routers, option::domain_name_servers, option::domain_name, option::broadcast_address,
-              option::ntp_servers, option::interface_mtu, option::host_name};
-    for (const auto& c : s.options.custom) wanted.push_back(c.code);
-  }
-  const auto& o = s.options;
-  for (std::uint8_t code : wanted) {
-    if (reply.options.contains(code)) continue;
-    switch (code) {
-      case option::routers:
-        if (!o.routers.empty()) reply.set_addresses(code, o.routers);
-        break;
-      case option::domain_name_servers:
-        if (!o.domain_name_servers.empty()) reply.set_addresses(code, o.domain_name_servers);
-        break;
-      case option::domain_name:
-        if (!o.domain_name.empty()) reply.set(code, text_bytes(o.domain_name));
-        break;
-      case option::broadcast_address:
-        if (o.broadcast_address) reply.set_address(code, *o.broadcast_address);
-        break;
-      case option::ntp_servers:
-        if (!o.ntp_servers.empty()) reply.set_addresses(code, o.ntp_servers);
-        break;
-      case option::interface_mtu:
-        if (o.interface_mtu) {
-          reply.set(code, {static_cast<std::uint8_t>(*o.interface_mtu >> 8), static_cast<std::uint8_t>(*o.interface_mtu)});
-        }
-        break;
-      case option::host_name:
-        if (!hostname.empty()) reply.set(code, text_bytes(hostname));
-        break;
-      case option::classless_static_routes:
-        // RFC 3442: a client that gets option 121 ignores option 3, so the
-        // default route through the first router goes in too.
-        if (!o.classless_static_routes.empty()) {
-          std::vector<std::uint8_t> data;
-          for (const auto& r : o.classless_static_routes) append_route(data, r.destination, r.gateway);
-          if (!o.routers.empty()) append_route(data, IpPrefix(Ipv4Address{}, 0), o.routers.front());
-          reply.set(code, std::move(data));
-        }
-        break;
-      default:
-        for (const auto& c : o.custom) {
-          if (c.code == code) reply.set(code, c.data);
-        }
-        break;
-    }
-  }
-  // RFC 6842: the client identifier comes back; RFC 3046 §2.2: so does the
-  // relay agent information, last.
-  if (auto it = request.options.find(option::client_id); it != request.options.end()) {
-    reply.set(option::client_id, it->second);
-  }
-  if (auto it = request.options.find(option::relay_agent_information); it != request.options.end()) {
-    reply.set(option::relay_agent_information, it->second);
+void Engine::adopt(const Lease& l, Time now) {
+  if (l.state == LeaseState::offered) return;  // never persisted; an old file's
+  store_.put(l);
+  if (l.state == LeaseState::declined && l.expires > now.wall) {
+    holds_.quarantine(l.address, now.steady, std::min<std::chrono::seconds>(std::chrono::seconds(l.expires - now.wall), kQuarantine));
   }
 }
 
-Reply Engine::deliver(const Inbound& in, Message reply, Ipv4Address server) const {
-  // RFC 2131 §4.1, "the server ... sends ... to".
-  Reply out;
-  out.from = server;
-  out.interface = in.interface;
-  if (auto max = in.message.max_message_size()) out.max_size = *max - kIpUdpHeaders;
-  const auto type = reply.type();
-  const Message& m = in.message;
-  if (m.giaddr != Ipv4Address{}) {
-    out.delivery = Delivery::relay;
-    out.to = m.giaddr;
-  } else if (type == MessageType::nak) {
-    out.delivery = Delivery::broadcast;
-    out.to = kBroadcast;
-  } else if (m.ciaddr != Ipv4Address{}) {
-    out.delivery = Delivery::unicast;
-    out.to = m.ciaddr;
-  } else if (m.broadcast() || reply.yiaddr == Ipv4Address{} || !m.mac()) {
-    out.delivery = Delivery::broadcast;
-    out.to = kBroadcast;
-  } else {
-    out.delivery = Delivery::unicast_chaddr;
-    out.to = reply.yiaddr;
-    out.to_mac = m.mac();
-  }
-  out.message = std::move(reply);
-  return out;
-}
-
-Outcome Engine::handle(const Inbound& in, std::int64_t now) {
+Outcome Engine::handle(const Inbound& in, Time now) {
   ++counters_.received;
   const Message& m = in.message;
   if (m.op != 1) return dropped(Drop::not_request);
@@ -348,8 +227,33 @@ Outcome Engine::handle(const Inbound& in, std::int64_t now) {
     case MessageType::inform: ++counters_.inform; break;
     default: return dropped(Drop::no_message_type, std::string(to_string(*type)) + " sent to a server");
   }
+  if (auto id = m.options.find(option::client_id); id != m.options.end() && ClientKey::truncated(id->second)) {
+    ++counters_.client_id_truncated;  // known by its first kMaxClientId bytes (dhcp/lease.h)
+  }
+  const bool relayed = m.giaddr != Ipv4Address{};
+  // RFC 1542 §4.1.1: more than 16 hops is a loop.
+  if (relayed && m.hops > 16) return dropped(Drop::relay_hops, std::to_string(m.hops) + " hops");
   auto subnet = select_subnet(in);
   if (!subnet) return dropped(Drop::unknown_subnet, "from " + in.interface + " giaddr " + m.giaddr.to_string());
+  if (relayed) {
+    const auto& s = config_.subnets[*subnet];
+    if (s.interface != in.interface) {
+      return dropped(Drop::relay_interface, "giaddr " + m.giaddr.to_string() + " on " + in.interface + ", served on " + s.interface);
+    }
+    // A relay agent sends to the server's address (RFC 1542 §4.1.1, RFC
+    // 2131 §4.1). A broadcast with giaddr set is served only when giaddr is
+    // on this host's own LAN of that interface (a relay there, or perfdhcp,
+    // gets what a client there would): a host on the LAN that names a
+    // relayed subnet's giaddr and broadcasts would otherwise take that pool
+    // while the replies go to the relay.
+    const bool own_lan = subnets_[*subnet].server && s.subnet.contains(*subnets_[*subnet].server);
+    if (!in.to_us && !own_lan) {
+      return dropped(Drop::relay_not_unicast, "giaddr " + m.giaddr.to_string() + " from " + in.source.to_string());
+    }
+    if (!s.relays.empty() && std::ranges::find(s.relays, in.source) == s.relays.end()) {
+      return dropped(Drop::relay_unknown, "relay " + in.source.to_string() + " is not one of " + s.subnet.to_string() + "'s");
+    }
+  }
   if (server_for(in, *subnet) == Ipv4Address{}) {
     return dropped(Drop::no_server_address, "no address of our own on " + config_.subnets[*subnet].interface);
   }
@@ -362,7 +266,7 @@ Outcome Engine::handle(const Inbound& in, std::int64_t now) {
   }
 }
 
-Outcome Engine::discover(const Inbound& in, std::size_t subnet, std::int64_t now, int attempts) {
+Outcome Engine::discover(const Inbound& in, std::size_t subnet, Time now, int attempts) {
   const Message& m = in.message;
   const ClientKey client = client_key(m);
   for (auto& [id, p] : probes_) {
@@ -379,11 +283,12 @@ Outcome Engine::discover(const Inbound& in, std::size_t subnet, std::int64_t now
   if (method == conf::ConflictCheck::automatic) method = relayed ? conf::ConflictCheck::none : conf::ConflictCheck::arp;
   if (method == conf::ConflictCheck::arp && relayed) method = conf::ConflictCheck::none;  // ARP cannot reach it
   std::optional<Lease> held = store_.find(*address);
-  const bool already_its = held && held->client == client && held->state != LeaseState::declined;
+  const bool already_its = (held && held->client == client && held->state != LeaseState::declined) ||
+                           holds_.offered_to(*address, client, now.steady);
   if (method == conf::ConflictCheck::none || already_its) return offer(in, subnet, client, *address, now);
 
   // Hold the address while it is probed, so no other client is offered it.
-  store_.put(Lease{*address, LeaseState::offered, LeaseOrigin::local, now + kOfferHold, m.mac(), client, {}});
+  holds_.offer(*address, client, now.steady, kOfferHold);
   Probe probe{next_probe_++, *address, method, config_.subnets[subnet].interface, server_for(in, subnet)};
   probes_[probe.id] = PendingProbe{in, subnet, client, *address, attempts};
   Outcome o;
@@ -392,19 +297,18 @@ Outcome Engine::discover(const Inbound& in, std::size_t subnet, std::int64_t now
   return o;
 }
 
-Outcome Engine::probe_result(std::uint64_t id, bool conflict, std::int64_t now) {
+Outcome Engine::probe_result(std::uint64_t id, bool conflict, Time now) {
   auto it = probes_.find(id);
   if (it == probes_.end()) return {};
   PendingProbe p = std::move(it->second);
   probes_.erase(it);
-  auto held = store_.glance(p.address, p.client);
-  if (!held || !held->same_client || held->state != LeaseState::offered) {
+  if (!holds_.offered_to(p.address, p.client, now.steady)) {
     return dropped(Drop::probe_pending, p.address.to_string() + " is no longer held for " + p.client.to_string());
   }
   if (!conflict) return offer(p.in, p.subnet, p.client, p.address, now);
   // Someone answers for it: quarantined, and the next address is probed.
   ++counters_.conflicts;
-  store_.put(Lease{p.address, LeaseState::declined, LeaseOrigin::local, now + kQuarantine, std::nullopt, {}, {}});
+  quarantine(p.address, now);
   if (p.attempts >= kMaxProbes) {
     return dropped(Drop::pool_exhausted, std::to_string(p.attempts) + " probed addresses in use");
   }
@@ -413,13 +317,12 @@ Outcome Engine::probe_result(std::uint64_t id, bool conflict, std::int64_t now) 
   return o;
 }
 
-Outcome Engine::offer(const Inbound& in, std::size_t subnet, const ClientKey& client, Ipv4Address a,
-                      std::int64_t now) {
+Outcome Engine::offer(const Inbound& in, std::size_t subnet, const ClientKey& client, Ipv4Address a, Time now) {
   const Message& m = in.message;
   std::optional<Lease> held = store_.find(a);
   // A client that still holds a lease keeps it; anyone else gets a hold.
-  if (!(held && held->client == client && held->state == LeaseState::leased && held->expires > now)) {
-    store_.put(Lease{a, LeaseState::offered, LeaseOrigin::local, now + kOfferHold, m.mac(), client, {}});
+  if (!(held && held->client == client && held->state == LeaseState::leased && held->expires > now.wall)) {
+    holds_.offer(a, client, now.steady, kOfferHold);
   }
   const Ipv4Address server = server_for(in, subnet);
   Message r = reply_to(m, MessageType::offer, server);
@@ -433,20 +336,31 @@ Outcome Engine::offer(const Inbound& in, std::size_t subnet, const ClientKey& cl
   return o;
 }
 
-Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& client, Ipv4Address a, std::int64_t now) {
+Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& client, Ipv4Address a, Time now) {
   const Message& m = in.message;
   const std::uint32_t secs = lease_seconds(subnet, m);
   const auto* res = reservation_for(subnet, m);
   std::string hostname = res ? res->hostname : std::string();
   if (hostname.empty()) {
     if (auto it = m.options.find(option::host_name); it != m.options.end()) {
-      hostname.assign(it->second.begin(), it->second.end());
+      // RFC 3396 concatenation makes this up to 64 KiB; a DNS name is 255.
+      hostname.assign(it->second.begin(), it->second.begin() + std::min(it->second.size(), kMaxHostname + 1));
     }
   }
-  Lease lease{a, LeaseState::leased, LeaseOrigin::local, now + secs, m.mac(), client, hostname};
-  std::optional<Lease> previous;
-  if (std::optional<Lease> p = store_.find(a); p && p->state != LeaseState::offered) previous = *p;
+  if (cap_hostname(hostname)) ++counters_.hostname_truncated;
+  Lease lease{a, LeaseState::leased, LeaseOrigin::local, now.wall + secs, m.mac(), client, hostname};
+  std::optional<Lease> previous = store_.find(a);
   store_.put(lease);
+  holds_.release(a);  // the offer became the lease
+  // One lease per client per subnet (as Kea): an address it had before in
+  // this subnet is retired, in the same batch.
+  std::vector<Outcome::Change> retired;
+  for (const Lease& old : store_.find_all(client, config_.subnets[subnet].subnet)) {
+    if (old.address == a) continue;
+    Lease gone{old.address, LeaseState::expired, old.origin, std::min(old.expires, now.wall), std::nullopt, {}, {}};
+    store_.put(gone);
+    retired.push_back({std::move(gone), old});
+  }
   const Ipv4Address server = server_for(in, subnet);
   Message r = reply_to(m, MessageType::ack, server);
   r.yiaddr = a;
@@ -458,6 +372,24 @@ Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& clie
   o.commit = std::move(lease);
   o.previous = std::move(previous);
   o.note = "ack " + a.to_string() + " for " + std::to_string(secs) + " s";
+  for (const auto& r : retired) o.note += "; " + r.lease.address.to_string() + " retired";
+  o.retired = std::move(retired);
+  return o;
+}
+
+Outcome Engine::ack_unextended(const Inbound& in, std::size_t subnet, const Lease& lease, Time now) {
+  const Message& m = in.message;
+  const auto left = static_cast<std::uint32_t>(std::min<std::int64_t>(lease.expires - now.wall, 0xffffffffLL));
+  const Ipv4Address server = server_for(in, subnet);
+  Message r = reply_to(m, MessageType::ack, server);
+  r.yiaddr = lease.address;
+  r.ciaddr = m.ciaddr;
+  add_options(r, m, subnet, left, lease.hostname);
+  ++counters_.ack_sent;
+  ++counters_.ack_unextended;
+  Outcome o;
+  o.reply = deliver(in, std::move(r), server);
+  o.note = "ack " + lease.address.to_string() + " unextended (outside our pools), " + std::to_string(left) + " s left";
   return o;
 }
 
@@ -467,6 +399,10 @@ Outcome Engine::nak(const Inbound& in, std::size_t subnet, std::string_view why)
   Message r = reply_to(m, MessageType::nak, server);
   r.set(option::message, text_bytes(why));
   if (auto it = m.options.find(option::client_id); it != m.options.end()) r.set(option::client_id, it->second);
+  // RFC 3046 §2.2: the relay agent information comes back in every reply.
+  if (auto it = m.options.find(option::relay_agent_information); it != m.options.end()) {
+    r.set(option::relay_agent_information, it->second);
+  }
   // RFC 2131 §4.3.2: through a relay, the NAK asks for a broadcast.
   if (m.giaddr != Ipv4Address{}) r.flags |= Message::kBroadcast;
   ++counters_.nak_sent;
@@ -476,7 +412,7 @@ Outcome Engine::nak(const Inbound& in, std::size_t subnet, std::string_view why)
   return o;
 }
 
-Outcome Engine::request(const Inbound& in, std::size_t subnet, std::int64_t now) {
+Outcome Engine::request(const Inbound& in, std::size_t subnet, Time now) {
   std::string_view state;
   Outcome o = request_in(in, subnet, now, state);
   o.note = std::string(state) + ": " + o.note;
@@ -484,7 +420,7 @@ Outcome Engine::request(const Inbound& in, std::size_t subnet, std::int64_t now)
 }
 
 // RFC 2131 §4.3.2 and Table 4: which state the client is in decides.
-Outcome Engine::request_in(const Inbound& in, std::size_t subnet, std::int64_t now, std::string_view& state) {
+Outcome Engine::request_in(const Inbound& in, std::size_t subnet, Time now, std::string_view& state) {
   const Message& m = in.message;
   const ClientKey client = client_key(m);
   const auto& prefix = config_.subnets[subnet].subnet;
@@ -495,22 +431,22 @@ Outcome Engine::request_in(const Inbound& in, std::size_t subnet, std::int64_t n
     state = "SELECTING";
     if (!is_ours(*sid) && *sid != server_for(in, subnet)) {
       // It chose another server: our offer is free again, and we are silent.
-      if (std::optional<Lease> l = store_.find(client, prefix); l && l->state == LeaseState::offered) {
-        Lease freed = *l;
-        freed.state = LeaseState::expired;
-        freed.expires = now;
-        store_.put(freed);
-      }
+      holds_.end_offer_of(client);
       std::erase_if(probes_, [&](const auto& p) { return p.second.client == client; });
       return dropped(Drop::other_server, "chose " + sid->to_string());
     }
     auto want = m.address_option(option::requested_address);
     if (!want) return dropped(Drop::bad_request, "SELECTING without a requested address");
     if (!prefix.contains(*want)) return nak(in, subnet, "requested address is not on this network");
-    if (std::optional<Lease> l = store_.find(*want); l && l->client == client && l->state != LeaseState::declined) {
+    // We offer only from our pools and reservations; an offer that a reload
+    // has taken out of them is not acknowledged (the client starts over).
+    if (!mine(*want)) return nak(in, subnet, want->to_string() + " is no longer leased by this server");
+    if (holds_.offered_to(*want, client, now.steady)) return ack(in, subnet, client, *want, now);
+    if (std::optional<Lease> l = store_.find(*want); l && l->client == client && l->state != LeaseState::declined &&
+                                                      free_for(subnet, *want, client, m, now)) {
       return ack(in, subnet, client, *want, now);
     }
-    if (mine(*want) && free_for(subnet, *want, client, m, now)) return ack(in, subnet, client, *want, now);
+    if (free_for(subnet, *want, client, m, now)) return ack(in, subnet, client, *want, now);
     return nak(in, subnet, want->to_string() + " is not available");
   }
 
@@ -526,13 +462,22 @@ Outcome Engine::request_in(const Inbound& in, std::size_t subnet, std::int64_t n
   // "On the wrong network": we know that as well as anyone.
   if (!prefix.contains(a)) return nak(in, subnet, "address is not on this network");
   std::optional<Lease> l = store_.find(a);
+  if (l && l->client == client && l->state != LeaseState::declined && !mine(a)) {
+    // Our record, but no longer in our pools (a reload moved the split):
+    // RFC 2131 §4.3.2, "the server may choose not to extend the lease ...
+    // but should return a DHCPACK message regardless". What is left of it
+    // runs out; then silence (with lease sync the address may be the peer's
+    // client's: never a NAK). Its next DISCOVER gets one of our pools.
+    if (l->state == LeaseState::leased && l->expires > now.wall) return ack_unextended(in, subnet, *l, now);
+    return dropped(Drop::not_in_pools, a.to_string() + " is outside this host's pools and its lease has run out");
+  }
   if (l && l->client == client && l->state != LeaseState::declined) {
     if (free_for(subnet, a, client, m, now)) return ack(in, subnet, client, a, now);
   }
-  if (l && l->holds(now) && !(l->client == client)) return nak(in, subnet, "address is leased to another client");
+  if (taken(a, client, now)) return nak(in, subnet, "address is leased to another client");
   if (init_reboot) {
     if (std::optional<Lease> own = store_.find(client, prefix);
-        own && own->state == LeaseState::leased && own->expires > now && mine(a)) {
+        own && own->state == LeaseState::leased && own->expires > now.wall && mine(a)) {
       return nak(in, subnet, "client's lease is " + own->address.to_string());
     }
   }
@@ -546,25 +491,31 @@ Outcome Engine::request_in(const Inbound& in, std::size_t subnet, std::int64_t n
   return dropped(Drop::no_record, "no record of " + a.to_string());
 }
 
-Outcome Engine::decline(const Inbound& in, std::size_t subnet, std::int64_t now) {
+Outcome Engine::decline(const Inbound& in, std::size_t subnet, Time now) {
   const Message& m = in.message;
   auto sid = m.address_option(option::server_id);
   if (!sid || (!is_ours(*sid) && *sid != server_for(in, subnet))) return dropped(Drop::other_server);
   auto a = m.address_option(option::requested_address);
   std::optional<Lease> l = a ? store_.find(*a) : std::nullopt;
-  if (!l || !(l->client == client_key(m))) return dropped(Drop::client_mismatch, "DECLINE of an address not its");
+  // A client DECLINEs an address it was just acknowledged (RFC 2131 §4.4.1):
+  // honoured only from the client that holds that address bound (as Kea).
+  // Anyone else — a DECLINE of an offer, of another client's address, of a
+  // lease that has ended — is counted and ignored: ten forged DECLINEs
+  // would otherwise keep ten addresses out of use for an hour.
+  if (!l || !(l->client == client_key(m)) || l->state != LeaseState::leased || l->expires <= now.wall) {
+    return dropped(Drop::client_mismatch, "DECLINE of an address the client does not hold bound");
+  }
   // RFC 2131 §4.3.3: the address is marked not available.
-  Lease q{*a, LeaseState::declined, LeaseOrigin::local, now + kQuarantine, std::nullopt, {}, {}};
   Outcome o;
   o.previous = *l;
-  store_.put(q);
+  quarantine(*a, now);
   ++counters_.declined_addresses;
-  o.commit = q;
+  o.commit = store_.find(*a);
   o.note = "declined " + a->to_string();
   return o;
 }
 
-Outcome Engine::release(const Inbound& in, std::size_t subnet, std::int64_t now) {
+Outcome Engine::release(const Inbound& in, std::size_t subnet, Time now) {
   const Message& m = in.message;
   if (auto sid = m.address_option(option::server_id); sid && !is_ours(*sid) && *sid != server_for(in, subnet)) {
     return dropped(Drop::other_server);
@@ -576,7 +527,7 @@ Outcome Engine::release(const Inbound& in, std::size_t subnet, std::int64_t now)
   // RFC 2131 §4.3.4: the lease ends; the client keeps its claim while free.
   Lease r = *l;
   r.state = LeaseState::released;
-  r.expires = now;
+  r.expires = now.wall;
   Outcome o;
   o.previous = *l;
   store_.put(r);
@@ -600,31 +551,35 @@ Outcome Engine::inform(const Inbound& in, std::size_t subnet) {
   return o;
 }
 
-void Engine::undo(const Lease& commit, const std::optional<Lease>& previous, std::int64_t now) {
+void Engine::undo(const Lease& commit, const std::optional<Lease>& previous, Time now) {
+  if (commit.state == LeaseState::declined) holds_.release(commit.address);
   if (previous) {
     store_.put(*previous);
     return;
   }
-  Lease hold = commit;
-  hold.state = LeaseState::offered;
-  hold.expires = now + kOfferHold;
-  store_.put(hold);
+  // The address had no record: it has none again, and its client a short
+  // hold, as after an offer (it will ask again).
+  store_.erase(commit.address);
+  if (!commit.client.empty()) holds_.offer(commit.address, commit.client, now.steady, kOfferHold);
 }
 
-std::size_t Engine::reclaim(std::int64_t now) {
+std::size_t Engine::reclaim(Time now) {
+  holds_.expire(now.steady);
   std::size_t n = 0;
   store_.update_each([&](Lease& l) {
-    if (l.expires > now) return;
     switch (l.state) {
       case LeaseState::leased:
+        if (l.expires > now.wall) return;
         l.state = LeaseState::expired;
         ++counters_.reclaimed;
         ++n;
         break;
-      case LeaseState::offered:
+      case LeaseState::offered:  // an old file's
         l.state = LeaseState::expired;
         break;
       case LeaseState::declined:
+        // The quarantine runs on the steady clock (dhcp/holds.h).
+        if (holds_.quarantined(l.address, now.steady)) return;
         l.state = LeaseState::expired;
         ++counters_.reclaimed_declined;
         break;
@@ -635,21 +590,24 @@ std::size_t Engine::reclaim(std::int64_t now) {
   return n;
 }
 
-std::vector<std::size_t> Engine::pool_usage(std::size_t subnet, std::int64_t now) const {
+std::vector<std::size_t> Engine::pool_usage(std::size_t subnet, Time now) const {
   const auto& pools = config_.subnets[subnet].pools;
   std::vector<std::size_t> used(pools.size(), 0);
-  store_.for_each([&](const Lease& l) {
-    if (!l.holds(now)) return;
+  auto count = [&](Ipv4Address a) {
     for (std::size_t i = 0; i < pools.size(); ++i) {
-      if (pools[i].range.contains(l.address)) ++used[i];
+      if (pools[i].range.contains(a)) ++used[i];
     }
+  };
+  holds_.for_each(now.steady, [&](Ipv4Address a, const Holds::Hold&) { count(a); });
+  store_.for_each_view([&](const LeaseStore::View& l) {
+    if (l.state == LeaseState::leased && l.expires > now.wall && !holds_.find(l.address, now.steady)) count(l.address);
   });
   return used;
 }
 
-std::size_t Engine::active_leases(std::int64_t now) const {
+std::size_t Engine::active_leases(std::int64_t wall) const {
   std::size_t n = 0;
-  store_.for_each([&](const Lease& l) { n += l.state == LeaseState::leased && l.expires > now; });
+  store_.for_each_view([&](const LeaseStore::View& l) { n += l.state == LeaseState::leased && l.expires > wall; });
   return n;
 }
 

@@ -30,7 +30,28 @@
 
 namespace pairgate::dhcp {
 
-class Journal {
+// What the service needs of the lease file (dhcp::Service takes any; tests
+// use a double that completes batches when told).
+class LeaseJournal {
+ public:
+  virtual ~LeaseJournal() = default;
+  // Adds a record to the open batch and returns the batch's id.
+  virtual std::uint64_t append(const Lease& lease) = 0;
+  // Makes the open batch a rewrite from a snapshot (recovery after a failed
+  // batch); returns its id.
+  virtual std::uint64_t rewrite() = 0;
+  // Calls done once every batch so far has been reported (at once if so).
+  virtual void when_idle(std::function<void()> done) = 0;
+  // The last batch failed; nothing is durable until a rewrite succeeds.
+  virtual bool failed() const = 0;
+  virtual const std::string& last_error() const = 0;
+  virtual std::uint64_t file_bytes() const = 0;
+  virtual std::uint64_t batches() const = 0;
+  virtual std::uint64_t compactions() const = 0;
+  virtual const std::string& path() const = 0;
+};
+
+class Journal final : public LeaseJournal {
  public:
   using BatchDone = std::function<void(std::uint64_t batch, std::error_code ec)>;
   // Returns the whole store as records (for compaction and recovery).
@@ -54,22 +75,18 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Adds a record to the open batch and returns the batch's id.
-  std::uint64_t append(const Lease& lease);
-  // Makes the open batch a rewrite from a snapshot (recovery after a failed
-  // batch); returns its id.
-  std::uint64_t rewrite();
+  std::uint64_t append(const Lease& lease) override;
+  std::uint64_t rewrite() override;
   // Durable or failed, every batch so far has been reported.
   bool idle() const { return !in_flight_ && open_.empty_batch(); }
-  // Calls done once idle (at once if it is).
-  void when_idle(std::function<void()> done);
+  void when_idle(std::function<void()> done) override;
 
-  bool failed() const { return failed_; }
-  const std::string& last_error() const { return last_error_; }
-  std::uint64_t file_bytes() const { return file_bytes_; }
-  std::uint64_t batches() const { return batches_done_; }
-  std::uint64_t compactions() const { return compactions_; }
-  const std::string& path() const { return path_; }
+  bool failed() const override { return failed_; }
+  const std::string& last_error() const override { return last_error_; }
+  std::uint64_t file_bytes() const override { return file_bytes_; }
+  std::uint64_t batches() const override { return batches_done_; }
+  std::uint64_t compactions() const override { return compactions_; }
+  const std::string& path() const override { return path_; }
 
  private:
   struct Batch {

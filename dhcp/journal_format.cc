@@ -127,7 +127,7 @@ void encode_record(const Lease& lease, std::string& out) {
   out += '\n';
 }
 
-std::optional<Lease> decode_record(std::string_view line, RecordError* error) {
+std::optional<Lease> decode_record(std::string_view line, RecordError* error, bool* truncated) {
   auto fail = [&](RecordError e) -> std::optional<Lease> {
     if (error) *error = e;
     return std::nullopt;
@@ -155,8 +155,15 @@ std::optional<Lease> decode_record(std::string_view line, RecordError* error) {
     if (!mac) return fail(RecordError::bad_field);
     l.hw_address = *mac;
   }
+  bool cut = false;
   if (f[5] != "-") {
     auto raw = from_hex(f[5]);
+    if (raw && raw->size() > ClientKey::kMaxKey && (*raw)[0] == 'c') {
+      // The engine knows such a client by the first kMaxClientId bytes of
+      // its identifier too (ClientKey::from_client_id).
+      raw->resize(ClientKey::kMaxKey);
+      cut = true;
+    }
     auto key = raw ? ClientKey::from_bytes(*raw) : std::nullopt;
     if (!key) return fail(RecordError::bad_field);
     l.client = *key;
@@ -164,11 +171,13 @@ std::optional<Lease> decode_record(std::string_view line, RecordError* error) {
   auto host = unescape(f[6]);
   if (!host) return fail(RecordError::bad_field);
   l.hostname = std::move(*host);
+  cut |= cap_hostname(l.hostname);
   if (f[7] == "peer") {
     l.origin = LeaseOrigin::peer;
   } else if (f[7] != "local") {
     return fail(RecordError::bad_field);
   }
+  if (truncated) *truncated = cut;
   return l;
 }
 
@@ -185,7 +194,9 @@ Replay replay(std::string_view contents) {
     auto line = contents.substr(start, nl - start);
     start = nl + 1;
     if (line.empty()) continue;
-    auto lease = decode_record(line);
+    bool cut = false;
+    auto lease = decode_record(line, nullptr, &cut);
+    r.truncated += cut;
     if (!lease) {
       ++r.damaged;
       continue;

@@ -27,7 +27,10 @@ std::uint32_t crc32(std::string_view data);
 void encode_record(const Lease& lease, std::string& out);
 
 enum class RecordError { bad_crc, bad_field };
-std::optional<Lease> decode_record(std::string_view line, RecordError* error = nullptr);
+// A hostname or client identifier longer than the bounds of dhcp/lease.h
+// (a file written before them, or by hand) is cut to them and `*truncated`
+// set: the lease is kept.
+std::optional<Lease> decode_record(std::string_view line, RecordError* error = nullptr, bool* truncated = nullptr);
 
 // Every record of a file's contents, in order. A last line without its
 // newline is torn (a write cut short) and reported apart from damaged ones.
@@ -35,6 +38,7 @@ struct Replay {
   std::vector<Lease> leases;  // the last record of each address, in file order
   std::size_t records = 0;
   std::size_t damaged = 0;   // complete lines that fail their CRC or do not parse
+  std::size_t truncated = 0;  // records whose hostname or client identifier was cut to the bounds of dhcp/lease.h
   bool torn_tail = false;
   std::size_t good_bytes = 0;  // length of the prefix that ends with the last good record
 };

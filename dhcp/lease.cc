@@ -1,11 +1,19 @@
 #include "dhcp/lease.h"
 
+#include <algorithm>
 #include <array>
 
 namespace pairgate::dhcp {
 
+bool cap_hostname(std::string& hostname) {
+  if (hostname.size() <= kMaxHostname) return false;
+  hostname.resize(kMaxHostname);
+  return true;
+}
+
 ClientKey ClientKey::from_client_id(std::span<const std::uint8_t> option61) {
   std::string key = "c";
+  option61 = option61.first(std::min(option61.size(), kMaxClientId));
   key.append(reinterpret_cast<const char*>(option61.data()), option61.size());
   return ClientKey(std::move(key));
 }
@@ -13,13 +21,14 @@ ClientKey ClientKey::from_client_id(std::span<const std::uint8_t> option61) {
 ClientKey ClientKey::from_hardware(std::uint8_t htype, std::span<const std::uint8_t> chaddr) {
   std::string key = "h";
   key.push_back(static_cast<char>(htype));
+  chaddr = chaddr.first(std::min<std::size_t>(chaddr.size(), 16));
   key.append(reinterpret_cast<const char*>(chaddr.data()), chaddr.size());
   return ClientKey(std::move(key));
 }
 
 std::optional<ClientKey> ClientKey::from_bytes(std::string_view bytes) {
   if (bytes.empty()) return ClientKey();
-  if (bytes[0] == 'c' && bytes.size() >= 2) return ClientKey(std::string(bytes));
+  if (bytes[0] == 'c' && bytes.size() >= 2 && bytes.size() <= kMaxKey) return ClientKey(std::string(bytes));
   if (bytes[0] == 'h' && bytes.size() >= 2 && bytes.size() <= 18) return ClientKey(std::string(bytes));
   return std::nullopt;
 }

@@ -11,16 +11,35 @@
 
 namespace pairgate::dhcp {
 
+// What one lease may hold (STYLE 15: bounded by construction). RFC 3396 lets
+// a client concatenate option instances up to 64 KiB; nothing legitimate
+// needs more than one instance's worth.
+// A client identifier (option 61): one option instance, 255 bytes.
+inline constexpr std::size_t kMaxClientId = 255;
+// A host name (option 12, or a reservation's): a DNS name is at most 255
+// octets (RFC 1035 §2.3.4).
+inline constexpr std::size_t kMaxHostname = 255;
+
+// Cuts `hostname` to kMaxHostname bytes; true when it was longer.
+bool cap_hostname(std::string& hostname);
+
 // RFC 2131 §4.2: a client is identified by its client identifier (option 61)
 // when it sends one, else by htype + chaddr. The key's first byte says which
-// ('c' or 'h') so the two spaces never collide.
+// ('c' or 'h') so the two spaces never collide. A key is at most
+// kMaxKey bytes: a longer client identifier is cut to kMaxClientId bytes
+// (truncated(option61) says when), chaddr to its 16 bytes.
 class ClientKey {
  public:
+  static constexpr std::size_t kMaxKey = 1 + kMaxClientId;
+
   ClientKey() = default;
   static ClientKey from_client_id(std::span<const std::uint8_t> option61);
   static ClientKey from_hardware(std::uint8_t htype, std::span<const std::uint8_t> chaddr);
-  // The stored form (as written by bytes()); nullopt when malformed.
+  // The stored form (as written by bytes()); nullopt when malformed or
+  // longer than kMaxKey.
   static std::optional<ClientKey> from_bytes(std::string_view bytes);
+  // from_client_id(option61) keeps only the first kMaxClientId bytes.
+  static bool truncated(std::span<const std::uint8_t> option61) { return option61.size() > kMaxClientId; }
 
   const std::string& bytes() const { return key_; }
   bool empty() const { return key_.empty(); }
@@ -59,7 +78,7 @@ struct Lease {
   std::int64_t expires = 0;  // seconds since the epoch (wall clock: leases outlive restarts)
   std::optional<MacAddress> hw_address;
   ClientKey client;          // empty for a declined address
-  std::string hostname;      // option 12 as the client sent it (or the reservation's)
+  std::string hostname;      // option 12 as the client sent it (or the reservation's), at most kMaxHostname bytes
 
   // Holds the address against other clients at `now` (seconds).
   bool holds(std::int64_t now) const {

@@ -198,16 +198,32 @@ Encoded build(const Message& m, std::size_t max_size) {
     if (m.options.contains(first)) codes.push_back(first);
   }
   for (auto c : m.order) {
-    if (c != option::message_type && c != option::server_id && m.options.contains(c)) codes.push_back(c);
+    if (c != option::message_type && c != option::server_id && c != option::relay_agent_information &&
+        m.options.contains(c)) {
+      codes.push_back(c);
+    }
   }
+  Encoded out;
 
   // Three fields, filled in turn. The options field keeps 3 bytes for
   // option 52 and 1 for the end option; file and sname keep 1 for the end.
-  const std::size_t main_room = max_size - kFixedBytes - 4;
+  std::size_t main_room = max_size - kFixedBytes - 4;
+  // RFC 3046 §2.2: relays look for option 82 in the options field only, so
+  // it is never overloaded into file or sname: its room there is set aside
+  // first, and it goes last, where the relay put it. (One that does not fit
+  // beside the message type is left out and named.)
+  std::vector<std::uint8_t> agent;
+  if (auto it = m.options.find(option::relay_agent_information); it != m.options.end()) {
+    agent = encode_option(option::relay_agent_information, it->second);
+    if (agent.size() + 3 + 3 + 1 > main_room) {
+      out.dropped.push_back(option::relay_agent_information);
+      agent.clear();
+    }
+    main_room -= agent.size();
+  }
   std::vector<std::uint8_t> main_field;
   std::vector<std::uint8_t> file_field;
   std::vector<std::uint8_t> sname_field;
-  Encoded out;
   for (auto code : codes) {
     auto enc = encode_option(code, m.options.at(code));
     if (main_field.size() + enc.size() + 3 + 1 <= main_room) {
@@ -220,6 +236,7 @@ Encoded build(const Message& m, std::size_t max_size) {
       out.dropped.push_back(code);
     }
   }
+  main_field.insert(main_field.end(), agent.begin(), agent.end());
   std::uint8_t overload = (file_field.empty() ? 0 : 1) | (sname_field.empty() ? 0 : 2);
 
   ByteWriter w;

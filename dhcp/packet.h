@@ -4,7 +4,8 @@
 // from `file` and `sname`, in that order; repeated instances of one option
 // are concatenated (RFC 3396 §5). Building splits options longer than 255
 // bytes into instances and overflows into `file` and `sname` (option 52)
-// when the options field is full, within the client's maximum message size.
+// when the options field is full, within the client's maximum message size;
+// the relay agent information option (82) always stays in the options field.
 #pragma once
 
 #include <array>

@@ -7,51 +7,92 @@
 #include <spdlog/spdlog.h>
 
 #include "core/arp.h"
-#include "core/byte_io.h"
 
 namespace pairgate::dhcp {
 
-Prober::Prober(boost::asio::io_context& io, Done done)
-    : io_(io), done_(std::move(done)), echo_id_(static_cast<std::uint16_t>(::getpid())) {}
+namespace {
+
+// The daemon's Network: an AF_PACKET ARP socket per interface and one raw
+// ICMP socket, each opened when first needed.
+class RawNetwork final : public Prober::Network {
+ public:
+  explicit RawNetwork(boost::asio::io_context& io) : io_(io) {}
+  ~RawNetwork() override { close(); }
+
+  void listen(Handlers handlers) override { handlers_ = std::move(handlers); }
+
+  std::error_code send_arp_probe(int ifindex, const MacAddress& mac, Ipv4Address target) override {
+    static const MacAddress broadcast({0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
+    auto& s = arp_[ifindex];
+    if (!s) {
+      s = std::make_unique<RawSocket>(RawSocket::packet(io_, ifindex, ETH_P_ARP));
+      s->start([this](const RawPacket& p) {
+        if (p.outgoing || !handlers_.arp) return;
+        if (auto m = arp::parse(p.data); m && m->sender_ip != Ipv4Address{}) handlers_.arp(m->sender_ip);
+      });
+    }
+    return s->send_frame(arp::probe(mac, target), broadcast);
+  }
+
+  std::error_code send_echo(Ipv4Address target, std::span<const std::byte> request) override {
+    if (!icmp_) {
+      icmp_ = std::make_unique<RawSocket>(RawSocket::ip(io_, Family::ipv4, IPPROTO_ICMP));
+      icmp_->start([this](const RawPacket& p) {
+        if (handlers_.icmp) handlers_.icmp(p.data);
+      });
+    }
+    return icmp_->send_to(request, target);
+  }
+
+  void close() override {
+    for (auto& [i, s] : arp_) s->close();
+    arp_.clear();
+    if (icmp_) icmp_->close();
+    icmp_.reset();
+  }
+
+ private:
+  boost::asio::io_context& io_;
+  Handlers handlers_;
+  std::map<int, std::unique_ptr<RawSocket>> arp_;
+  std::unique_ptr<RawSocket> icmp_;
+};
+
+}  // namespace
+
+std::unique_ptr<Prober::Network> Prober::raw_network(boost::asio::io_context& io) {
+  return std::make_unique<RawNetwork>(io);
+}
+
+Prober::Prober(boost::asio::io_context& io, Done done) : Prober(io, std::move(done), raw_network(io), Waits{}) {}
+
+Prober::Prober(boost::asio::io_context& io, Done done, std::unique_ptr<Network> network, Waits waits)
+    : io_(io),
+      done_(std::move(done)),
+      network_(std::move(network)),
+      waits_(waits),
+      echo_id_(static_cast<std::uint16_t>(::getpid())) {
+  network_->listen({[this](Ipv4Address from) { answer(from, conf::ConflictCheck::arp); },
+                    [this](std::span<const std::byte> packet) { icmp(packet); }});
+}
 
 Prober::~Prober() { close(); }
 
 void Prober::close() {
   for (auto& [a, p] : pending_) p.timer->cancel();
   pending_.clear();
-  for (auto& [i, s] : arp_) s->close();
-  arp_.clear();
-  if (icmp_) icmp_->close();
-  icmp_.reset();
+  network_->close();
 }
 
-RawSocket* Prober::arp_socket(int ifindex) {
-  auto& s = arp_[ifindex];
-  if (!s) {
-    s = std::make_unique<RawSocket>(RawSocket::packet(io_, ifindex, ETH_P_ARP));
-    s->start([this](const RawPacket& p) {
-      if (p.outgoing) return;
-      if (auto m = arp::parse(p.data); m && m->sender_ip != Ipv4Address{}) answer(m->sender_ip, conf::ConflictCheck::arp);
-    });
+void Prober::icmp(std::span<const std::byte> packet) {
+  auto reply = parse_echo_reply(packet);
+  if (!reply) {
+    // Raw ICMP sockets see every ICMP message of the host: only what cannot
+    // be read counts.
+    if (reply.error() != EchoError::not_echo_reply && reply.error() != EchoError::not_icmp) ++malformed_;
+    return;
   }
-  return s.get();
-}
-
-RawSocket* Prober::icmp_socket() {
-  if (!icmp_) {
-    icmp_ = std::make_unique<RawSocket>(RawSocket::ip(io_, Family::ipv4, IPPROTO_ICMP));
-    icmp_->start([this](const RawPacket& p) {
-      // IPv4 header first (raw(7)); then an echo reply (type 0) with our id.
-      ByteReader r(p.data);
-      auto vihl = r.u8();
-      if (!vihl || !r.skip((*vihl & 15u) * 4u - 1u)) return;
-      auto type = r.u8();
-      r.skip(3);
-      auto id = r.u16();
-      if (type == 0 && id == echo_id_ && p.source && p.source->is_v4()) answer(p.source->v4(), conf::ConflictCheck::icmp);
-    });
-  }
-  return icmp_.get();
+  if (reply->id == echo_id_) answer(reply->source, conf::ConflictCheck::icmp);
 }
 
 void Prober::start(const Probe& probe, int ifindex, const MacAddress& mac) {
@@ -65,18 +106,9 @@ void Prober::start(const Probe& probe, int ifindex, const MacAddress& mac) {
   std::error_code ec;
   try {
     if (probe.method == conf::ConflictCheck::icmp) {
-      ByteWriter w;
-      w.u8(8);  // echo request
-      w.u8(0);
-      w.u16(0);
-      w.u16(echo_id_);
-      w.u16(++echo_seq_);
-      w.u32(0x70616972);  // "pair"
-      w.put_u16_at(2, internet_checksum(w.data()));
-      ec = icmp_socket()->send_to(w.data(), probe.address);
+      ec = network_->send_echo(probe.address, echo_request(echo_id_, ++echo_seq_));
     } else {
-      static const MacAddress broadcast({0xff, 0xff, 0xff, 0xff, 0xff, 0xff});
-      ec = arp_socket(ifindex)->send_frame(arp::probe(mac, probe.address), broadcast);
+      ec = network_->send_arp_probe(ifindex, mac, probe.address);
     }
   } catch (const std::exception& e) {
     ec = std::make_error_code(std::errc::operation_not_permitted);
@@ -89,7 +121,7 @@ void Prober::start(const Probe& probe, int ifindex, const MacAddress& mac) {
   }
   ++sent_;
   auto timer = std::make_unique<boost::asio::steady_timer>(io_);
-  timer->expires_after(probe.method == conf::ConflictCheck::icmp ? kEchoWait : kArpWait);
+  timer->expires_after(probe.method == conf::ConflictCheck::icmp ? waits_.echo : waits_.arp);
   const Ipv4Address address = probe.address;
   timer->async_wait([this, address](const boost::system::error_code& e) {
     if (!e) finish(address, false);

@@ -42,19 +42,56 @@ std::string utc(std::int64_t t) {
 
 }  // namespace
 
-Service::Service(ModuleContext ctx) : ctx_(ctx), reclaim_timer_(ctx.io), disk_timer_(ctx.io) {
+Service::Backends Service::Backends::system() {
+  Backends b;
+  b.open_socket = [](boost::asio::io_context& io, const std::string& interface, int ifindex) {
+    return std::unique_ptr<Transport>(std::make_unique<ServerSocket>(io, interface, ifindex));
+  };
+  b.load = [](const std::string& path) { return Journal::load(path); };
+  b.open_journal = [](boost::asio::io_context& io, const std::string& path, Journal::Snapshot snapshot,
+                      Journal::BatchDone done, bool start_clean) {
+    return std::unique_ptr<LeaseJournal>(
+        std::make_unique<Journal>(io, path, std::move(snapshot), std::move(done), start_clean));
+  };
+  b.clock = [] {
+    // Lease expiry is wall-clock (it is persisted and outlives a restart);
+    // holds that live in memory only run on the steady clock.
+    return Time{std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                    .count(),
+                std::chrono::steady_clock::now()};
+  };
+  return b;
+}
+
+Service::Service(ModuleContext ctx, Backends backends)
+    : ctx_(ctx), backends_(std::move(backends)), reclaim_timer_(ctx.io), disk_timer_(ctx.io) {
+  // Always a page, so that no request costs the loop more than kMaxPage
+  // leases' JSON: {"command": "leases", "offset": 0, "limit": 1000, "q": "..."}.
   ctx_.commands.add({.name = "leases",
-                     .summary = "the DHCP leases",
-                     .run = [this](const nlohmann::json&, const PeerCredentials&) { return leases(); }});
+                     .summary = "the DHCP leases, a page at a time",
+                     .run = [this](const nlohmann::json& args, const PeerCredentials&) {
+                       auto number = [&](const char* key, std::size_t fallback) -> std::size_t {
+                         auto it = args.find(key);
+                         if (it == args.end()) return fallback;
+                         if (!it->is_number_unsigned()) {
+                           throw CommandError(std::string(key) + " must be a number >= 0", control::code::bad_request);
+                         }
+                         return it->get<std::size_t>();
+                       };
+                       std::string query;
+                       if (auto it = args.find("q"); it != args.end()) {
+                         if (!it->is_string() || it->get_ref<const std::string&>().size() > 255) {
+                           throw CommandError("q must be a string of at most 255 bytes", control::code::bad_request);
+                         }
+                         query = it->get<std::string>();
+                       }
+                       return leases(number("offset", 0), number("limit", kMaxPage), query);
+                     }});
 }
 
 Service::~Service() {
   ctx_.commands.remove("leases");
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
-}
-
-std::int64_t Service::now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 void Service::start(const conf::Config& config) {
@@ -64,25 +101,6 @@ void Service::start(const conf::Config& config) {
   ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
   engine_ = std::make_unique<Engine>(config_);
-  auto loaded = Journal::load(config_.lease_file);
-  for (auto& l : loaded.leases) {
-    if (l.state == LeaseState::offered) continue;
-    engine_->store().put(l);
-  }
-  loaded_ = loaded.leases.size();
-  damaged_records_ = loaded.stats.damaged;
-  torn_tail_ = loaded.stats.torn_tail;
-  if (loaded.stats.torn_tail) {
-    spdlog::warn("dhcp: {} ends in a torn record (a write cut short); it is dropped", config_.lease_file);
-  }
-  if (loaded.stats.damaged) {
-    spdlog::warn("dhcp: {} has {} damaged records; they are skipped", config_.lease_file, loaded.stats.damaged);
-  }
-  spdlog::info("dhcp: {} leases loaded from {}", engine_->active_leases(now()), config_.lease_file);
-  journal_ = std::make_unique<Journal>(
-      ctx_.io, config_.lease_file, [this] { return snapshot(); },
-      [this](std::uint64_t batch, std::error_code ec) { batch_done(batch, ec); },
-      !loaded.stats.torn_tail && loaded.stats.damaged == 0);
   prober_ = std::make_unique<Prober>(ctx_.io, [this](std::uint64_t id, bool conflict) {
     if (!engine_ || stopping_) return;
     execute(engine_->probe_result(id, conflict, now()));
@@ -103,7 +121,65 @@ void Service::start(const conf::Config& config) {
   subscription_ = ctx_.netlink.subscribe(std::move(sub));
 
   apply(config);
+  open_lease_file();
   schedule_reclaim();
+}
+
+// Reads the lease file (once it can) and opens it for writing. Either may
+// fail (a read-only mount, a directory in its place, EACCES): the server then
+// answers what commits nothing, acknowledges nothing, says why in the log and
+// in status, and tries again every retry_every until it works.
+void Service::open_lease_file() {
+  const std::string& path = config_.lease_file;
+  if (!loaded_file_) {
+    Journal::Loaded loaded;
+    try {
+      loaded = backends_.load(path);
+    } catch (const std::exception& e) {
+      lease_file_unusable(e.what());
+      return;
+    }
+    // What the store learnt meanwhile (a conflict probe's quarantine) is newer.
+    const Time t = now();
+    for (const auto& l : loaded.leases) {
+      if (!engine_->store().find(l.address)) engine_->adopt(l, t);
+    }
+    loaded_file_ = true;
+    loaded_ = loaded.leases.size();
+    damaged_records_ = loaded.stats.damaged;
+    truncated_records_ = loaded.stats.truncated;
+    torn_tail_ = loaded.stats.torn_tail;
+    start_clean_ = !loaded.stats.torn_tail && loaded.stats.damaged == 0 && lease_file_error_.empty();
+    if (loaded.stats.truncated) {
+      spdlog::warn("dhcp: {} has {} records with a hostname or client identifier over 255 bytes; they are cut to it",
+                   path, loaded.stats.truncated);
+    }
+    if (loaded.stats.torn_tail) spdlog::warn("dhcp: {} ends in a torn record (a write cut short); it is dropped", path);
+    if (loaded.stats.damaged) spdlog::warn("dhcp: {} has {} damaged records; they are skipped", path, loaded.stats.damaged);
+    spdlog::info("dhcp: {} leases loaded from {}", engine_->active_leases(t.wall), path);
+  }
+  try {
+    // After a failure the file is rewritten from the store first.
+    journal_ = backends_.open_journal(
+        ctx_.io, path, [this] { return snapshot(); },
+        [this](std::uint64_t batch, std::error_code ec) { batch_done(batch, ec); }, start_clean_);
+  } catch (const std::exception& e) {
+    start_clean_ = false;
+    lease_file_unusable(e.what());
+    return;
+  }
+  if (!lease_file_error_.empty()) {
+    spdlog::info("dhcp: {} is writable again; acknowledging leases", path);
+    lease_file_error_.clear();
+  }
+}
+
+void Service::lease_file_unusable(const std::string& why) {
+  if (why != lease_file_error_) {
+    spdlog::error("dhcp: {}; no lease is acknowledged until it can be used (VRRP and the rest run on; retrying)", why);
+  }
+  lease_file_error_ = why;
+  schedule_disk_retry();
 }
 
 void Service::apply(const conf::Config& config) {
@@ -128,13 +204,17 @@ void Service::open_links() {
     auto info = ctx_.netlink.link(s.interface);
     if (!info) {
       if (link.socket || link.error.empty()) spdlog::warn("dhcp: interface {} is missing; not serving it", s.interface);
-      if (link.socket) link.socket->close();
+      if (link.socket) {
+        receive_errors_closed_ += link.socket->receive_errors();
+        link.socket->close();
+      }
       link = Link{};
       link.error = "interface missing";
       next[s.interface] = std::move(link);
       continue;
     }
     if (link.socket && link.ifindex != info->index) {  // the interface came back as a new one
+      receive_errors_closed_ += link.socket->receive_errors();
       link.socket->close();
       link.socket.reset();
     }
@@ -142,7 +222,7 @@ void Service::open_links() {
     link.mac = info->mac;
     if (!link.socket) {
       try {
-        link.socket = std::make_unique<ServerSocket>(ctx_.io, s.interface, info->index);
+        link.socket = backends_.open_socket(ctx_.io, s.interface, info->index);
         link.socket->start([this, name = s.interface](const Datagram& d) { receive(name, d); });
         link.error.clear();
         spdlog::info("dhcp: listening on {} port 67", s.interface);
@@ -154,13 +234,19 @@ void Service::open_links() {
     next[s.interface] = std::move(link);
   }
   for (auto& [name, link] : links_) {
-    if (!next.contains(name) && link.socket) link.socket->close();
+    if (!next.contains(name) && link.socket) {
+      receive_errors_closed_ += link.socket->receive_errors();
+      link.socket->close();
+    }
   }
   links_ = std::move(next);
   refresh_addresses();
 }
 
 void Service::refresh_addresses() {
+  // Every IPv4 address of this host: a relayed message must be sent to one.
+  local_.clear();
+  for (const auto& a : ctx_.netlink.addresses(std::nullopt, Family::ipv4)) local_.insert(a.prefix.address().v4());
   for (std::size_t i = 0; i < config_.subnets.size(); ++i) {
     const auto& s = config_.subnets[i];
     std::optional<Ipv4Address> inside, any;
@@ -242,7 +328,7 @@ void Service::receive(const std::string& interface, const Datagram& d) {
                   to_string(parsed.error()));
     return;
   }
-  Inbound in{std::move(*parsed), interface, d.source, d.destination};
+  Inbound in{std::move(*parsed), interface, d.source, d.destination, local_.contains(d.destination)};
   execute(engine_->handle(in, now()));
 }
 
@@ -250,7 +336,7 @@ void Service::execute(Outcome o) {
   if (!o.note.empty()) spdlog::debug("dhcp: {}", o.note);
   if (o.drop && (*o.drop == Drop::pool_exhausted || *o.drop == Drop::no_server_address)) {
     // Once a minute at most: a full pool meets every client's retransmissions.
-    const auto t = std::chrono::steady_clock::now();
+    const auto t = now().steady;
     ++unanswered_;
     if (t >= next_unanswered_log_) {
       spdlog::warn("dhcp: no answer ({}): {} ({} such since the last warning)", to_string(*o.drop), o.note, unanswered_);
@@ -266,23 +352,36 @@ void Service::execute(Outcome o) {
     if (o.reply) send(*o.reply);
     return;
   }
-  if (journal_->failed()) {
+  if (!journal_ || journal_->failed()) {
     // Never hand out a lease it cannot remember.
     ++withheld_;
-    engine_->undo(*o.commit, o.previous, now());
+    undo(*o.commit, o.previous, o.retired);
     return;
   }
-  const std::uint64_t batch = journal_->append(*o.commit);
-  held_.push_back(Held{batch, std::move(o.reply), std::move(*o.commit), std::move(o.previous)});
+  std::uint64_t batch = journal_->append(*o.commit);
+  for (const auto& r : o.retired) batch = journal_->append(r.lease);
+  held_.push_back(Held{batch, std::move(o.reply), std::move(*o.commit), std::move(o.previous), std::move(o.retired)});
+}
+
+void Service::undo(const Lease& commit, const std::optional<Lease>& previous,
+                   const std::vector<Outcome::Change>& retired) {
+  // Newest first: the retirements came after the commit.
+  const Time t = now();
+  for (auto it = retired.rbegin(); it != retired.rend(); ++it) engine_->undo(it->lease, it->previous, t);
+  engine_->undo(commit, previous, t);
 }
 
 void Service::batch_done(std::uint64_t batch, std::error_code ec) {
   if (ec) {
-    spdlog::error("dhcp: cannot write {}: {}; no lease is acknowledged until it can", config_.lease_file, ec.message());
+    if (lease_file_error_.empty()) {
+      spdlog::error("dhcp: cannot write {}: {}; no lease is acknowledged until it can", config_.lease_file,
+                    ec.message());
+    }
+    lease_file_error_ = "cannot write " + config_.lease_file + ": " + ec.message();
     schedule_disk_retry();
-  } else if (disk_timer_.expiry() != boost::asio::steady_timer::time_point{}) {
+  } else if (!lease_file_error_.empty()) {
     spdlog::info("dhcp: {} is writable again", config_.lease_file);
-    disk_timer_.expires_at(boost::asio::steady_timer::time_point{});
+    lease_file_error_.clear();
   }
   std::size_t n = 0;
   while (n < held_.size() && held_[n].batch <= batch) ++n;
@@ -290,7 +389,7 @@ void Service::batch_done(std::uint64_t batch, std::error_code ec) {
     // Taken back newest first, so each address returns to what it was.
     for (std::size_t i = n; i-- > 0;) {
       if (held_[i].reply) ++withheld_;
-      engine_->undo(held_[i].commit, held_[i].previous, now());
+      undo(held_[i].commit, held_[i].previous, held_[i].retired);
     }
   } else if (!stopping_) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -302,10 +401,14 @@ void Service::batch_done(std::uint64_t batch, std::error_code ec) {
 
 void Service::schedule_disk_retry() {
   if (stopping_) return;
-  disk_timer_.expires_after(kDiskRetryEvery);
+  disk_timer_.expires_after(backends_.retry_every);
   disk_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopping_ || !journal_->failed()) return;
-    journal_->rewrite();
+    if (ec || stopping_) return;
+    if (!journal_) {
+      open_lease_file();
+    } else if (journal_->failed()) {
+      journal_->rewrite();
+    }
   });
 }
 
@@ -376,11 +479,13 @@ void Service::status(nlohmann::json& out) const {
     serving |= engine_->server_address(i) && l != links_.end() && l->second.socket;
   }
   nlohmann::json d = {{"serving", serving},
-                      {"leases_active", engine_ ? engine_->active_leases(t) : 0},
+                      {"leases_active", engine_ ? engine_->active_leases(t.wall) : 0},
                       {"pools", pools},
                       {"subnets", subnets}};
   if (engine_) {
     const auto& c = engine_->counters();
+    std::uint64_t dropped = 0;  // every reason, parse errors included (Kea's pkt4-receive-drop)
+    for (auto n : c.drops) dropped += n;
     nlohmann::json counters = {{"pkt4-received", c.received},
                                {"pkt4-discover-received", c.discover},
                                {"pkt4-request-received", c.request},
@@ -390,18 +495,23 @@ void Service::status(nlohmann::json& out) const {
                                {"pkt4-offer-sent", c.offer_sent},
                                {"pkt4-ack-sent", c.ack_sent},
                                {"pkt4-nak-sent", c.nak_sent},
+                               {"ack-unextended", c.ack_unextended},
                                {"pkt4-sent", sent_},
                                {"pkt4-send-fail", send_errors_},
                                {"pkt4-parse-failed", c.drops[static_cast<std::size_t>(Drop::parse_error)]},
-                               {"pkt4-receive-drop", c.drops[static_cast<std::size_t>(Drop::parse_error)]},
+                               {"pkt4-receive-error", receive_errors()},
+                               {"pkt4-receive-drop", dropped + receive_errors()},
                                {"declined-addresses", c.declined_addresses},
+                               {"hostname-truncated", c.hostname_truncated + engine_->store().truncated()},
+                               {"client-id-truncated", c.client_id_truncated},
                                {"conflicts", c.conflicts},
                                {"reclaimed-leases", c.reclaimed},
                                {"reclaimed-declined-addresses", c.reclaimed_declined},
                                {"v4-allocation-fail", c.drops[static_cast<std::size_t>(Drop::pool_exhausted)]},
                                {"ack-withheld-disk", withheld_},
                                {"probes-sent", prober_ ? prober_->sent() : 0},
-                               {"probes-failed", prober_ ? prober_->failed() : 0}};
+                               {"probes-failed", prober_ ? prober_->failed() : 0},
+                               {"probe-replies-malformed", prober_ ? prober_->malformed() : 0}};
     nlohmann::json drops = nlohmann::json::object();
     for (std::size_t i = 0; i < kDropCount; ++i) drops[std::string(to_string(static_cast<Drop>(i)))] = c.drops[i];
     d["counters"] = std::move(counters);
@@ -409,39 +519,127 @@ void Service::status(nlohmann::json& out) const {
     d["parse_errors"] = c.parse_errors;
     d["probes_pending"] = engine_->probes_pending();
   }
-  if (journal_) {
-    d["lease_file"] = {{"path", journal_->path()},
-                       {"ok", !journal_->failed()},
-                       {"bytes", journal_->file_bytes()},
-                       {"batches", journal_->batches()},
-                       {"compactions", journal_->compactions()},
+  if (engine_) {
+    const bool ok = journal_ && !journal_->failed();
+    d["acknowledging"] = ok;
+    d["lease_file"] = {{"path", config_.lease_file},
+                       {"ok", ok},
+                       {"bytes", journal_ ? journal_->file_bytes() : 0},
+                       {"batches", journal_ ? journal_->batches() : 0},
+                       {"compactions", journal_ ? journal_->compactions() : 0},
                        {"loaded", loaded_},
                        {"damaged_records", damaged_records_},
+                       {"truncated_records", truncated_records_},
                        {"torn_tail", torn_tail_}};
-    if (journal_->failed()) d["lease_file"]["error"] = journal_->last_error();
+    // Why no lease is acknowledged: the file cannot be opened, or a batch failed.
+    if (!ok) {
+      d["lease_file"]["error"] = journal_ && !journal_->last_error().empty() ? journal_->last_error() : lease_file_error_;
+    }
   }
   out["dhcp"] = std::move(d);
 }
 
+std::uint64_t Service::receive_errors() const {
+  std::uint64_t n = receive_errors_closed_;
+  for (const auto& [name, link] : links_) {
+    if (link.socket) n += link.socket->receive_errors();
+  }
+  return n;
+}
+
+namespace {
+
+void append_address(std::string& out, Ipv4Address a) {
+  const auto v = a.to_uint();
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    const unsigned octet = (v >> shift) & 255;
+    if (octet >= 100) out += static_cast<char>('0' + octet / 100);
+    if (octet >= 10) out += static_cast<char>('0' + octet / 10 % 10);
+    out += static_cast<char>('0' + octet % 10);
+    if (shift) out += '.';
+  }
+}
+
+template <typename Bytes>
+void append_hex_colons(std::string& out, const Bytes& bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  bool first = true;
+  for (auto c : bytes) {
+    const auto b = static_cast<std::uint8_t>(c);
+    if (!first) out += ':';
+    first = false;
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+}
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// `needle` (already lower case) in `hay`, ignoring ASCII case.
+bool contains(std::string_view hay, std::string_view needle) {
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
+                     [](char a, char b) { return lower(a) == b; }) != hay.end();
+}
+
+}  // namespace
+
+void Service::for_each_listed(std::string_view query, const std::function<bool(const LeaseStore::View&)>& f) const {
+  if (!engine_) return;
+  const Time t = now();
+  std::string q(query.substr(0, 256));
+  for (char& c : q) c = lower(c);
+  std::string text;  // reused: no allocation per record once grown
+  engine_->store().for_each_in_order([&](const LeaseStore::View& l) {
+    // Bound leases, and addresses in quarantine.
+    const bool listed = (l.state == LeaseState::leased && l.expires > t.wall) ||
+                        (l.state == LeaseState::declined && engine_->holds().quarantined(l.address, t.steady));
+    if (!listed) return true;
+    if (!q.empty() && !contains(l.hostname, q)) {
+      // The other fields' text forms, into one reused buffer.
+      text.clear();
+      append_address(text, l.address);
+      text += ' ';
+      if (l.hw_address) append_hex_colons(text, l.hw_address->bytes());
+      text += ' ';
+      if (!l.client.empty() && l.client[0] == 'c') append_hex_colons(text, l.client.substr(1));
+      if (!contains(text, q)) return true;
+    }
+    return f(l);
+  });
+}
+
+nlohmann::json Service::to_json(const LeaseStore::View& l, std::int64_t wall) const {
+  return {{"address", l.address.to_string()},
+          {"state", to_string(l.state)},
+          {"hw_address", l.hw_address ? l.hw_address->to_string() : ""},
+          {"client_id", !l.client.empty() && l.client[0] == 'c' ? hex_colons(l.client.substr(1)) : ""},
+          {"hostname", l.hostname},
+          {"expires", utc(l.expires)},
+          {"expires_in_s", l.expires - wall},
+          {"origin", l.origin == LeaseOrigin::peer ? "peer" : "local"}};
+}
+
 nlohmann::json Service::leases() const {
   auto out = nlohmann::json::array();
-  if (!engine_) return out;
-  const auto t = now();
-  engine_->store().for_each([&](const Lease& l) {
-    if (!l.holds(t) || l.state == LeaseState::offered) return;
-    out.push_back({{"address", l.address.to_string()},
-                   {"state", to_string(l.state)},
-                   {"hw_address", l.hw_address ? l.hw_address->to_string() : ""},
-                   {"client_id", hex_colons(l.client.client_id())},
-                   {"hostname", l.hostname},
-                   {"expires", utc(l.expires)},
-                   {"expires_in_s", l.expires - t},
-                   {"origin", l.origin == LeaseOrigin::peer ? "peer" : "local"}});
-  });
-  std::sort(out.begin(), out.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
-    return Ipv4Address::parse(a["address"].get<std::string>()) < Ipv4Address::parse(b["address"].get<std::string>());
+  const std::int64_t wall = now().wall;
+  for_each_listed({}, [&](const LeaseStore::View& l) {
+    out.push_back(to_json(l, wall));
+    return true;
   });
   return out;
+}
+
+nlohmann::json Service::leases(std::size_t offset, std::size_t limit, std::string_view query) const {
+  limit = std::min(limit, kMaxPage);
+  auto page = nlohmann::json::array();
+  const std::int64_t wall = now().wall;
+  std::size_t total = 0;
+  for_each_listed(query, [&](const LeaseStore::View& l) {
+    if (total >= offset && total - offset < limit) page.push_back(to_json(l, wall));
+    ++total;
+    return true;
+  });
+  return {{"total", total}, {"offset", offset}, {"limit", limit}, {"leases", std::move(page)}};
 }
 
 }  // namespace pairgate::dhcp

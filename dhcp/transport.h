@@ -26,13 +26,33 @@ struct Datagram {
   Ipv4Address destination;  // from IP_PKTINFO: 255.255.255.255 or one of ours
 };
 
+// What the service needs of an interface's port 67 (dhcp::Service takes
+// any; tests use a double).
+class Transport {
+ public:
+  using Handler = std::function<void(const Datagram&)>;
+  virtual ~Transport() = default;
+
+  // Calls handler for each datagram until close().
+  virtual void start(Handler handler) = 0;
+  virtual void close() = 0;
+  // A datagram from `from` (the server identifier) to `to`:`port`.
+  virtual std::error_code send(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to,
+                               std::uint16_t port) = 0;
+  // RFC 2131 §4.1: to yiaddr at chaddr, for a client that cannot answer ARP
+  // yet, without an ARP entry.
+  virtual std::error_code send_to_hardware(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to,
+                                           const MacAddress& mac) = 0;
+  // Receive calls that failed (other than "nothing to read").
+  virtual std::uint64_t receive_errors() const = 0;
+};
+
 // UDP 0.0.0.0:67 bound to one interface (SO_BINDTODEVICE), so that several
 // interfaces each get their own socket and every reply leaves where its
 // request arrived. Receiving drains the queue on each wakeup: what arrives in
 // one turn of the loop is answered in that turn (and committed as one batch).
-class ServerSocket {
+class ServerSocket final : public Transport {
  public:
-  using Handler = std::function<void(const Datagram&)>;
 
   // Throws std::system_error when the socket cannot be opened or bound (the
   // interface is missing, the port is taken).
@@ -40,20 +60,18 @@ class ServerSocket {
   ServerSocket(const ServerSocket&) = delete;
   ServerSocket& operator=(const ServerSocket&) = delete;
 
-  void start(Handler handler);
-  void close();
-
-  // A datagram from `from` (the server identifier) to `to`:`port`.
-  std::error_code send(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to, std::uint16_t port);
-  // RFC 2131 §4.1: to yiaddr at chaddr, for a client that cannot answer ARP
-  // yet: the IPv4 and UDP headers are built here and the frame goes out
-  // through AF_PACKET, so no ARP entry is needed.
+  void start(Handler handler) override;
+  void close() override;
+  std::error_code send(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to,
+                       std::uint16_t port) override;
+  // The IPv4 and UDP headers are built here (ipv4_udp) and the frame goes
+  // out through AF_PACKET.
   std::error_code send_to_hardware(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to,
-                                   const MacAddress& mac);
+                                   const MacAddress& mac) override;
+  std::uint64_t receive_errors() const override { return receive_errors_; }
 
   const std::string& interface() const { return interface_; }
   int ifindex() const { return ifindex_; }
-  std::uint64_t receive_errors() const { return receive_errors_; }
 
  private:
   void wait();

@@ -1,9 +1,14 @@
 #include "firewall/nft.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <nftables/libnftables.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
+#include <vector>
 
 namespace pairgate::firewall {
 
@@ -51,9 +56,44 @@ struct Api {
   }
 };
 
+// The process's descriptors, from /proc/self/fd (opendir's own is
+// close-on-exec and not listed).
+std::vector<int> open_fds() {
+  std::vector<int> out;
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) return out;
+  const int own = ::dirfd(d);
+  while (const dirent* e = ::readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    const int fd = std::atoi(e->d_name);
+    if (fd != own) out.push_back(fd);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// libnftables opens its netlink socket (in nft_ctx_new) without
+// SOCK_CLOEXEC and does not say which descriptor it is: whatever appeared
+// during the call gets FD_CLOEXEC right after it.
+void cloexec_new_fds(const std::vector<int>& before) {
+  for (int fd : open_fds()) {
+    if (std::binary_search(before.begin(), before.end(), fd)) continue;
+    const int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC) == 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+}
+
+nft_ctx* new_context(const Api& api) {
+  const auto before = open_fds();
+  nft_ctx* ctx = api.ctx_new(NFT_CTX_DEFAULT);
+  cloexec_new_fds(before);
+  return ctx;
+}
+
 class LibNftables final : public Nft {
  public:
-  LibNftables() : api_(Api::get()), ctx_(api_.ctx_new(NFT_CTX_DEFAULT)) {
+  LibNftables() : api_(Api::get()), ctx_(new_context(api_)) {
     if (ctx_ == nullptr) throw std::runtime_error("libnftables: cannot create a context");
     api_.buffer_output(ctx_);
     api_.buffer_error(ctx_);
@@ -65,7 +105,10 @@ class LibNftables final : public Nft {
   std::expected<std::string, std::string> run(const std::string& script, bool json_output) override {
     const unsigned flags = api_.get_flags(ctx_);
     api_.set_flags(ctx_, json_output ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));
+    // Some versions reopen the socket after an error (ENOBUFS).
+    const auto before = open_fds();
     const int rc = api_.run(ctx_, script.c_str());
+    cloexec_new_fds(before);
     std::string out = api_.output(ctx_);
     std::string err = api_.error(ctx_);
     if (rc != 0) {

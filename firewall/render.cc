@@ -55,6 +55,41 @@ std::string render_rule(const conf::FirewallRule& r) {
 constexpr const char* kIcmpv6Errors =
     "icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, echo-reply }";
 
+// Adverts from the peer on a VRRP interface that is also a WAN interface
+// (on the others everything is accepted anyway): multicast to the group
+// with TTL/hop limit 255 (RFC 3768 §5.2.2-5.2.3, RFC 5798 §5.1.1.3 and
+// §5.1.2.3), or unicast from the configured peers (keepalived's
+// unicast_peer; the engine still checks TTL and authentication).
+template <class Line>
+void vrrp_input_rules(const conf::Vrrp& v, const std::vector<std::string>& wan, Line& line) {
+  std::vector<std::string> group4, group6;
+  auto add = [](std::vector<std::string>& set, const std::string& name) {
+    if (std::find(set.begin(), set.end(), name) == set.end()) set.push_back(name);
+  };
+  std::vector<std::string> unicast;
+  for (const auto& in : v.instances) {
+    if (std::find(wan.begin(), wan.end(), in.interface) == wan.end()) continue;
+    const bool v6 = !in.virtual_addresses.empty() && !in.virtual_addresses.front().address().is_v4();
+    if (in.unicast_peers.empty()) {
+      add(v6 ? group6 : group4, in.interface);
+      continue;
+    }
+    std::string peers;
+    for (const auto& p : in.unicast_peers) peers += (peers.empty() ? "" : ", ") + p.to_string();
+    add(unicast, "iifname \"" + in.interface + "\" " + (v6 ? "ip6" : "ip") + " saddr { " + peers +
+                     " } meta l4proto 112 counter accept comment \"VRRP from the unicast peers of " + in.name + "\"");
+  }
+  if (!group4.empty()) {
+    line("iifname " + quoted_set(group4) +
+         " ip daddr 224.0.0.18 ip ttl 255 meta l4proto 112 counter accept comment \"VRRP from the peer\"");
+  }
+  if (!group6.empty()) {
+    line("iifname " + quoted_set(group6) +
+         " ip6 daddr ff02::12 ip6 hoplimit 255 meta l4proto 112 counter accept comment \"VRRPv3 from the peer\"");
+  }
+  for (const auto& rule : unicast) line(rule);
+}
+
 void own_input_rules(const conf::Config& c, const std::vector<std::string>& wan, std::string& out) {
   auto line = [&](const std::string& rule) { out += "\t\t" + rule + "\n"; };
   line(std::string(kIcmpv6Errors) + " accept comment \"RFC 4890 4.4.1\"");
@@ -63,20 +98,7 @@ void own_input_rules(const conf::Config& c, const std::vector<std::string>& wan,
   line("ip6 saddr fe80::/10 icmpv6 type { mld-listener-query, mld-listener-report, mld-listener-done, "
        "mld2-listener-report } accept comment \"RFC 4890 4.4.1: MLD\"");
   line("ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept comment \"DHCPv6 client\"");
-  if (c.vrrp) {
-    std::vector<std::string> vrrp_wan;
-    for (const auto& in : c.vrrp->instances) {
-      if (std::find(wan.begin(), wan.end(), in.interface) != wan.end() &&
-          std::find(vrrp_wan.begin(), vrrp_wan.end(), in.interface) == vrrp_wan.end()) {
-        vrrp_wan.push_back(in.interface);
-      }
-    }
-    if (!vrrp_wan.empty()) {
-      // RFC 3768 §5.2.2/§5.2.3: adverts go to 224.0.0.18 with TTL 255.
-      line("iifname " + quoted_set(vrrp_wan) +
-           " ip daddr 224.0.0.18 ip ttl 255 meta l4proto 112 counter accept comment \"VRRP from the peer\"");
-    }
-  }
+  if (c.vrrp) vrrp_input_rules(*c.vrrp, wan, line);
   for (const auto& t : c.tunnels) {
     std::string from;
     if (!t.aftr_addresses.empty()) {

@@ -1,5 +1,6 @@
 #include "firewall/service.h"
 
+#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -7,33 +8,92 @@
 
 namespace pairgate::firewall {
 
+Service::Service(ModuleContext ctx, std::unique_ptr<Nft> nft, std::chrono::milliseconds check_every, Offload offload)
+    : ctx_(ctx), nft_(std::move(nft)), check_every_(check_every), timer_(ctx.io), offload_(std::move(offload)) {
+  if (!offload_) {
+    pool_ = std::make_unique<boost::asio::thread_pool>(1);
+    offload_ = [pool = pool_.get()](std::function<void()> job) { boost::asio::post(*pool, std::move(job)); };
+  }
+}
+
+Service::~Service() {
+  *alive_ = false;
+  if (pool_) pool_->join();  // a reading in progress ends before nft_ goes
+}
+
+std::expected<std::string, std::string> Service::run(const std::string& script, bool json) const {
+  std::lock_guard lock(nft_mutex_);
+  return nft_->run(script, json);
+}
+
 // A table that cannot be applied at start-up stops the daemon: forwarding
 // without the firewall the file asks for is worse than not starting.
 void Service::start(const conf::Config& config) {
   apply(config);
   if (enabled_ && applied_.empty()) throw std::runtime_error("firewall: " + error_);
+  if (check_every_.count() != 0) read_counters();  // the first reading at once
   watch();
 }
 
 bool Service::table_present() {
-  return nft_ && nft_->run("list table inet " + applied_table_, true).has_value();
+  return nft_ && run("list counters table inet " + applied_table_, true).has_value();
 }
 
-// Another program may delete the table (`nft flush ruleset`): put it back
-// and count it, as VRRP does with its addresses.
 void Service::watch() {
   if (check_every_.count() == 0) return;
   timer_.expires_after(check_every_);
   timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
-    if (!applied_.empty() && !table_present()) {
-      ++restored_;
-      spdlog::warn("firewall: table inet {} was removed by someone else; applying it again", applied_table_);
-      forget();
-      apply(last_);
-    }
+    read_counters();
     watch();
   });
+}
+
+// On the helper: one `list counters table`, which fails when the table is
+// gone. The answer goes back to the loop.
+void Service::read_counters() const {
+  if (reading_ || applied_.empty() || !nft_) return;
+  reading_ = true;
+  // The answer is a later event of the loop's, on the service itself (status,
+  // which is const, only asks for it).
+  auto* self = const_cast<Service*>(this);
+  offload_([self, table = applied_table_, generation = generation_, alive = alive_] {
+    Reading r;
+    auto out = self->run("list counters table inet " + table, true);
+    r.present = out.has_value();
+    if (out) {
+      auto j = nlohmann::json::parse(*out, nullptr, false);
+      if (!j.is_discarded() && j.contains("nftables")) {
+        for (const auto& item : j["nftables"]) {
+          if (!item.contains("counter")) continue;
+          const auto& c = item["counter"];
+          const auto packets = c.value("packets", std::uint64_t{0});
+          if (c.value("name", "") == "input_drops") r.input_drops = packets;
+          if (c.value("name", "") == "forward_drops") r.forward_drops = packets;
+        }
+      }
+    }
+    boost::asio::post(self->ctx_.io, [self, r, generation, alive] {
+      if (*alive) self->on_reading(r, generation);
+    });
+  });
+}
+
+void Service::on_reading(const Reading& r, std::uint64_t generation) {
+  reading_ = false;
+  if (generation != generation_ || applied_.empty()) return;  // the table changed meanwhile
+  if (!r.present) {
+    // Another program deleted the table (`nft flush ruleset`): put it back
+    // and count it, as VRRP does with its addresses.
+    ++restored_;
+    spdlog::warn("firewall: table inet {} was removed by someone else; applying it again", applied_table_);
+    forget();
+    apply(last_);  // read again at the next check, not at once: no loop if it keeps vanishing
+    return;
+  }
+  ++readings_;
+  reading_in_force_ = r;
+  read_at_ = std::chrono::steady_clock::now();
 }
 
 // The table depends on more than the firewall section (tunnels, VRRP
@@ -65,7 +125,7 @@ void Service::apply(const conf::Config& config) {
       return;
     }
   }
-  auto r = nft_->run(render_apply_script(config, applied_table_));
+  auto r = run(render_apply_script(config, applied_table_));
   if (!r) {
     ++failures_;
     error_ = r.error();
@@ -74,6 +134,8 @@ void Service::apply(const conf::Config& config) {
     return;
   }
   ++applies_;
+  ++generation_;
+  reading_in_force_.reset();
   error_.clear();
   spdlog::info("firewall: table inet {} {}", config.firewall->table, applied_.empty() ? "applied" : "replaced");
   applied_ = text;
@@ -81,7 +143,7 @@ void Service::apply(const conf::Config& config) {
 }
 
 void Service::remove() {
-  auto r = nft_->run(render_delete_script(applied_table_));
+  auto r = run(render_delete_script(applied_table_));
   if (!r) {
     error_ = r.error();
     spdlog::error("firewall: cannot remove table inet {}: {}", applied_table_, error_);
@@ -94,23 +156,14 @@ void Service::remove() {
 void Service::forget() {
   applied_.clear();
   applied_table_.clear();
+  ++generation_;
+  reading_in_force_.reset();
 }
 
 void Service::stop(std::function<void()> done) {
   timer_.cancel();
   if (!applied_.empty()) remove();
   done();
-}
-
-std::optional<std::uint64_t> Service::drops(const std::string& counter) const {
-  auto r = nft_->run("list counter inet " + applied_table_ + " " + counter, true);
-  if (!r) return std::nullopt;
-  auto j = nlohmann::json::parse(*r, nullptr, false);
-  if (j.is_discarded() || !j.contains("nftables")) return std::nullopt;
-  for (const auto& item : j["nftables"]) {
-    if (item.contains("counter")) return item["counter"].value("packets", std::uint64_t{0});
-  }
-  return std::nullopt;
 }
 
 void Service::status(nlohmann::json& out) const {
@@ -122,7 +175,17 @@ void Service::status(nlohmann::json& out) const {
                       {"applies", applies_}, {"failures", failures_}, {"restored", restored_}};
   if (!error_.empty()) f["error"] = error_;
   if (!applied_.empty()) {
-    f["drops"] = {{"input", drops("input_drops").value_or(0)}, {"forward", drops("forward_drops").value_or(0)}};
+    if (check_every_.count() != 0 &&
+        (!reading_in_force_ || std::chrono::steady_clock::now() - read_at_ > std::chrono::seconds(1))) {
+      read_counters();  // for the next request; this one gets what is known
+    }
+    // The last reading, made off the loop, and how old it is.
+    const auto& r = reading_in_force_;
+    f["drops"] = {{"input", r ? r->input_drops.value_or(0) : 0}, {"forward", r ? r->forward_drops.value_or(0) : 0}};
+    f["drops_age_ms"] = r ? nlohmann::json(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::steady_clock::now() - read_at_)
+                                               .count())
+                          : nlohmann::json(nullptr);
   }
   out["firewall"] = std::move(f);
 }

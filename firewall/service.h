@@ -2,11 +2,22 @@
 // on reload only when the rendered text changed, removes it on stop. A
 // ruleset nft refuses leaves the previous table in force; the error is logged
 // and shown in status.
+//
+// The table's counters (and whether it is still there) are read off the
+// event loop, every `check_every` and when a status request finds the last
+// reading older than a second, by one `list counters table` on a helper
+// thread; status serves the last reading with its age, so a status request
+// costs the loop no nft call (a VRRP advert is never held up by one).
+// Applying and removing stay on the loop: start must fail at once, and they
+// are rare. One mutex serialises every use of the libnftables context.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -18,12 +29,17 @@ namespace pairgate::firewall {
 
 class Service final : public Module {
  public:
+  // Runs a job off the event loop; the job posts its result back itself.
+  using Offload = std::function<void(std::function<void()>)>;
+
   // nft: null = libnftables, made at start.
-  // check_every: how often the table is checked for removal by another
-  // program (`flush ruleset` in /etc/nftables.conf does that); zero: never.
+  // check_every: how often the counters are read and the table checked for
+  // removal by another program (`flush ruleset` in /etc/nftables.conf does
+  // that); zero: never (status then has no counters).
+  // offload: null = one helper thread of the module's own.
   explicit Service(ModuleContext ctx, std::unique_ptr<Nft> nft = nullptr,
-                   std::chrono::milliseconds check_every = std::chrono::seconds(5))
-      : ctx_(ctx), nft_(std::move(nft)), check_every_(check_every), timer_(ctx.io) {}
+                   std::chrono::milliseconds check_every = std::chrono::seconds(5), Offload offload = nullptr);
+  ~Service() override;
   std::string_view name() const override { return "firewall"; }
   void start(const conf::Config& config) override;
   void reload(const conf::Config& config, const conf::ConfigDiff& diff) override;
@@ -36,7 +52,16 @@ class Service final : public Module {
   void forget();  // no table of ours is in the kernel any more
   bool table_present();
   void watch();
-  std::optional<std::uint64_t> drops(const std::string& counter) const;
+  // A reading of the table in force: posted to the helper, answered on the loop.
+  struct Reading {
+    bool present = false;
+    std::optional<std::uint64_t> input_drops;
+    std::optional<std::uint64_t> forward_drops;
+  };
+  // Posts a reading unless one is on its way (const: status asks for one).
+  void read_counters() const;
+  void on_reading(const Reading& r, std::uint64_t generation);
+  std::expected<std::string, std::string> run(const std::string& script, bool json = false) const;
 
   ModuleContext ctx_;
   std::unique_ptr<Nft> nft_;
@@ -52,6 +77,15 @@ class Service final : public Module {
   std::chrono::milliseconds check_every_;
   boost::asio::steady_timer timer_;
   conf::Config last_;
+  mutable std::mutex nft_mutex_;     // every nft_->run, from either thread
+  std::uint64_t generation_ = 0;     // bumped by each apply and removal: older readings are stale
+  mutable bool reading_ = false;     // a reading is on its way
+  std::optional<Reading> reading_in_force_;
+  std::chrono::steady_clock::time_point read_at_;
+  std::uint64_t readings_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Offload offload_;  // called on the loop only
+  std::unique_ptr<boost::asio::thread_pool> pool_;  // last: joined first
 };
 
 }  // namespace pairgate::firewall

@@ -1,9 +1,12 @@
 // The sysctl section: kernel settings written at start-up and on reload,
 // each change logged with the value it replaced, and put back when
-// pairgated stops (forwarding must not outlive the firewall table).
+// pairgated stops or a reload drops the key from the file (forwarding must
+// not outlive the firewall table) — unless someone else has written the
+// key since, in which case their value stays (logged).
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "conf/config.h"
@@ -31,6 +34,7 @@ class SysctlService final : public Module {
 
  private:
   void apply(const conf::Config& config);
+  void restore(const Entry& e, std::string_view why);
   std::string path(const std::string& key) const;
 
   ModuleContext ctx_;

@@ -36,6 +36,7 @@ std::vector<IpAddress> parse_resolv_conf(std::string_view text);
 struct Resolver {
   IpAddress address;
   int scope_ifindex = 0;
+  std::uint16_t port = 53;
   bool operator==(const Resolver&) const = default;
 };
 

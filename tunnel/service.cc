@@ -7,11 +7,12 @@
 #include <linux/icmp.h>
 #include <sys/socket.h>
 
-#include <fstream>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 #include <random>
 #include <spdlog/spdlog.h>
-#include <sstream>
 
 #include "conf/diff.h"
 #include "core/byte_io.h"
@@ -32,10 +33,21 @@ TunnelHealth to_health(State s) {
 
 constexpr std::chrono::seconds kSolicitEvery{10};
 
+// /etc/resolv.conf, at most 64 KiB of it, read close-on-exec.
+std::string read_resolv_conf() {
+  std::string text;
+  const int fd = ::open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buf[4096];
+  for (ssize_t n; text.size() < 65536 && (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return text;
+}
+
 }  // namespace
 
 Service::Service(ModuleContext ctx)
-    : ctx_(ctx), next_identifier_(static_cast<std::uint16_t>(std::random_device{}())) {}
+    : ctx_(ctx), clock_(make_steady_clock(ctx.io)), next_identifier_(static_cast<std::uint16_t>(std::random_device{}())) {}
 
 Service::~Service() {
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
@@ -95,7 +107,7 @@ void Service::launch(const conf::Tunnel& c) {
   };
   hooks.publish = [this](const std::string& t, State s, const std::string& r) { publish(t, s, r); };
   hooks.resolvers = [this](int ifindex) { return resolvers(ifindex); };
-  tunnels_.push_back(std::make_unique<Tunnel>(ctx_.io, ctx_.netlink, c, next_identifier_++, std::move(hooks)));
+  tunnels_.push_back(std::make_unique<Tunnel>(ctx_.io, ctx_.netlink, *clock_, c, next_identifier_++, std::move(hooks)));
   tunnels_.back()->start();
 }
 
@@ -144,6 +156,11 @@ void Service::status(nlohmann::json& out) const {
     nlohmann::json j;
     t->status(j);
     if (!socket_error_.empty()) j["probe_error"] = socket_error_;
+    auto learned = nlohmann::json::array();
+    if (t->wan_index() != 0) {
+      for (const auto& s : rdnss_.servers(t->wan_index(), Clock::now())) learned.push_back(s.to_string());
+    }
+    j["aftr"]["rdnss"] = {{"servers", std::move(learned)}, {"dropped", rdnss_.dropped()}, {"updates", rdnss_updates_}};
     list.push_back(std::move(j));
   }
   out["tunnels"] = std::move(list);
@@ -190,39 +207,25 @@ void Service::on_nd_user_option(const NdUserOptionEvent& e) {
   if (e.icmp_type != 134) return;  // router advertisement
   auto options = parse_rdnss(e.options);
   if (options.empty()) return;
-  const auto now = Clock::now();
-  auto& learned = rdnss_[e.ifindex];
-  bool added = false;
-  for (const auto& o : options) {
-    for (const auto& s : o.servers) {
-      std::erase_if(learned, [&](const Learned& l) { return l.server == s; });
-      if (o.lifetime.count() == 0) continue;  // RFC 8106 §5.1: 0 withdraws
-      // 0xffffffff is infinity; a year will do.
-      const std::chrono::seconds lifetime = o.lifetime.count() == 0xffffffff ? std::chrono::hours(24 * 365) : o.lifetime;
-      learned.push_back({s, now + lifetime});
-      added = true;
-    }
-  }
   ++rdnss_updates_;
+  const auto dropped = rdnss_.dropped();
+  const bool added = rdnss_.update(e.ifindex, options, Clock::now());
+  if (rdnss_.dropped() != dropped && dropped / 100 != rdnss_.dropped() / 100) {
+    spdlog::warn("tunnel: RDNSS on ifindex {}: {} server(s) dropped so far (at most {} kept per interface)", e.ifindex,
+                 rdnss_.dropped(), RdnssTable::kPerInterface);
+  }
   if (added) {
-    spdlog::debug("tunnel: RDNSS on ifindex {}: {} server(s)", e.ifindex, learned.size());
+    spdlog::debug("tunnel: RDNSS on ifindex {} from {}", e.ifindex, e.router ? e.router->to_string() : "?");
     for (auto& t : tunnels_) t->on_resolvers_learned(e.ifindex);
   }
 }
 
 std::pair<std::vector<Resolver>, ResolverSource> Service::resolvers(int ifindex) {
-  const auto now = Clock::now();
   std::vector<Resolver> out;
-  if (auto it = rdnss_.find(ifindex); it != rdnss_.end()) {
-    std::erase_if(it->second, [&](const Learned& l) { return l.expires <= now; });
-    for (const auto& l : it->second) out.push_back({l.server, l.server.is_link_local() ? ifindex : 0});
-  }
+  for (const auto& s : rdnss_.servers(ifindex, Clock::now())) out.push_back({s, s.is_link_local() ? ifindex : 0});
   if (!out.empty()) return {out, ResolverSource::rdnss};
   solicit_router(ifindex);
-  std::ifstream f("/etc/resolv.conf");
-  std::stringstream text;
-  text << f.rdbuf();
-  for (const auto& a : parse_resolv_conf(text.str())) out.push_back({a, 0});
+  for (const auto& a : parse_resolv_conf(read_resolv_conf())) out.push_back({a, 0});
   return {out, out.empty() ? ResolverSource::none : ResolverSource::system};
 }
 

@@ -14,6 +14,7 @@
 #include "core/module.h"
 #include "core/netlink.h"
 #include "core/raw_socket.h"
+#include "tunnel/rdnss.h"
 #include "tunnel/tunnel.h"
 #include "core/tunnel_health.h"
 
@@ -43,18 +44,14 @@ class Service final : public Module, public TunnelHealthSource {
   void solicit_router(int ifindex);
   void publish(const std::string& tunnel, State state, const std::string& reason);
 
-  struct Learned {
-    Ipv6Address server;
-    TimePoint expires;
-  };
-
   ModuleContext ctx_;
+  std::unique_ptr<LoopClock> clock_;
   std::vector<std::unique_ptr<Tunnel>> tunnels_;
   std::vector<Listener> listeners_;
   std::optional<RawSocket> icmp4_;
   std::optional<RawSocket> icmp6_;
   std::optional<Netlink::SubscriptionId> subscription_;
-  std::map<int, std::vector<Learned>> rdnss_;  // by interface
+  RdnssTable rdnss_;
   std::map<int, TimePoint> solicited_;          // router solicitations sent
   std::uint16_t next_identifier_;
   std::uint64_t send_errors_ = 0;

@@ -22,25 +22,21 @@ HealthSettings Tunnel::settings(const conf::Tunnel& c) {
   return {c.health.interval, c.health.timeout, c.health.down_after, c.health.up_after, c.health.targets};
 }
 
-Tunnel::Tunnel(boost::asio::io_context& io, Netlink& netlink, conf::Tunnel config, std::uint16_t identifier,
-               TunnelHooks hooks)
-    : io_(io),
-      netlink_(netlink),
+Tunnel::Tunnel(boost::asio::io_context& io, Netlink& netlink, LoopClock& clock, conf::Tunnel config,
+               std::uint16_t identifier, TunnelHooks hooks)
+    : netlink_(netlink),
+      clock_(clock),
       config_(std::move(config)),
       identifier_(identifier),
       hooks_(std::move(hooks)),
       health_(settings(config_)),
-      dns_(io),
-      health_timer_(io),
-      retry_timer_(io),
-      ttl_timer_(io) {}
+      dns_(io, clock),
+      health_timer_(clock.make_timer()),
+      retry_timer_(clock.make_timer()),
+      ttl_timer_(clock.make_timer()),
+      since_(clock.now()) {}
 
-Tunnel::~Tunnel() {
-  health_timer_.cancel();
-  retry_timer_.cancel();
-  ttl_timer_.cancel();
-  dns_.cancel();
-}
+Tunnel::~Tunnel() { dns_.cancel(); }
 
 void Tunnel::start() {
   started_ = true;
@@ -53,9 +49,9 @@ void Tunnel::start() {
 void Tunnel::stop() {
   if (!started_) return;
   started_ = false;
-  health_timer_.cancel();
-  retry_timer_.cancel();
-  ttl_timer_.cancel();
+  health_timer_->cancel();
+  retry_timer_->cancel();
+  ttl_timer_->cancel();
   dns_.cancel();
   health_.halt("stopped");
   remove_route();
@@ -67,6 +63,7 @@ void Tunnel::stop() {
     }
   }
   link_index_ = 0;
+  ipv4_.reset();  // it went with the link
 }
 
 void Tunnel::reconfigure(const conf::Tunnel& config) {
@@ -76,11 +73,14 @@ void Tunnel::reconfigure(const conf::Tunnel& config) {
   if (before.aftr_name != config.aftr_name || before.aftr_addresses != config.aftr_addresses ||
       before.resolver != config.resolver) {
     aftr_ = AftrSet();
-    ttl_timer_.cancel();
+    ttl_timer_->cancel();
     dns_.cancel();
     if (!config_.aftr_addresses.empty()) aftr_.set_static(config_.aftr_addresses);
   }
   if (before.default_route && !config.default_route) remove_route();
+  // Our route names the old address as its source: it is put in again
+  // (replacing itself) once the new address is on the link.
+  if (before.ipv4_address != config.ipv4_address) route_.reset();
   unsupported_ = false;  // a reload is the moment to try again
   blocked_.clear();
   backoff_ = std::chrono::seconds(1);
@@ -101,7 +101,7 @@ Ip6TunnelParams Tunnel::desired() const {
 }
 
 void Tunnel::halt(const std::string& reason) {
-  health_timer_.cancel();
+  health_timer_->cancel();
   apply(health_.halt(reason));
 }
 
@@ -185,18 +185,23 @@ void Tunnel::reconcile() {
     spdlog::info("tunnel {}: link updated: {} -> {} on {} (mtu {}, was {} -> {}, mtu {})", config_.name,
                  want.local.to_string(), want.remote.to_string(), config_.wan_interface, want.mtu,
                  have->local.to_string(), have->remote.to_string(), have->mtu);
-    if (health_.probing()) health_.grace(Clock::now());
+    if (health_.probing()) health_.grace(clock_.now());
   }
   backoff_ = std::chrono::seconds(1);
-  if (link_index_ != have->index) route_.reset();  // a new link: any route of ours went with the old one
+  if (link_index_ != have->index) {
+    // A new link: any route or address of ours went with the old one.
+    route_.reset();
+    ipv4_.reset();
+  }
   link_index_ = have->index;
   if (auto info = netlink_.link(link_index_); info && !info->admin_up) {
     if (auto ec = netlink_.set_link_up(link_index_, true)) {
       spdlog::error("tunnel {}: cannot set the link up: {}", config_.name, ec.message());
     }
   }
+  ensure_ipv4_address();
   if (!health_.probing()) {
-    apply(health_.start(aftr_.current(), Clock::now()));
+    apply(health_.start(aftr_.current(), clock_.now()));
   } else {
     health_.set_aftr(aftr_.current());
   }
@@ -211,7 +216,7 @@ void Tunnel::apply(HealthEffects fx) {
     const auto& t = *fx.transition;
     if (t.from != t.to) {
       ++transitions_;
-      since_ = Clock::now();
+      since_ = clock_.now();
       auto level = t.to == State::up ? spdlog::level::info : spdlog::level::warn;
       spdlog::log(level, "tunnel {} {}: {}", config_.name, to_string(t.to), t.reason);
       if (t.to == State::down) {
@@ -232,19 +237,15 @@ void Tunnel::apply(HealthEffects fx) {
 void Tunnel::arm_health() {
   auto when = health_.deadline();
   if (!when) {
-    health_timer_.cancel();
+    health_timer_->cancel();
     return;
   }
-  health_timer_.expires_at(*when);
-  health_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
-    apply(health_.on_timer(Clock::now()));
-  });
+  health_timer_->arm(*when, [this] { apply(health_.on_timer(clock_.now())); });
 }
 
 void Tunnel::on_reply(const IpAddress& from, std::uint16_t sequence) {
   if (!health_.probing()) return;
-  apply(health_.on_reply(from, sequence, Clock::now()));
+  apply(health_.on_reply(from, sequence, clock_.now()));
 }
 
 void Tunnel::next_aftr(const std::string& why) {
@@ -258,10 +259,7 @@ void Tunnel::next_aftr(const std::string& why) {
 
 void Tunnel::retry_in(std::chrono::seconds delay) {
   backoff_ = std::min(backoff_ * 2, kMaxBackoff);
-  retry_timer_.expires_after(delay);
-  retry_timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) reconcile();
-  });
+  clock_.arm_after(*retry_timer_, delay, [this] { reconcile(); });
 }
 
 void Tunnel::resolve() {
@@ -296,25 +294,19 @@ void Tunnel::on_resolved(const dns::Response& r, const std::string& error) {
     spdlog::warn("tunnel {}: cannot resolve {}: {}{}; retrying in {} s", config_.name, config_.aftr_name, dns_error_,
                  have ? " (keeping the addresses known)" : "", backoff_.count());
     if (!have) halt("resolving AFTR " + config_.aftr_name + ": " + dns_error_);
-    retry_timer_.cancel();
-    ttl_timer_.expires_after(backoff_);
+    retry_timer_->cancel();
+    clock_.arm_after(*ttl_timer_, backoff_, [this] { resolve(); });
     backoff_ = std::min(backoff_ * 2, kMaxBackoff);
-    ttl_timer_.async_wait([this](boost::system::error_code ec) {
-      if (!ec) resolve();
-    });
     return;
   }
   dns_error_.clear();
-  const auto now = Clock::now();
+  const auto now = clock_.now();
   std::string list;
   for (const auto& a : r.addresses) list += (list.empty() ? "" : ", ") + a.to_string();
   const bool changed = aftr_.set_resolved(r.addresses, std::chrono::seconds(r.ttl), now);
   spdlog::info("tunnel {}: {} is {} (TTL {} s){}", config_.name, config_.aftr_name, list, r.ttl,
                changed ? "; using " + aftr_.current()->to_string() : "");
-  ttl_timer_.expires_at(*aftr_.expires());
-  ttl_timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) resolve();
-  });
+  ttl_timer_->arm(*aftr_.expires(), [this] { resolve(); });
   if (changed) reconcile();
 }
 
@@ -322,9 +314,36 @@ void Tunnel::on_resolvers_learned(int ifindex) {
   if (started_ && ifindex == wan_index_ && !aftr_.current() && config_.resolver.empty() &&
       resolver_source_ != ResolverSource::rdnss) {
     dns_.cancel();
-    retry_timer_.cancel();
+    retry_timer_->cancel();
     resolve();
   }
+}
+
+// RFC 6333 §5.7: the B4's own IPv4 address on the softwire (192.0.0.2/29
+// unless configured otherwise), so that this host's own packets through the
+// tunnel — the health probes first of all — have a source even when the
+// host has no other IPv4 address.
+void Tunnel::ensure_ipv4_address() {
+  const auto& want = config_.ipv4_address;
+  if (ipv4_ == want) return;
+  if (ipv4_) {
+    if (auto ec = netlink_.remove_address(link_index_, *ipv4_)) {
+      ++address_errors_;
+      spdlog::warn("tunnel {}: cannot remove {} from the link: {}", config_.name, ipv4_->to_string(), ec.message());
+    } else {
+      spdlog::info("tunnel {}: {} removed from the link", config_.name, ipv4_->to_string());
+    }
+    ipv4_.reset();
+  }
+  if (!want) return;
+  if (auto ec = netlink_.add_address(link_index_, *want, {})) {
+    ++address_errors_;
+    spdlog::error("tunnel {}: cannot put {} on the link: {}; probes and this host's own traffic may have no source",
+                  config_.name, want->to_string(), ec.message());
+    return;
+  }
+  ipv4_ = want;
+  spdlog::info("tunnel {}: {} on the link", config_.name, want->to_string());
 }
 
 void Tunnel::install_route() {
@@ -333,6 +352,8 @@ void Tunnel::install_route() {
   ours.destination = IpPrefix(Ipv4Address(), 0);
   ours.oif = link_index_;
   ours.metric = 0;
+  // This host's own traffic leaves from the B4 address (RFC 6333 §5.7).
+  if (ipv4_) ours.source = ipv4_->address();
   for (const auto& r : netlink_.routes(Family::ipv4, 254)) {
     if (r.destination.length() == 0 && r.metric == ours.metric && r.oif != link_index_) previous_route_ = r;
   }
@@ -358,18 +379,32 @@ void Tunnel::remove_route() {
     route_.reset();
     spdlog::info("tunnel {}: default route through the tunnel removed", config_.name);
   }
-  if (previous_route_) {
-    if (auto ec = netlink_.add_route(*previous_route_, true)) {
-      spdlog::warn("tunnel {}: cannot restore the previous default route: {}", config_.name, ec.message());
-    } else {
-      spdlog::info("tunnel {}: previous default route restored", config_.name);
+  restore_previous_route();
+}
+
+// The default route ours replaced goes back. The kernel refuses it while
+// its interface is down (a WAN flap takes the tunnel DOWN that way): it is
+// kept and tried again when that interface comes back up, and on stop.
+void Tunnel::restore_previous_route() {
+  if (!previous_route_ || route_) return;
+  if (auto ec = netlink_.add_route(*previous_route_, true)) {
+    if (!restore_failing_) {
+      spdlog::warn("tunnel {}: cannot restore the previous default route: {}; trying again when its interface is up",
+                   config_.name, ec.message());
     }
-    previous_route_.reset();
+    restore_failing_ = true;
+    return;
   }
+  spdlog::info("tunnel {}: previous default route restored", config_.name);
+  previous_route_.reset();
+  restore_failing_ = false;
 }
 
 void Tunnel::on_link(const LinkEvent& e) {
   if (!started_) return;
+  if (previous_route_ && !route_ && !e.removed && e.link.oper_up && e.link.index == previous_route_->oif) {
+    restore_previous_route();
+  }
   if (e.link.name == config_.wan_interface || (wan_index_ != 0 && e.link.index == wan_index_)) {
     if (e.removed || !e.link.oper_up) {
       if (health_.probing() || wan_index_ != 0) {
@@ -399,7 +434,19 @@ void Tunnel::on_link(const LinkEvent& e) {
 }
 
 void Tunnel::on_address(const AddressEvent& e) {
-  if (!started_ || config_.local || e.address.ifindex != wan_index_ || e.address.prefix.family() != Family::ipv6) return;
+  if (!started_) return;
+  if (link_index_ != 0 && e.address.ifindex == link_index_) {
+    // Someone took the B4 address away; the kernel dropped the routes whose
+    // source it was. Both are put back.
+    if (e.removed && ipv4_ && e.address.prefix == *ipv4_) {
+      spdlog::warn("tunnel {}: {} was removed from the link; putting it back", config_.name, ipv4_->to_string());
+      ipv4_.reset();
+      route_.reset();
+      reconcile();
+    }
+    return;
+  }
+  if (config_.local || e.address.ifindex != wan_index_ || e.address.prefix.family() != Family::ipv6) return;
   const auto chosen = choose_local(netlink_.addresses(wan_index_, Family::ipv6), wan_index_, local_);
   if (chosen == local_ && health_.probing()) return;
   if (!chosen) {
@@ -421,9 +468,12 @@ void Tunnel::status(nlohmann::json& out) const {
     aftr["resolvers"] = std::move(used);
     if (!dns_error_.empty()) aftr["error"] = dns_error_;
     if (auto e = aftr_.expires()) {
-      aftr["expires_in_s"] = std::chrono::duration_cast<std::chrono::seconds>(*e - Clock::now()).count();
+      aftr["expires_in_s"] = std::chrono::duration_cast<std::chrono::seconds>(*e - clock_.now()).count();
     }
     aftr["dns_queries"] = dns_.queries();
+    nlohmann::json ignored = nlohmann::json::object();
+    for (std::size_t i = 0; i < kIgnoredKinds; ++i) ignored[std::string(to_string(static_cast<Ignored>(i)))] = dns_.ignored(static_cast<Ignored>(i));
+    aftr["dns_ignored"] = std::move(ignored);
   }
   for (const auto& a : aftr_.addresses()) aftr["addresses"].push_back(a.to_string());
   const auto& c = health_.counters();
@@ -442,12 +492,13 @@ void Tunnel::status(nlohmann::json& out) const {
   out = {{"name", config_.name},
          {"state", to_string(health_.state())},
          {"reason", health_.reason()},
-         {"since_s", std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - since_).count()},
+         {"since_s", std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - since_).count()},
          {"wan_interface", config_.wan_interface},
          {"local", local_ ? nlohmann::json(local_->to_string()) : nlohmann::json(nullptr)},
          {"remote", aftr_.current() ? nlohmann::json(aftr_.current()->to_string()) : nlohmann::json(nullptr)},
          {"ifindex", link_index_},
          {"mtu", config_.mtu},
+         {"ipv4_address", ipv4_ ? nlohmann::json(ipv4_->to_string()) : nlohmann::json(nullptr)},
          {"default_route", route_.has_value()},
          {"aftr", std::move(aftr)},
          {"health", std::move(health)},
@@ -455,7 +506,8 @@ void Tunnel::status(nlohmann::json& out) const {
           {{"transitions", transitions_},
            {"link_changes", link_changes_},
            {"aftr_switches", aftr_switches_},
-           {"route_errors", route_errors_}}}};
+           {"route_errors", route_errors_},
+           {"address_errors", address_errors_}}}};
 }
 
 }  // namespace pairgate::tunnel

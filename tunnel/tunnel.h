@@ -8,7 +8,6 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json_fwd.hpp>
 
 #include <functional>
@@ -17,6 +16,7 @@
 #include <string>
 
 #include "conf/config.h"
+#include "core/clock.h"
 #include "core/netlink.h"
 #include "tunnel/aftr.h"
 #include "tunnel/dns_client.h"
@@ -40,7 +40,9 @@ struct TunnelHooks {
 
 class Tunnel {
  public:
-  Tunnel(boost::asio::io_context& io, Netlink& netlink, conf::Tunnel config, std::uint16_t identifier, TunnelHooks hooks);
+  // `clock` outlives the tunnel.
+  Tunnel(boost::asio::io_context& io, Netlink& netlink, LoopClock& clock, conf::Tunnel config,
+         std::uint16_t identifier, TunnelHooks hooks);
   ~Tunnel();
   Tunnel(const Tunnel&) = delete;
   Tunnel& operator=(const Tunnel&) = delete;
@@ -61,6 +63,7 @@ class Tunnel {
 
   const std::string& name() const { return config_.name; }
   std::uint16_t identifier() const { return identifier_; }
+  int wan_index() const { return wan_index_; }
   State state() const { return health_.state(); }
   const std::string& reason() const { return health_.reason(); }
   void status(nlohmann::json& out) const;
@@ -74,22 +77,24 @@ class Tunnel {
   void resolve();
   void on_resolved(const dns::Response& r, const std::string& error);
   void next_aftr(const std::string& why);
+  void ensure_ipv4_address();
   void install_route();
   void remove_route();
+  void restore_previous_route();
   Ip6TunnelParams desired() const;
   static HealthSettings settings(const conf::Tunnel& c);
 
-  boost::asio::io_context& io_;
   Netlink& netlink_;
+  LoopClock& clock_;
   conf::Tunnel config_;
   std::uint16_t identifier_;
   TunnelHooks hooks_;
   HealthEngine health_;
   AftrSet aftr_;
   DnsClient dns_;
-  boost::asio::steady_timer health_timer_;
-  boost::asio::steady_timer retry_timer_;
-  boost::asio::steady_timer ttl_timer_;
+  std::unique_ptr<Timer> health_timer_;
+  std::unique_ptr<Timer> retry_timer_;
+  std::unique_ptr<Timer> ttl_timer_;
   std::chrono::seconds backoff_{1};
   bool started_ = false;
   bool unsupported_ = false;     // the kernel has no ip6_tunnel: wait for a reload
@@ -97,16 +102,19 @@ class Tunnel {
   int wan_index_ = 0;
   int link_index_ = 0;
   std::optional<Ipv6Address> local_;
+  std::optional<IpPrefix> ipv4_;             // the B4 address on the link, while it is there
   std::optional<RouteInfo> route_;           // ours, while installed
-  std::optional<RouteInfo> previous_route_;  // the default route ours replaced
+  std::optional<RouteInfo> previous_route_;  // the default route ours replaced, until it is back
+  bool restore_failing_ = false;             // said once until it works
   ResolverSource resolver_source_ = ResolverSource::none;
   std::vector<Resolver> resolvers_used_;
   std::string dns_error_;
-  TimePoint since_ = Clock::now();
+  TimePoint since_;
   std::uint64_t transitions_ = 0;
   std::uint64_t link_changes_ = 0;
   std::uint64_t aftr_switches_ = 0;
   std::uint64_t route_errors_ = 0;
+  std::uint64_t address_errors_ = 0;
 };
 
 }  // namespace pairgate::tunnel

@@ -97,7 +97,10 @@ TEST_F(DaemonTest, StatusFollowsTheContract) {
   EXPECT_EQ(s["dhcp"]["pools"][0]["size"], 80);
   EXPECT_TRUE(s["tunnels"].is_array());
   EXPECT_TRUE(s.contains("firewall"));
-  EXPECT_TRUE(call(*d, "leases")["result"].is_array());
+  auto page = call(*d, "leases")["result"];
+  EXPECT_TRUE(page["leases"].is_array());
+  EXPECT_EQ(page["total"], 0);
+  EXPECT_EQ(page["limit"], 1000);
 }
 
 TEST_F(DaemonTest, ReloadAppliesAGoodFile) {

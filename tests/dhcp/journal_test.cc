@@ -68,8 +68,22 @@ TEST(JournalFormat, ReplayKeepsTheLastRecordAndDropsATornTail) {
   EXPECT_EQ(r.leases[2], sample(4));
   EXPECT_EQ(r.good_bytes, before_torn);
   EXPECT_GT(r.good_bytes, good);
-  // Every prefix of a file replays without error.
-  for (std::size_t n = 0; n <= file.size(); ++n) replay(std::string_view(file).substr(0, n));
+  // Every prefix of the file replays: only its complete lines count, a cut
+  // line is a torn tail (never a damaged record, never a misread one), and
+  // nothing is lost that a longer prefix keeps.
+  std::size_t records = 0;
+  for (std::size_t n = 0; n <= file.size(); ++n) {
+    Replay p = replay(std::string_view(file).substr(0, n));
+    EXPECT_EQ(p.torn_tail, n > 0 && file[n - 1] != '\n') << n;
+    EXPECT_LE(p.good_bytes, n) << n;
+    EXPECT_LE(p.damaged, 1u) << n;
+    EXPECT_GE(p.records, records) << n;
+    records = p.records;
+    for (const auto& l : p.leases) {
+      EXPECT_TRUE(l == sample(1) || l == sample(2) || l == renewed || l == sample(4)) << n;
+    }
+  }
+  EXPECT_EQ(records, 4u);
 }
 
 class JournalTest : public ::testing::Test {
@@ -155,6 +169,31 @@ TEST_F(JournalTest, ItCompactsWhenTheFileOutgrowsItsLiveSize) {
 TEST_F(JournalTest, AnUnopenableFileFailsAtConstruction) {
   std::filesystem::create_directories(path);  // a directory where the file should be
   EXPECT_THROW(Journal(io, path, [&] { return live; }, [](std::uint64_t, std::error_code) {}, true), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp
+
+namespace pairgate::dhcp {
+namespace {
+
+// A lease file written before the bounds (or by hand) may hold a record with
+// a 64 KiB hostname or client identifier: it loads, cut to the bounds and
+// counted, rather than crashing the daemon at every start or being lost.
+TEST(JournalFormat, AnOversizeRecordLoadsCutToTheBounds) {
+  const std::string body = "lease 192.0.2.20 leased 1800000000 02:00:00:00:00:01 63" + std::string(600, 'a') + " " +
+                           std::string(70000, 'h') + " local";
+  char crc[9];
+  std::snprintf(crc, sizeof crc, "%08x", crc32(body));
+  Replay r = replay(body + " " + crc + "\n" + encoded(sample(1)));
+  EXPECT_EQ(r.damaged, 0u);
+  EXPECT_EQ(r.truncated, 1u);
+  ASSERT_EQ(r.leases.size(), 2u);
+  EXPECT_EQ(r.leases[0].hostname.size(), kMaxHostname);
+  EXPECT_TRUE(r.leases[0].hostname == std::string(kMaxHostname, 'h'));
+  EXPECT_EQ(r.leases[0].client.client_id().size(), kMaxClientId);
+  EXPECT_TRUE(r.leases[0].client.client_id() == std::string(kMaxClientId, '\xaa'));
+  EXPECT_EQ(r.leases[1], sample(1));
 }
 
 }  // namespace

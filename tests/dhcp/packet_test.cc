@@ -180,3 +180,52 @@ TEST(DhcpPacket, Names) {
 
 }  // namespace
 }  // namespace pairgate::dhcp
+
+namespace pairgate::dhcp {
+namespace {
+
+// The option codes of the options field alone (not file or sname).
+std::vector<std::uint8_t> options_field_codes(const std::vector<std::byte>& bytes) {
+  std::vector<std::uint8_t> codes;
+  for (std::size_t i = 240; i < bytes.size();) {
+    const auto code = std::to_integer<std::uint8_t>(bytes[i]);
+    if (code == option::end) break;
+    if (code == option::pad) {
+      ++i;
+      continue;
+    }
+    codes.push_back(code);
+    i += 2 + (i + 1 < bytes.size() ? std::to_integer<std::size_t>(bytes[i + 1]) : 0);
+  }
+  return codes;
+}
+
+// RFC 3046 §2.2: relays look for their option in the options field; an
+// option 82 overloaded into file or sname is lost to them. It stays in the
+// options field, last, however full the message is (before the fix it was
+// the first to overflow into `file`).
+TEST(DhcpPacket, RelayAgentInformationStaysInTheOptionsField) {
+  Message m;
+  m.op = 2;
+  m.set(option::message_type, {static_cast<std::uint8_t>(MessageType::nak)});
+  m.set_address(option::server_id, *Ipv4Address::parse("192.0.2.2"));
+  for (std::uint8_t code = 224; code < 228; ++code) m.set(code, std::vector<std::uint8_t>(60, code));
+  const std::vector<std::uint8_t> agent = {1, 4, 'p', 'o', 'r', 't', 2, 3, 'r', 'i', 'd'};
+  m.set(option::relay_agent_information, agent);
+  auto enc = build(m);
+  auto codes = options_field_codes(enc.bytes);
+  ASSERT_FALSE(codes.empty());
+  EXPECT_EQ(codes.back(), option::relay_agent_information);
+  EXPECT_EQ(parse(enc.bytes)->options.at(option::relay_agent_information), agent);
+  EXPECT_FALSE(std::count(enc.dropped.begin(), enc.dropped.end(), option::relay_agent_information));
+  // Even a 255-byte option 82 with the options field otherwise full.
+  m.set(option::relay_agent_information, std::vector<std::uint8_t>(255, 7));
+  for (std::uint8_t code = 228; code < 232; ++code) m.set(code, std::vector<std::uint8_t>(60, code));
+  enc = build(m);
+  codes = options_field_codes(enc.bytes);
+  EXPECT_EQ(codes.back(), option::relay_agent_information);
+  EXPECT_EQ(parse(enc.bytes)->options.at(option::relay_agent_information).size(), 255u);
+}
+
+}  // namespace
+}  // namespace pairgate::dhcp

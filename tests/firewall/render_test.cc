@@ -65,6 +65,27 @@ firewall:
   EXPECT_NE(t.find("nd-neighbor-solicit"), std::string::npos);
 }
 
+TEST(Render, VrrpThreeAndUnicastAdvertsFromThePeerAreLetInOnWanInterfaces) {
+  auto c = load_text(R"(node: v3
+vrrp:
+  instances:
+    - {name: V4, interface: wan0, vrid: 1, version: 3, virtual_addresses: [192.0.2.2/24]}
+    - {name: V6, interface: wan0, vrid: 2, version: 3, virtual_addresses: [fe80::1/64, 2001:db8::1/64]}
+    - {name: U4, interface: wan1, vrid: 3, virtual_addresses: [198.51.100.1/24], unicast_peers: [198.51.100.3]}
+    - {name: U6, interface: wan1, vrid: 4, version: 3, virtual_addresses: [fe80::2/64], unicast_peers: [fe80::3]}
+    - {name: LAN, interface: lan0, vrid: 5, virtual_addresses: [203.0.113.1/24]}
+firewall:
+  wan_interfaces: [wan0, wan1]
+)");
+  const std::string t = render_table(c);
+  EXPECT_NE(t.find("iifname { \"wan0\" } ip daddr 224.0.0.18 ip ttl 255 meta l4proto 112 counter accept"), std::string::npos);
+  EXPECT_NE(t.find("iifname { \"wan0\" } ip6 daddr ff02::12 ip6 hoplimit 255 meta l4proto 112 counter accept"),
+            std::string::npos);
+  EXPECT_NE(t.find("iifname \"wan1\" ip saddr { 198.51.100.3 } meta l4proto 112 counter accept"), std::string::npos);
+  EXPECT_NE(t.find("iifname \"wan1\" ip6 saddr { fe80::3 } meta l4proto 112 counter accept"), std::string::npos);
+  EXPECT_EQ(t.find("lan0\" } ip daddr 224.0.0.18"), std::string::npos) << "lan0 is not a WAN interface";
+}
+
 TEST(Render, OptionsOff) {
   auto c = load_text(R"(node: quiet
 tunnels:

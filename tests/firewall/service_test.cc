@@ -1,5 +1,5 @@
 // The firewall module with a fake nft: when it applies, re-applies, keeps the
-// old table, removes it.
+// old table, removes it; and that status reads the counters off the loop.
 #include "firewall/service.h"
 
 #include <gtest/gtest.h>
@@ -17,12 +17,24 @@ namespace {
 class FakeNft : public Nft {
  public:
   std::expected<std::string, std::string> run(const std::string& script, bool json) override {
-    if (json) return R"({"nftables": [{"metainfo": {}}, {"counter": {"name": "x", "packets": 7, "bytes": 9}}]})";
+    ++calls;
+    if (json) {
+      reads.push_back(script);
+      if (gone > 0) {
+        --gone;
+        return std::unexpected("Error: No such file or directory");
+      }
+      return R"({"nftables": [{"metainfo": {}}, {"counter": {"name": "input_drops", "packets": 7, "bytes": 9}},)"
+             R"( {"counter": {"name": "forward_drops", "packets": 3, "bytes": 5}}]})";
+    }
     scripts.push_back(script);
     if (refuse) return std::unexpected("Error: Could not process rule: Operation not supported");
     return "";
   }
   std::vector<std::string> scripts;
+  std::vector<std::string> reads;
+  int calls = 0;
+  int gone = 0;  // this many readings find no table
   bool refuse = false;
 };
 
@@ -33,17 +45,31 @@ class FirewallServiceTest : public ::testing::Test {
     EXPECT_TRUE(r.config) << r.report();
     return *r.config;
   }
+  // Readings run when the test says (run_jobs), their answers reach the
+  // service when the loop runs.
   nlohmann::json status() {
+    run_jobs();
     nlohmann::json j;
     service_.status(j);
     return j["firewall"];
+  }
+  void run_jobs() {
+    while (!jobs_.empty()) {
+      auto job = std::move(jobs_.front());
+      jobs_.erase(jobs_.begin());
+      job();
+    }
+    io_.restart();
+    io_.poll();
   }
 
   boost::asio::io_context io_;
   testing::MockNetlink netlink_;
   testing::Registries registries_;
   FakeNft* nft_ = new FakeNft;
-  Service service_{registries_.context(io_, netlink_), std::unique_ptr<Nft>(nft_)};
+  std::vector<std::function<void()>> jobs_;
+  Service service_{registries_.context(io_, netlink_), std::unique_ptr<Nft>(nft_), std::chrono::seconds(5),
+                   [this](std::function<void()> job) { jobs_.push_back(std::move(job)); }};
 };
 
 TEST_F(FirewallServiceTest, AppliesOnStartAndOnlyWhenChanged) {
@@ -97,6 +123,49 @@ TEST_F(FirewallServiceTest, ARenamedTableReplacesTheOldOneInTheSameTransaction) 
   service_.reload(b, conf::diff(a, b));
   EXPECT_TRUE(nft_->scripts.back().starts_with("add table inet one\ndelete table inet one\nadd table inet two\n"));
   EXPECT_EQ(status()["table"], "two");
+}
+
+// A status request costs the loop no nft call: the counters come from the
+// last reading, made off the loop, and say how old they are.
+TEST_F(FirewallServiceTest, StatusServesTheLastReadingWithoutCallingNft) {
+  auto a = config("firewall: {wan_interfaces: [wan0]}\n");
+  service_.start(a);
+  nlohmann::json j;
+  service_.status(j);
+  EXPECT_EQ(j["firewall"]["drops_age_ms"], nullptr) << "no reading yet";
+  run_jobs();
+  const int calls = nft_->calls;
+  for (int i = 0; i < 100; ++i) service_.status(j);
+  EXPECT_EQ(nft_->calls, calls);
+  EXPECT_EQ(j["firewall"]["drops"]["input"], 7);
+  EXPECT_EQ(j["firewall"]["drops"]["forward"], 3);
+  EXPECT_GE(j["firewall"]["drops_age_ms"], 0);
+  EXPECT_EQ(nft_->reads, std::vector<std::string>{"list counters table inet pairgate"});
+}
+
+TEST_F(FirewallServiceTest, ATableRemovedBySomeoneElseIsAppliedAgain) {
+  auto a = config("firewall: {wan_interfaces: [wan0]}\n");
+  nft_->gone = 1;
+  service_.start(a);
+  auto s = status();
+  EXPECT_EQ(s["restored"], 1);
+  EXPECT_EQ(nft_->scripts.size(), 2u);
+  EXPECT_TRUE(s["applied"]);
+}
+
+// A reading of the table as it was before a reload replaced it says
+// nothing about the new one.
+TEST_F(FirewallServiceTest, AReadingOvertakenByAnApplyIsDropped) {
+  auto a = config("firewall: {wan_interfaces: [wan0], table: one}\n");
+  service_.start(a);
+  ASSERT_EQ(jobs_.size(), 1u);
+  nft_->gone = 1;  // the reading will find no table "one"...
+  auto b = config("firewall: {wan_interfaces: [wan0], table: two}\n");
+  service_.reload(b, conf::diff(a, b));  // ...because it is "two" now
+  auto s = status();
+  EXPECT_EQ(s["restored"], 0);
+  EXPECT_EQ(s["table"], "two");
+  EXPECT_EQ(s["drops_age_ms"], nullptr);
 }
 
 TEST_F(FirewallServiceTest, NoSectionNoTable) {

@@ -70,6 +70,56 @@ TEST_F(SysctlTest, StopPutsThePreviousValueBack) {
   EXPECT_EQ(value(), "0");
 }
 
+// Forwarding must not outlive the firewall: a key the new file no longer
+// names goes back to what the kernel had before pairgate wrote it.
+TEST_F(SysctlTest, AKeyRemovedOnReloadIsPutBack) {
+  std::ofstream(root_ / "net/ipv4/conf_all_rp_filter") << "1\n";
+  SysctlService s(registries_.context(io_, netlink_), root_.string());
+  auto c = with({{"net.ipv4.ip_forward", "1", {}}, {"net.ipv4.conf_all_rp_filter", "2", {}}});
+  s.start(c);
+  EXPECT_EQ(value(), "1");
+  auto c2 = with({{"net.ipv4.conf_all_rp_filter", "2", {}}});
+  s.reload(c2, conf::diff(c, c2));
+  EXPECT_EQ(value(), "0");
+  ASSERT_EQ(s.entries().size(), 1u);
+  EXPECT_EQ(s.entries()[0].key, "net.ipv4.conf_all_rp_filter");
+  // Stopping now restores only what is still pairgate's.
+  s.stop([] {});
+  EXPECT_EQ(value(), "0");
+  std::ifstream in(root_ / "net/ipv4/conf_all_rp_filter");
+  std::string v;
+  in >> v;
+  EXPECT_EQ(v, "1");
+}
+
+// A key that comes back later starts from what the kernel has then.
+TEST_F(SysctlTest, AKeyRemovedAndAddedAgainRemembersTheKernelsValue) {
+  SysctlService s(registries_.context(io_, netlink_), root_.string());
+  auto c = with({{"net.ipv4.ip_forward", "1", {}}});
+  auto none = with({});
+  s.start(c);
+  s.reload(none, conf::diff(c, none));
+  EXPECT_EQ(value(), "0");
+  EXPECT_TRUE(s.entries().empty());
+  s.reload(c, conf::diff(none, c));
+  EXPECT_EQ(value(), "1");
+  ASSERT_EQ(s.entries().size(), 1u);
+  EXPECT_EQ(s.entries()[0].previous, "0");
+}
+
+// A key the operator changed behind pairgate's back after it was removed
+// from the file is not pairgate's to restore: only a value pairgate wrote
+// (still in force) is put back.
+TEST_F(SysctlTest, ARemovedKeyChangedBySomeoneElseIsLeftAlone) {
+  SysctlService s(registries_.context(io_, netlink_), root_.string());
+  auto c = with({{"net.ipv4.ip_forward", "1", {}}});
+  auto none = with({});
+  s.start(c);
+  std::ofstream(root_ / "net/ipv4/ip_forward") << "7\n";
+  s.reload(none, conf::diff(c, none));
+  EXPECT_EQ(value(), "7");
+}
+
 TEST_F(SysctlTest, SlashFormKeysKeepTheirDots) {
   std::filesystem::create_directories(root_ / "net/ipv4/conf/eth0.100");
   std::ofstream(root_ / "net/ipv4/conf/eth0.100/rp_filter") << "1\n";

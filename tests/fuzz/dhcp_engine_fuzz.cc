@@ -35,10 +35,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace pairgate;
   auto m = dhcp::parse(std::span(reinterpret_cast<const std::byte*>(data), size));
   if (!m) return 0;
-  static std::int64_t now = 1'800'000'000;
-  now += 7;
+  static dhcp::Time now{1'800'000'000, std::chrono::steady_clock::time_point(std::chrono::hours(1))};
+  now.wall += 7;
+  now.steady += std::chrono::seconds(7);
   for (auto destination : {Ipv4Address(0xffffffffu), *Ipv4Address::parse("192.0.2.2")}) {
-    auto o = engine().handle(dhcp::Inbound{*m, "lan0", m->ciaddr, destination}, now);
+    auto o = engine().handle(dhcp::Inbound{*m, "lan0", m->ciaddr, destination, destination != Ipv4Address(0xffffffffu)}, now);
     if (o.probe) o = engine().probe_result(o.probe->id, (size & 1) != 0, now);
     if (o.reply) {
       auto enc = dhcp::build(o.reply->message, o.reply->max_size);
@@ -46,6 +47,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!dhcp::parse(enc.bytes)) std::abort();
     }
   }
-  if ((size & 15) == 0) engine().reclaim(now + 100000);
+  if ((size & 15) == 0) engine().reclaim({now.wall + 100000, now.steady + std::chrono::seconds(100000)});
   return 0;
 }

@@ -187,6 +187,34 @@ check "from the relayed subnet's pool" grep -E '^203\.0\.113\.(5[1-9]|60)$' <<<"
 check "the ICMP probe found the relayed subnet's squatter" grep "203.0.113.50 is in use" "$dir/log"
 check "with the relayed subnet's router" test "$(v router "$dir/udhcpc3.bound")" = 203.0.113.1
 
+# --- a host on the LAN that names the relayed subnet's giaddr and broadcasts
+# (found by hostile testing: it took every address of the relayed pool) is
+# not a relay: refused and counted, nothing offered or leased
+cat >"$dir/spoof.py" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"eth0")
+s.bind(("0.0.0.0", 68))
+for i, kind in enumerate((1, 3)):  # DISCOVER, then a blind SELECTING REQUEST
+    chaddr = bytes([2, 0, 0, 0, 0x5f, i])
+    msg = struct.pack("!BBBBIHH4s4s4s4s", 1, 1, 6, 0, 0x5f00 + i, 0, 0, bytes(4), bytes(4), bytes(4),
+                      socket.inet_aton("203.0.113.1"))
+    msg += chaddr + bytes(10) + bytes(192) + struct.pack("!I", 0x63825363) + bytes([53, 1, kind])
+    if kind == 3:
+        msg += bytes([54, 4]) + socket.inet_aton("198.51.100.2") + bytes([50, 4]) + socket.inet_aton(sys.argv[1])
+    msg += bytes([255])
+    s.sendto(msg.ljust(300, b"\0"), ("255.255.255.255", 67))
+PY
+free=203.0.113.57
+[[ $(v ip "$dir/udhcpc3.bound") == "$free" ]] && free=203.0.113.58
+ip netns exec "$sq" python3 "$dir/spoof.py" "$free"
+refused() { "$ctl" --socket "$sock" status --json | sed -n 's/.*"relay-not-unicast": \([0-9]*\).*/\1/p'; }
+relay_refused() { (($(refused) >= 2)); }
+wait_for 10 relay_refused
+check "a LAN host's broadcasts with a relayed giaddr are refused and counted ($(refused))" relay_refused
+check "and got no lease" fails grep -qE '"hw_address": "02:00:00:00:5f:0[01]"|"address": "'"$free"'"' <<<"$("$ctl" --socket "$sock" leases --json)"
+
 # --- nothing was refused on the way, and SIGTERM flushes the file
 status=$("$ctl" --socket "$sock" status --json)
 check "no NAK was sent" grep '"pkt4-nak-sent": 0' <<<"$status"

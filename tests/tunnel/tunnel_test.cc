@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/mocks/mock_netlink.h"
+#include "tests/support/manual_clock.h"
 
 namespace pairgate::tunnel {
 namespace {
@@ -66,6 +67,7 @@ class TunnelTest : public ::testing::Test {
   };
 
   boost::asio::io_context io;
+  testing::ManualClock timers;
   NiceMock<testing::MockNetlink> nl;
   conf::Tunnel config;
   std::vector<AddressInfo> addresses;
@@ -76,7 +78,7 @@ class TunnelTest : public ::testing::Test {
 
 TEST_F(TunnelTest, AKernelWithoutIp6TunnelGivesOneErrorAndNoRetries) {
   EXPECT_CALL(nl, add_ip6_tunnel(_)).Times(1).WillOnce(Return(std::error_code(NLE_OPNOTSUPP, libnl_category())));
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
   EXPECT_EQ(t.state(), State::down);
   EXPECT_EQ(t.reason(), kNoKernelSupport);
@@ -85,7 +87,7 @@ TEST_F(TunnelTest, AKernelWithoutIp6TunnelGivesOneErrorAndNoRetries) {
   // Events and time do not bring it back.
   t.on_address({false, v6("2001:db8:1::6", IFA_F_PERMANENT)});
   t.on_resync();
-  io.run_for(300ms);
+  timers.advance(300ms);
   EXPECT_TRUE(probes.empty());
   nlohmann::json j;
   t.status(j);
@@ -101,7 +103,7 @@ TEST_F(TunnelTest, CreatesTheLinkWithEveryParameter) {
   EXPECT_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1")))
       .WillOnce(Return(std::nullopt))
       .WillRepeatedly(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
   EXPECT_EQ(sent.name, "ip6tnl1");
   EXPECT_EQ(sent.link, kWan);
@@ -128,14 +130,14 @@ TEST_F(TunnelTest, AnExistingLinkWithOtherParametersIsCorrectedNotDuplicated) {
                                                  Field(&Ip6TunnelParams::local, *Ipv6Address::parse("2001:db8:1::5")),
                                                  Field(&Ip6TunnelParams::mtu, 1460u))))
       .Times(1);
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
 }
 
 TEST_F(TunnelTest, RenumberingMovesTheTunnelToTheNewAddress) {
   std::optional<Ip6TunnelParams> have = existing("2001:db8:1::5", "2001:db8:a::100");
   ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault([&] { return have; });
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
   addresses = {v6("2001:db8:1::5", IFA_F_MANAGETEMPADDR | IFA_F_DEPRECATED), v6("2001:db8:2::5", IFA_F_MANAGETEMPADDR)};
   EXPECT_CALL(nl, change_ip6_tunnel(kLink, Field(&Ip6TunnelParams::local, *Ipv6Address::parse("2001:db8:2::5"))))
@@ -153,10 +155,11 @@ TEST_F(TunnelTest, RenumberingMovesTheTunnelToTheNewAddress) {
 TEST_F(TunnelTest, WaitsForAnAddressWithoutPolling) {
   addresses = {v6("2001:db8:1::5", IFA_F_TENTATIVE)};
   EXPECT_CALL(nl, add_ip6_tunnel(_)).Times(0);
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
   EXPECT_EQ(t.reason(), "waiting for a stable global IPv6 address on wan0");
-  io.run_for(200ms);
+  timers.advance(200ms);
+  EXPECT_EQ(timers.armed(), 0u) << "nothing polls";
   ::testing::Mock::VerifyAndClearExpectations(&nl);
   addresses = {v6("2001:db8:1::5", IFA_F_MANAGETEMPADDR)};  // DAD done
   EXPECT_CALL(nl, add_ip6_tunnel(Field(&Ip6TunnelParams::local, *Ipv6Address::parse("2001:db8:1::5")))).Times(1);
@@ -165,9 +168,9 @@ TEST_F(TunnelTest, WaitsForAnAddressWithoutPolling) {
 
 TEST_F(TunnelTest, DefaultRouteWhileUpAndThePreviousOneBackOnStop) {
   ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
-  RouteInfo previous{IpPrefix(Ipv4Address(), 0), *IpAddress::parse("192.0.2.1"), kWan, 254, 4, 0};
+  RouteInfo previous{IpPrefix(Ipv4Address(), 0), *IpAddress::parse("192.0.2.1"), kWan, 254, 4, 0, std::nullopt};
   ON_CALL(nl, routes(Family::ipv4, 254u)).WillByDefault(Return(std::vector<RouteInfo>{previous}));
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
   ::testing::InSequence order;
   EXPECT_CALL(nl, add_route(AllOf(Field(&RouteInfo::oif, kLink), Field(&RouteInfo::gateway, std::nullopt)), true));
@@ -181,6 +184,116 @@ TEST_F(TunnelTest, DefaultRouteWhileUpAndThePreviousOneBackOnStop) {
   t.stop();
 }
 
+// A WAN flap takes the tunnel DOWN while the WAN is down, when the kernel
+// refuses the previous default route (its interface is down): it is put
+// back once the interface is up, not lost (seen in the guest: no IPv4
+// default route left after the flap).
+TEST_F(TunnelTest, ThePreviousDefaultRouteComesBackAfterAWanFlap) {
+  ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
+  RouteInfo previous{IpPrefix(Ipv4Address(), 0), *IpAddress::parse("192.0.2.1"), kWan, 254, 4, 0, std::nullopt};
+  ON_CALL(nl, routes(Family::ipv4, 254u)).WillByDefault(Return(std::vector<RouteInfo>{previous}));
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.start();
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  t.on_reply(probes[1].destination, probes[1].sequence);
+  ASSERT_EQ(t.state(), State::up);
+  ::testing::Mock::VerifyAndClearExpectations(&nl);
+  LinkInfo down{kWan, "wan0", true, false, {}, 1500, "veth"};
+  {
+    ::testing::InSequence order;
+    EXPECT_CALL(nl, remove_route(Field(&RouteInfo::oif, kLink)));
+    EXPECT_CALL(nl, add_route(previous, true)).WillOnce(Return(std::error_code(ENETDOWN, std::generic_category())));
+  }
+  t.on_link({false, down});
+  EXPECT_EQ(t.state(), State::down);
+  ::testing::Mock::VerifyAndClearExpectations(&nl);
+  EXPECT_CALL(nl, add_route(previous, true)).Times(1);
+  LinkInfo up{kWan, "wan0", true, true, {}, 1500, "veth"};
+  t.on_link({false, up});
+  ::testing::Mock::VerifyAndClearExpectations(&nl);
+  EXPECT_CALL(nl, add_route(previous, true)).Times(0);  // once back, not again
+  t.on_link({false, up});
+}
+
+// RFC 6333 §5.7: the B4 address goes on the link before anything is sent
+// through it, and the default route names it as the source, so a host
+// without any other IPv4 address has one for its probes and its own traffic.
+TEST_F(TunnelTest, TheB4AddressIsOnTheLinkAndTheSourceOfTheRoute) {
+  ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
+  const auto b4 = *IpPrefix::parse("192.0.0.2/29");
+  {
+    ::testing::InSequence order;
+    EXPECT_CALL(nl, add_address(kLink, b4, _)).Times(1);
+    EXPECT_CALL(nl, add_route(AllOf(Field(&RouteInfo::oif, kLink),
+                                    Field(&RouteInfo::source, std::optional<IpAddress>(*IpAddress::parse("192.0.0.2")))),
+                              true))
+        .Times(1);
+  }
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.start();
+  ASSERT_EQ(probes.size(), 2u);
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  t.on_reply(probes[1].destination, probes[1].sequence);
+  EXPECT_EQ(t.state(), State::up);
+  nlohmann::json j;
+  t.status(j);
+  EXPECT_EQ(j["ipv4_address"], "192.0.0.2/29");
+  // Another round does not add it again.
+  timers.advance(100ms);
+}
+
+TEST_F(TunnelTest, NoB4AddressWhenConfiguredSo) {
+  config.ipv4_address.reset();
+  ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
+  EXPECT_CALL(nl, add_address(_, _, _)).Times(0);
+  EXPECT_CALL(nl, add_route(Field(&RouteInfo::source, std::nullopt), true)).Times(1);
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.start();
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  t.on_reply(probes[1].destination, probes[1].sequence);
+  nlohmann::json j;
+  t.status(j);
+  EXPECT_EQ(j["ipv4_address"], nullptr);
+}
+
+TEST_F(TunnelTest, AB4AddressTakenAwayIsPutBackWithItsRoute) {
+  ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
+  const auto b4 = *IpPrefix::parse("192.0.0.2/29");
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.start();
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  t.on_reply(probes[1].destination, probes[1].sequence);
+  ASSERT_EQ(t.state(), State::up);
+  ::testing::Mock::VerifyAndClearExpectations(&nl);
+  {
+    ::testing::InSequence order;
+    EXPECT_CALL(nl, add_address(kLink, b4, _)).Times(1);
+    EXPECT_CALL(nl, add_route(Field(&RouteInfo::source, std::optional<IpAddress>(b4.address())), true)).Times(1);
+  }
+  t.on_address({true, {kLink, b4, 0, 0, ""}});
+  t.on_address({true, {kLink, *IpPrefix::parse("192.0.0.3/29"), 0, 0, ""}});  // not ours: nothing
+}
+
+TEST_F(TunnelTest, AReloadMovesTheB4AddressAndTheRoutesSource) {
+  ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault(Return(existing("2001:db8:1::5", "2001:db8:a::100")));
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.start();
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  t.on_reply(probes[1].destination, probes[1].sequence);
+  ASSERT_EQ(t.state(), State::up);
+  ::testing::Mock::VerifyAndClearExpectations(&nl);
+  auto changed = config;
+  changed.ipv4_address = *IpPrefix::parse("192.0.0.4/29");
+  {
+    ::testing::InSequence order;
+    EXPECT_CALL(nl, remove_address(kLink, *IpPrefix::parse("192.0.0.2/29"))).Times(1);
+    EXPECT_CALL(nl, add_address(kLink, *changed.ipv4_address, _)).Times(1);
+    EXPECT_CALL(nl, add_route(Field(&RouteInfo::source, std::optional<IpAddress>(*IpAddress::parse("192.0.0.4"))), true))
+        .Times(1);
+  }
+  t.reconfigure(changed);
+}
+
 TEST_F(TunnelTest, AftrFailureMovesToTheNextAddress) {
   std::optional<Ip6TunnelParams> have = existing("2001:db8:1::5", "2001:db8:a::100");
   ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault([&] { return have; });
@@ -189,15 +302,18 @@ TEST_F(TunnelTest, AftrFailureMovesToTheNextAddress) {
     have->index = kLink;
     return std::error_code();
   });
-  Tunnel t(io, nl, config, 1, hooks);
+  Tunnel t(io, nl, timers, config, 1, hooks);
   t.start();
-  // Nothing answers: DOWN after 2 rounds; then the next AFTR.
+  // Nothing answers: DOWN when the second round (at 100 ms) times out
+  // (timeout 50 ms); then the next AFTR.
   EXPECT_CALL(nl, change_ip6_tunnel(kLink, Field(&Ip6TunnelParams::remote, *Ipv6Address::parse("2001:db8:a::101"))));
   nlohmann::json j;
-  for (int i = 0; i < 200 && j["counters"]["aftr_switches"] != 1; ++i) {
-    io.run_for(5ms);
-    t.status(j);
-  }
+  timers.advance(149ms);
+  t.status(j);
+  EXPECT_EQ(j["counters"]["aftr_switches"], 0);
+  timers.advance(1ms);
+  t.status(j);
+  EXPECT_EQ(j["state"], "DOWN");
   EXPECT_EQ(j["remote"], "2001:db8:a::101");
   EXPECT_EQ(j["counters"]["aftr_switches"], 1);
 }
