@@ -123,7 +123,7 @@ std::vector<std::unique_ptr<Module>> Daemon::standard_modules(ModuleContext ctx)
   // batch: the daemon binds DHCP's durable lease changes (producer) and its
   // store (consumer of the peer's) to lease sync.
   auto dhcp = std::make_unique<dhcp::Service>(ctx);
-  out.push_back(std::make_unique<peer::Service>(ctx, nullptr, nullptr));
+  out.push_back(std::make_unique<peer::Service>(ctx, dhcp.get(), dhcp.get()));
   out.push_back(std::move(dhcp));
   return out;
 }
