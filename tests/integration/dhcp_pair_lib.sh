@@ -55,8 +55,14 @@ run_client() {
     # -R: release on exit (SIGTERM), so a client that leaves gives its address back.
     ip netns exec "$ns" busybox udhcpc -f -R -i eth0 -t 20 -T 1 -A 1 -s "$dir/$name.script" >/dev/null 2>&1 &
   else
-    ip netns exec "$ns" dhclient -4 -d -sf "$dir/$name.script" -lf "$dir/$name.leases" -pf "$dir/$name.pid" eth0 \
-      >/dev/null 2>&1 &
+    # dhclient retransmits a renewal after initial-interval (10 s by
+    # default), growing to backoff-cutoff (15 s), but never past expiry: with
+    # 20 s leases its first retransmission after T1 lands past the lease's
+    # end, so it never rebinds at T2. Scaled down with the lease time, as
+    # the defaults are to hour-long leases.
+    printf 'initial-interval 1;\nbackoff-cutoff 2;\n' >"$dir/$name.conf"
+    ip netns exec "$ns" dhclient -4 -d -cf "$dir/$name.conf" -sf "$dir/$name.script" -lf "$dir/$name.leases" \
+      -pf "$dir/$name.pid" eth0 >/dev/null 2>&1 &
   fi
   client_pid[$name]=$!
 }
@@ -66,7 +72,7 @@ stop_client() {
   local name=$1 i kind
   for i in "${!client_ns[@]}"; do [[ ${client_ns[$i]} == "$name" ]] && kind=${client_kind[$i]}; done
   if [[ $kind == dhclient && ${2:-} == release ]]; then
-    ip netns exec "$id-$name" dhclient -4 -r -sf "$dir/$name.script" -lf "$dir/$name.leases" -pf "$dir/$name.pid" eth0 \
+    ip netns exec "$id-$name" dhclient -4 -r -cf "$dir/$name.conf" -sf "$dir/$name.script" -lf "$dir/$name.leases" -pf "$dir/$name.pid" eth0 \
       >/dev/null 2>&1
   fi
   kill -TERM "${client_pid[$name]}" 2>/dev/null

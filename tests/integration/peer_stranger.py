@@ -4,7 +4,7 @@
   peer_stranger.py record IFACE SRC DST PORT SECONDS OUT
       Sniffs IFACE (AF_PACKET) for SECONDS (creating OUT.ready once it
       listens) and writes to OUT the bytes SRC
-      sent to DST:PORT on the first TCP connection it saw open (in sequence
+      sent to DST:PORT on the first TCP connection it saw open that carried data (in sequence
       order, retransmissions dropped): what a router's dialer said.
   peer_stranger.py replay SRC DST PORT FILE
       Connects from SRC to DST:PORT, sends FILE's bytes, reads until the
@@ -48,7 +48,10 @@ def record(iface, src, dst, port, seconds, out):
         flags = tcp[13]
         if dport != port:
             continue
-        if conn is None and flags & 0x02:  # SYN
+        # A SYN starts the connection to record, unless the one before
+        # already carried data (a dial refused before the peer listened
+        # carries none).
+        if flags & 0x02 and (conn is None or not segments):
             conn, isn = sport, seq
             continue
         if sport != conn:
