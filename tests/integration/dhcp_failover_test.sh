@@ -17,6 +17,9 @@
 #      beagle again (it is master again) without a NAK.
 # Usage: dhcp_failover_test.sh BUILD_DIR
 set -uo pipefail
+for c in busybox dhclient nft python3; do
+  command -v "$c" >/dev/null || { echo "$c missing: scripts/setup installs it"; exit 77; }
+done
 build=$(cd "${1:?build dir}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 pairgated=$build/pairgated

@@ -7,6 +7,9 @@
 # speaks the peer protocol from its own address is refused throughout.
 # Usage: dhcp_partition_test.sh BUILD_DIR
 set -uo pipefail
+for c in busybox dhclient nft python3; do
+  command -v "$c" >/dev/null || { echo "$c missing: scripts/setup installs it"; exit 77; }
+done
 build=$(cd "${1:?build dir}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 pairgated=$build/pairgated
