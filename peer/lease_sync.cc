@@ -173,7 +173,18 @@ void LeaseSync::local(std::span<const LeaseRecord> records) {
       set_state(SyncState::syncing, "backlog overflowed");
     }
   }
-  pump();
+  if (options_.coalesce.count() == 0 || full_) {
+    pump();
+    return;
+  }
+  if (send_armed_) return;
+  if (!send_timer_) send_timer_ = clock_.make_timer();
+  send_armed_ = true;
+  clock_.arm_after(*send_timer_, options_.coalesce, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (!alive.lock()) return;
+    send_armed_ = false;
+    pump();
+  });
 }
 
 bool LeaseSync::send(PeerMessageType type, std::vector<std::byte> payload) {
@@ -358,8 +369,37 @@ void LeaseSync::durable(std::uint64_t generation, std::uint64_t epoch, std::uint
   }
   if (seq <= applied_ && !catch_up) return;
   applied_ = std::max(applied_, seq);
-  if (connected_ && channel_.send(lease_msg::ack, encode(Position{epoch, applied_}))) ++counters_.acks_sent;
+  // A catch-up is acknowledged at once (it decides in-sync); a batch's ack
+  // may wait for the window and cover the batches after it.
+  if (options_.coalesce.count() == 0 || catch_up) {
+    send_ack();
+  } else if (!ack_armed_) {
+    if (!ack_timer_) ack_timer_ = clock_.make_timer();
+    ack_armed_ = true;
+    clock_.arm_after(*ack_timer_, options_.coalesce, [this, alive = std::weak_ptr<bool>(alive_)] {
+      if (!alive.lock()) return;
+      ack_armed_ = false;
+      send_ack();
+    });
+  }
   update();
+}
+
+void LeaseSync::flush() {
+  if (send_armed_) {
+    send_timer_->cancel();
+    send_armed_ = false;
+  }
+  if (ack_armed_) {
+    ack_timer_->cancel();
+    ack_armed_ = false;
+    send_ack();
+  }
+  pump();
+}
+
+void LeaseSync::send_ack() {
+  if (connected_ && channel_.send(lease_msg::ack, encode(Position{peer_epoch_, applied_}))) ++counters_.acks_sent;
 }
 
 void LeaseSync::on_ack(std::span<const std::byte> payload) {

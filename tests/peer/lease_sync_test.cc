@@ -143,6 +143,43 @@ TEST_F(LeaseSyncTest, ChangesFollowAsBatchesAndAreAcknowledgedOnceOnDisk) {
   EXPECT_EQ(beagle.sync->state(), SyncState::in_sync);
 }
 
+TEST_F(LeaseSyncTest, ACoalescingWindowSendsTheBatchesOfItsSpanAsOneAndAcksThemOnce) {
+  using namespace std::chrono_literals;
+  make(beagle, net.a, scope("198.51.100.20-198.51.100.99"), 1001, LeaseSync::Options{.coalesce = 5ms});
+  make(primergy, net.b, scope("198.51.100.100-198.51.100.189"), 2002, LeaseSync::Options{.coalesce = 5ms});
+  net.start();
+  ASSERT_EQ(beagle.sync->state(), SyncState::in_sync);
+  const auto calls = primergy.store.applied_calls;
+  const auto acks = primergy.sync->counters().acks_sent;
+  beagle.store.commit({record(kBase + 20, 5000)});
+  beagle.store.commit({record(kBase + 21, 5000)});
+  beagle.store.commit({record(kBase + 22, 5001), record(kBase + 23, 5001)});
+  net.pump();
+  EXPECT_EQ(primergy.store.applied_calls, calls) << "nothing leaves before the window ends";
+  clock.advance(5ms);
+  net.pump();
+  EXPECT_EQ(primergy.store.applied_calls, calls + 1) << "one message for the three batches";
+  EXPECT_EQ(primergy.store.records.size(), 4u);
+  EXPECT_EQ(beagle.sync->backlog(), 4u) << "the ack waits for its own window";
+  clock.advance(5ms);
+  net.pump();
+  EXPECT_EQ(primergy.sync->counters().acks_sent, acks + 1);
+  EXPECT_EQ(beagle.sync->backlog(), 0u);
+  EXPECT_EQ(beagle.sync->acked_position(), (Position{1001, 4}));
+}
+
+TEST_F(LeaseSyncTest, FlushSendsWhatWaitsInTheWindowAtOnce) {
+  using namespace std::chrono_literals;
+  make(beagle, net.a, scope("198.51.100.20-198.51.100.99"), 1001, LeaseSync::Options{.coalesce = 5ms});
+  net.start();
+  beagle.store.commit({record(kBase + 20, 5000)});
+  net.pump();
+  EXPECT_EQ(primergy.store.records.size(), 0u);
+  beagle.sync->flush();
+  net.pump();
+  EXPECT_EQ(primergy.store.records.size(), 1u);
+}
+
 TEST_F(LeaseSyncTest, WhatWasNotAcknowledgedIsResentAfterAReconnectAsADelta) {
   net.start();
   beagle.store.commit({record(kBase + 20, 5000)});
