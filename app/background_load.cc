@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/sched.h"
+
 namespace pairgate {
 
 namespace asio = boost::asio;
@@ -49,6 +51,7 @@ void BackgroundLoad::start(std::string path, Done done) {
   pthread_sigmask(SIG_SETMASK, &all, &old);
   try {
     std::thread([path, channel = channel_] {
+      leave_realtime();  // a slow parse must not starve the host
       conf::LoadResult result;
       try {
         result = conf::load(path);

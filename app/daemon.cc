@@ -9,6 +9,7 @@
 #include "conf/diff.h"
 #include "conf/parser.h"
 #include "core/logging.h"
+#include "core/sched.h"
 #include "dhcp/service.h"
 #include "firewall/service.h"
 #include "firewall/sysctl.h"
@@ -74,7 +75,8 @@ Daemon::~Daemon() = default;
 
 void Daemon::start() {
   log::setup(to_log(config_.logging.level), to_log(config_.logging.target));
-  spdlog::info("pairgated starting: node {}, configuration {}", config_.node, options_.config_path);
+  spdlog::info("pairgated starting: node {}, configuration {}, loop at {}", config_.node, options_.config_path,
+               scheduling_of_this_thread());
   wait_signals();
 
   netlink_ = make_libnl_netlink(io_);
@@ -317,6 +319,7 @@ nlohmann::json Daemon::status() const {
   out["node"] = config_.node;
   out["uptime_s"] = duration<double>(steady_clock::now() - started_).count();
   out["config"] = options_.config_path;
+  out["scheduling"] = scheduling_of_this_thread();
   for (const auto& m : modules_) m->status(out);
   for (const char* key : {"vrrp", "tunnels"}) {
     if (!out.contains(key)) out[key] = nlohmann::json::array();

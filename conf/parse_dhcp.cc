@@ -11,7 +11,6 @@ std::vector<Ipv4Address> ipv4_list(Reader& r, const YAML::Node& n, std::string_v
 std::optional<StaticRoute> parse_route(Reader& r, const YAML::Node& n) {
   MapReader m(r, n, "classless static route");
   if (!m.ok()) return std::nullopt;
-  StaticRoute route;
   auto dest = r.prefix(m.required("destination"), "destination");
   auto gw = r.ipv4(m.required("gateway"), "gateway");
   if (!dest || !gw) return std::nullopt;

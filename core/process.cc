@@ -16,6 +16,8 @@
 #include <cstring>
 #include <utility>
 
+#include "core/sched.h"
+
 extern char** environ;
 
 namespace pairgate {
@@ -212,7 +214,15 @@ void ProcessRunner::run(std::vector<std::string> argv, std::string tag, std::chr
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP;
+  // A program run from a real-time loop runs at the normal policy.
+  sched_param normal{};
+  if (this_thread_is_realtime()) {
+    posix_spawnattr_setschedpolicy(&attr, SCHED_OTHER);
+    posix_spawnattr_setschedparam(&attr, &normal);
+    flags |= POSIX_SPAWN_SETSCHEDULER;
+  }
+  posix_spawnattr_setflags(&attr, flags);
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);

@@ -1,4 +1,5 @@
 #include "dhcp/journal.h"
+#include "core/sched.h"
 
 #include <boost/asio/post.hpp>
 
@@ -80,7 +81,10 @@ Journal::Journal(boost::asio::io_context& io, std::string path, Snapshot snapsho
   live_bytes_ = file_bytes_;
   need_rewrite_ = !start_clean;
   open_.id = next_id_++;
-  thread_ = std::thread([this] { worker(); });
+  thread_ = std::thread([this] {
+    leave_realtime();  // compaction writes the whole file: not at the loop's policy
+    worker();
+  });
 }
 
 Journal::~Journal() {

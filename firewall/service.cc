@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "firewall/render.h"
+#include "core/sched.h"
 
 namespace pairgate::firewall {
 
@@ -12,7 +13,12 @@ Service::Service(ModuleContext ctx, std::unique_ptr<Nft> nft, std::chrono::milli
     : ctx_(ctx), nft_(std::move(nft)), check_every_(check_every), timer_(ctx.io), offload_(std::move(offload)) {
   if (!offload_) {
     pool_ = std::make_unique<boost::asio::thread_pool>(1);
-    offload_ = [pool = pool_.get()](std::function<void()> job) { boost::asio::post(*pool, std::move(job)); };
+    offload_ = [pool = pool_.get()](std::function<void()> job) {
+      boost::asio::post(*pool, [job = std::move(job)] {
+        leave_realtime();  // nft calls take tens of ms: not at the loop's policy
+        job();
+      });
+    };
   }
 }
 
@@ -33,10 +39,6 @@ void Service::start(const conf::Config& config) {
   if (enabled_ && applied_.empty()) throw std::runtime_error("firewall: " + error_);
   if (check_every_.count() != 0) read_counters();  // the first reading at once
   watch();
-}
-
-bool Service::table_present() {
-  return nft_ && run("list counters table inet " + applied_table_, true).has_value();
 }
 
 void Service::watch() {
@@ -97,10 +99,13 @@ void Service::on_reading(const Reading& r, std::uint64_t generation) {
 }
 
 // The table depends on more than the firewall section (tunnels, VRRP
-// interfaces, the node name); rendering is cheap, so compare the text.
+// interfaces, the node name); rendering is cheap, so compare the text. The
+// apply script deletes before it adds (render_apply_script), so it needs no
+// knowledge of what the kernel holds; whether the table is still there is
+// asked off the loop, as for status, and a missing one is put back then.
 void Service::reload(const conf::Config& config, const conf::ConfigDiff&) {
-  if (!applied_.empty() && !table_present()) forget();
   apply(config);
+  read_counters();
 }
 
 void Service::apply(const conf::Config& config) {

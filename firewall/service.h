@@ -50,7 +50,6 @@ class Service final : public Module {
   void apply(const conf::Config& config);
   void remove();
   void forget();  // no table of ours is in the kernel any more
-  bool table_present();
   void watch();
   // A reading of the table in force: posted to the helper, answered on the loop.
   struct Reading {

@@ -153,6 +153,24 @@ TEST_F(FirewallServiceTest, ATableRemovedBySomeoneElseIsAppliedAgain) {
   EXPECT_TRUE(s["applied"]);
 }
 
+// A reload whose table is unchanged asks nft nothing on the loop (it took
+// 80-110 ms with 2,048 rules); a table removed meanwhile is found by the
+// reading it starts and put back.
+TEST_F(FirewallServiceTest, AReloadAsksNftNothingOnTheLoopAndStillPutsBackARemovedTable) {
+  auto a = config("firewall: {wan_interfaces: [wan0]}\n");
+  service_.start(a);
+  run_jobs();
+  const int calls = nft_->calls;
+  nft_->gone = 1;  // someone ran `nft flush ruleset`
+  service_.reload(a, conf::diff(a, a));
+  EXPECT_EQ(nft_->calls, calls) << "no nft call on the loop";
+  ASSERT_EQ(jobs_.size(), 1u) << "one reading queued for the helper";
+  auto s = status();
+  EXPECT_EQ(s["restored"], 1);
+  EXPECT_EQ(nft_->scripts.size(), 2u);
+  EXPECT_TRUE(s["applied"]);
+}
+
 // A reading of the table as it was before a reload replaced it says
 // nothing about the new one.
 TEST_F(FirewallServiceTest, AReadingOvertakenByAnApplyIsDropped) {

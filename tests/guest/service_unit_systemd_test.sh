@@ -63,6 +63,7 @@ pid=$(systemctl show -p MainPID --value pairgate)
 echo "# pairgated is PID $pid, capabilities $(awk '/^CapEff/ {print $2}' /proc/$pid/status)"
 check "the control socket is /run/pairgate/control.sock, group adm" test "$(stat -c %G /run/pairgate/control.sock)" = adm
 check "status answers" quiet "$build/pairgatectl" status --json
+check "the loop runs at the unit's real-time policy" bash -c "'$build/pairgatectl' status --json | grep -q '\"scheduling\": \"SCHED_RR priority 5\"'"
 check "the firewall table is in" quiet nft list table inet pairgate
 check "the tunnel link was made (CAP_NET_ADMIN, ip6_tunnel autoloaded)" wait_for 10 ip link show ip6tnl1
 check "192.0.0.2/29 is on it" bash -c "ip -4 -o addr show dev ip6tnl1 | grep -q 192.0.0.2/29"

@@ -49,7 +49,9 @@ start() {  # returns once this daemon said it is ready (a stale socket file prov
   pid=$!
   wait_for 5 more_than "pairgated ready" "$before"
 }
-priority_is() { "$ctl" --socket "$sock" status --json | grep -q "\"priority\": $1"; }
+# Not `ctl | grep -q` under pipefail: grep quits at the first match and the
+# rest of a long status ends in EPIPE, which fails the pipeline.
+priority_is() { grep -q "\"priority\": $1" <<<"$("$ctl" --socket "$sock" status --json)"; }
 
 add_namespaces "$ns"
 ip -n "$ns" link add lan0 type veth peer name lan1
