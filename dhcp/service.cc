@@ -445,7 +445,12 @@ void Service::apply(std::span<const LeaseRecord> records, std::function<void()> 
   for (const auto& r : records) {
     auto lease = from_record(r);
     if (!lease) {
-      ++peer_refused_;
+      // The codec bounds every field; a client key that is no stored form
+      // is all that is left to refuse. Counted; logged with the peer's batch.
+      if (peer_refused_++ % 1000 == 0) {
+        spdlog::warn("dhcp: lease sync: refused the peer's record of {} (its client key is malformed; {} so far)",
+                     r.address.to_string(), peer_refused_);
+      }
       continue;
     }
     // Never one of ours held back for its batch: an ACK in flight wins the
@@ -603,6 +608,10 @@ void Service::status(nlohmann::json& out) const {
                                {"reclaimed-declined-addresses", c.reclaimed_declined},
                                {"v4-allocation-fail", c.drops[static_cast<std::size_t>(Drop::pool_exhausted)]},
                                {"ack-withheld-disk", withheld_},
+                               // Lease sync: the peer's records that won by the conflict rule, and
+                               // those refused (a client key that is no stored form).
+                               {"peer-records-applied", peer_applied_},
+                               {"peer-records-refused", peer_refused_},
                                {"probes-sent", prober_ ? prober_->sent() : 0},
                                {"probes-failed", prober_ ? prober_->failed() : 0},
                                {"probe-replies-malformed", prober_ ? prober_->malformed() : 0}};

@@ -412,6 +412,15 @@ TEST_F(ServiceTest, ThePeersRecordsAreJournaledWithOriginPeerAndAckedWhenDurable
   // Nothing pending: at once.
   service->apply(std::span(&r, 1), [&] { ++durable; });
   EXPECT_EQ(durable, 3);
+  EXPECT_EQ(status()["counters"]["peer-records-applied"], 1);
+  // A record whose client key is no stored form: refused and counted.
+  LeaseRecord bad = r;
+  bad.address = *Ipv4Address::parse("192.0.2.211");
+  bad.client = "x";
+  service->apply(std::span(&bad, 1), [&] { ++durable; });
+  EXPECT_EQ(durable, 4);
+  EXPECT_EQ(status()["counters"]["peer-records-refused"], 1);
+  EXPECT_FALSE(service->leases().size() > 1);
 }
 
 TEST_F(ServiceTest, ThePeersRecordsDoNotGoBackToThePeer) {
