@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "conf/diff.h"
+#include "app/events_command.h"
 #include "conf/parser.h"
 #include "core/logging.h"
 #include "core/sched.h"
@@ -14,6 +15,7 @@
 #include "firewall/service.h"
 #include "firewall/sysctl.h"
 #include "peer/service.h"
+#include "http/service.h"
 #include "tunnel/service.h"
 #include "vrrp/service.h"
 
@@ -127,6 +129,8 @@ std::vector<std::unique_ptr<Module>> Daemon::standard_modules(ModuleContext ctx)
   auto dhcp = std::make_unique<dhcp::Service>(ctx);
   out.push_back(std::make_unique<peer::Service>(ctx, dhcp.get(), dhcp.get()));
   out.push_back(std::move(dhcp));
+  // Last: it shows what the others do, and stops first.
+  out.push_back(std::make_unique<http::Service>(ctx));
   return out;
 }
 
@@ -340,6 +344,7 @@ nlohmann::json Daemon::status() const {
 }
 
 void Daemon::register_commands() {
+  add_events_command(commands_, events_, make_boot_id());
   commands_.add({.name = "status",
                  .summary = "the state of every module",
                  .run = [this](const nlohmann::json&, const PeerCredentials&) { return status(); }});
@@ -364,6 +369,13 @@ void Daemon::collect(MetricSet& out) const {
   out.counter("pairgate_control_requests_total", "Requests on the control socket.", {}, static_cast<double>(c.requests));
   out.counter("pairgate_control_denied_total", "Control commands refused for lack of privilege.", {},
               static_cast<double>(commands_.counters().denied));
+  out.counter("pairgate_control_cut_slow_total",
+              "Control clients cut loose for not reading (an events follower 1 MiB behind).", {},
+              static_cast<double>(c.cut_slow));
+  out.counter("pairgate_events_total", "State changes published on the event stream.", {},
+              static_cast<double>(events_.last_seq()));
+  out.gauge("pairgate_events_followers", "Listeners on the event stream (pairgatectl events, notify).", {},
+            static_cast<double>(events_.listeners()));
 }
 
 }  // namespace pairgate

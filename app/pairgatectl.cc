@@ -14,6 +14,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 
 #include "app/status_table.h"
@@ -67,18 +68,14 @@ class Connection {
   }
   int error() const { return error_; }
 
-  // Sends one request and reads one answer line; on failure returns the exit code.
-  std::variant<pairgate::control::Response, int> call(std::string_view command, const nlohmann::json& args = nlohmann::json::object()) {
-    const std::string request = pairgate::control::encode_request(command, args);
-    if (::send(s_.fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
-      return fail(std::string("cannot send the request: ") + std::strerror(errno));
-    }
-    std::string line;
+  // Reads one line (without its newline): the line, or the exit code. At the
+  // end of the stream, whatever came without a newline (maybe nothing).
+  std::variant<std::string, int> read_line() {
     for (;;) {
       if (auto nl = pending_.find('\n'); nl != std::string::npos) {
-        line = pending_.substr(0, nl);
+        std::string line = pending_.substr(0, nl);
         pending_.erase(0, nl + 1);
-        break;
+        return line;
       }
       char buf[65536];
       ssize_t n = ::recv(s_.fd, buf, sizeof buf, 0);
@@ -86,12 +83,30 @@ class Connection {
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return fail("no answer from pairgated within the timeout");
       if (n < 0) return fail(std::string("cannot read the answer: ") + std::strerror(errno));
       if (n == 0) {
-        line = std::move(pending_);
-        break;
+        ended_ = true;
+        return std::exchange(pending_, {});
       }
       pending_.append(buf, static_cast<std::size_t>(n));
       if (pending_.size() > (64u << 20)) return fail("the answer is too large");
     }
+  }
+  bool ended() const { return ended_; }
+
+  // From now on a read waits as long as it takes (a stream between events).
+  void wait_forever() {
+    timeval none{};
+    ::setsockopt(s_.fd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
+  }
+
+  // Sends one request and reads one answer line; on failure returns the exit code.
+  std::variant<pairgate::control::Response, int> call(std::string_view command, const nlohmann::json& args = nlohmann::json::object()) {
+    const std::string request = pairgate::control::encode_request(command, args);
+    if (::send(s_.fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+      return fail(std::string("cannot send the request: ") + std::strerror(errno));
+    }
+    auto got = read_line();
+    if (auto* code = std::get_if<int>(&got)) return *code;
+    const std::string& line = std::get<std::string>(got);
     auto response = pairgate::control::parse_response(line);
     if (!response) return fail(response.error());
     if (!response->ok) {
@@ -109,6 +124,7 @@ class Connection {
   Fd s_;
   int error_ = 0;
   std::string pending_;
+  bool ended_ = false;
 };
 
 struct LeaseQuery {
@@ -163,10 +179,57 @@ int simple(Connection& c, const std::string& command, bool as_json) {
   return 0;
 }
 
+// `events`: one line per event as it happens. The daemon cuts a reader that
+// falls 1 MiB behind; this one then comes back for what followed the last
+// event it printed and says how many the daemon no longer holds. It ends
+// when the daemon can no longer be reached (exit 2).
+int events(const std::string& socket_path, double timeout_s, std::optional<std::uint64_t> since, bool as_json) {
+  std::string boot;
+  for (bool first = true;; first = false) {
+    Connection c(socket_path, timeout_s);
+    if (c.error() != 0) return c.error();
+    nlohmann::json args = nlohmann::json::object();
+    if (since) args["since"] = *since;
+    if (!boot.empty()) args["boot"] = boot;
+    auto r = c.call("events", args);
+    if (auto* code = std::get_if<int>(&r)) return *code;
+    const auto& header = std::get<pairgate::control::Response>(r).result;
+    const std::string now_boot = header.value("boot", std::string());
+    if (!first && now_boot != boot) std::cerr << "pairgatectl: pairgated restarted; its events start again at 1\n";
+    boot = now_boot;
+    c.wait_forever();
+    for (;;) {
+      auto got = c.read_line();
+      if (auto* code = std::get_if<int>(&got)) return *code;
+      const std::string& line = std::get<std::string>(got);
+      if (line.empty()) {
+        if (c.ended()) break;
+        continue;
+      }
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded() || !j.is_object()) return fail("the daemon sent a malformed event");
+      if (auto m = j.find("missed"); m != j.end()) {
+        std::cerr << "pairgatectl: fell behind; " << m->dump() << " events are no longer held by pairgated\n";
+        if (as_json) std::cout << line << std::endl;
+        continue;
+      }
+      if (auto seq = j.find("seq"); seq != j.end() && seq->is_number_unsigned()) since = seq->get<std::uint64_t>();
+      if (as_json) {
+        std::cout << line << std::endl;
+      } else {
+        std::cout << pairgate::render_event(j) << std::flush;
+      }
+      if (!std::cout) return 0;  // stdout is gone
+    }
+    // Cut loose, or the daemon stopped: the next connection tells.
+    if (!since) since = header.value("last_seq", std::uint64_t{0});
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"pairgatectl: status, leases and reload of a running pairgated; import of a keepalived + isc-dhcp-server setup"};
+  CLI::App app{"pairgatectl: status, leases, events and reload of a running pairgated; import of a keepalived + isc-dhcp-server setup"};
   std::string socket_path(pairgate::control::kDefaultSocket);
   double timeout_s = 5.0;
   bool status_json = false;
@@ -184,6 +247,11 @@ int main(int argc, char** argv) {
   leases_cmd->add_option("--offset", query.offset, "skip the first N leases (in address order)");
   leases_cmd->add_option("--limit", limit, "at most N leases")->check(CLI::PositiveNumber);
   app.add_subcommand("reload", "re-read the configuration (root only)");
+  auto* events_cmd = app.add_subcommand("events", "follow state changes (VRRP, tunnels, peer, DHCP, firewall, reloads) as they happen");
+  bool events_json = false;
+  std::uint64_t since = 0;
+  events_cmd->add_flag("--json", events_json, "one JSON object per line: {seq, time, kind, subject, message, data}");
+  auto* since_opt = events_cmd->add_option("--since", since, "first replay the events after sequence number SEQ that the daemon still holds");
   pairgate::import::Options imp;
   auto* import_cmd = app.add_subcommand(
       "import", "print a pairgate.yaml made from keepalived, isc-dhcp-server, /etc/default/ipoe, "
@@ -207,6 +275,10 @@ int main(int argc, char** argv) {
   if (limit > 0) query.limit = limit;
   if (app.got_subcommand("import")) return pairgate::import::run(imp, std::cout, std::cerr);
 
+  if (app.got_subcommand("events")) {
+    return events(socket_path, timeout_s, since_opt->count() > 0 ? std::optional<std::uint64_t>(since) : std::nullopt,
+                  events_json);
+  }
   Connection c(socket_path, timeout_s);
   if (c.error() != 0) return c.error();
   if (app.got_subcommand("status")) return simple(c, "status", status_json);

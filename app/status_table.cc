@@ -178,4 +178,9 @@ std::string render_leases(const json& leases) {
   return t.str();
 }
 
+std::string render_event(const json& event) {
+  return text(event, "time") + " #" + text(event, "seq") + " " + text(event, "kind") + " " +
+         text(event, "message", "") + "\n";
+}
+
 }  // namespace pairgate

@@ -11,5 +11,8 @@ namespace pairgate {
 // still renders.
 std::string render_status(const nlohmann::json& status);
 std::string render_leases(const nlohmann::json& leases);
+// One event of `pairgatectl events` on one line, with its newline:
+// "2026-11-29T10:00:00.123Z #42 vrrp (VRRP1) Entering MASTER STATE: ...".
+std::string render_event(const nlohmann::json& event);
 
 }  // namespace pairgate

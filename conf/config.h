@@ -284,6 +284,29 @@ struct Peer {
   bool operator==(const Peer&) const = default;
 };
 
+// One address the HTTP endpoint listens on, "ADDR:PORT" ("[ADDR]:PORT" for IPv6).
+struct HttpListen {
+  IpAddress address;
+  std::uint16_t port = 0;
+  std::string to_string() const;
+  bool operator==(const HttpListen&) const = default;
+};
+
+// The HTTP endpoint (http/): GET /metrics, /api/status, /api/leases, /.
+// Off unless the section is present.
+struct Http {
+  std::vector<HttpListen> listen;  // at least one
+  std::vector<IpPrefix> allow;     // empty: see effective_allow()
+  Mark mark;
+  MarkList listen_marks;           // one per listen entry
+  bool operator==(const Http&) const = default;
+
+  // Who may connect: `allow`, or when it is empty the listen addresses' own
+  // hosts (each as a /32 or /128; a wildcard address 0.0.0.0 or :: stands for
+  // this host, so loopback, 127.0.0.0/8 and ::1/128).
+  std::vector<IpPrefix> effective_allow() const;
+};
+
 struct Config {
   std::string node;
   Control control;
@@ -295,6 +318,7 @@ struct Config {
   std::vector<Tunnel> tunnels;
   std::optional<Firewall> firewall;
   std::optional<Peer> peer;
+  std::optional<Http> http;
   bool operator==(const Config&) const = default;
 
   const Tunnel* find_tunnel(std::string_view name) const;

@@ -29,6 +29,7 @@ struct ConfigDiff {
   NamedChanges tunnels;         // by tunnel name
   bool firewall = false;
   bool peer = false;
+  bool http = false;
 
   bool empty() const;
   // One line for the log: "vrrp changed [VRRP1]; dhcp added [198.51.100.0/24]; firewall".

@@ -21,6 +21,7 @@ constexpr std::array kLimits{
     NamedLimit{"reservations", {4096, "per subnet"}},
     NamedLimit{"firewall.input", {1024, {}}},
     NamedLimit{"firewall.forward", {1024, {}}},
+    NamedLimit{"http.listen", {16, {}}},
 };
 
 }  // namespace

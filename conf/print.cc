@@ -27,7 +27,10 @@ static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 296, "a new field in tun
 static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 128, "a new field in firewall: print it in conf/print.cc");
 // Peer's key_stamp is not a key: it is read from the key file.
 static_assert(sizeof(Peer) == 136, "a new field in peer: print it in conf/print.cc");
-static_assert(sizeof(SysctlEntry) == 72 && sizeof(Config) == 704, "a new section: print it in conf/print.cc");
+static_assert(sizeof(SysctlEntry) == 72 &&
+                  sizeof(Config) == 560 + sizeof(std::optional<Peer>) + sizeof(std::optional<Http>),
+              "a new section: print it in conf/print.cc");
+static_assert(sizeof(HttpListen) == 24 && sizeof(Http) == 80, "a new field in http: print it in conf/print.cc");
 #endif
 
 namespace {
@@ -417,6 +420,19 @@ void print_peer(Printer& p, const Peer& x) {
   o << YAML::EndMap;
 }
 
+// `allow` only when set: its default is computed from `listen`.
+void print_http(Printer& p, const Http& h) {
+  auto& o = p.out();
+  o << YAML::Key << "http";
+  p.comment("http");
+  o << YAML::Value << YAML::BeginMap;
+  p.flow_list("http.listen", "listen", h.listen, [](const HttpListen& l) { return l.to_string(); }, true);
+  if (!h.allow.empty()) {
+    p.flow_list("http.allow", "allow", h.allow, [](const IpPrefix& a) { return a.to_string(); });
+  }
+  o << YAML::EndMap;
+}
+
 }  // namespace
 
 std::string print(const Config& c, const PrintOptions& options) {
@@ -438,6 +454,7 @@ std::string print(const Config& c, const PrintOptions& options) {
   }
   if (c.firewall) print_firewall(p, *c.firewall);
   if (c.peer) print_peer(p, *c.peer);
+  if (c.http) print_http(p, *c.http);
   o << YAML::EndMap;
   return p.text();
 }

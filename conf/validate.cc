@@ -424,6 +424,29 @@ void check_peer(Reader& r, const Config& c) {
   }
 }
 
+void check_http(Reader& r, const Config& c) {
+  if (!c.http) return;
+  const auto& h = *c.http;
+  if (h.listen.empty()) {
+    r.error(h.mark, "http: listen needs at least one ADDRESS:PORT (the endpoint is off without the section)");
+  }
+  auto at = [&](std::size_t i) { return i < h.listen_marks.size() ? h.listen_marks[i] : h.mark; };
+  auto wildcard = [](const IpAddress& a) { return a == IpAddress(Ipv4Address()) || a == IpAddress(Ipv6Address()); };
+  for (std::size_t i = 0; i < h.listen.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& a = h.listen[i];
+      const auto& b = h.listen[j];
+      if (a.port != b.port || a.address.family() != b.address.family()) continue;
+      if (a == b) {
+        r.error(at(i), "http.listen: " + a.to_string() + " is listed twice");
+      } else if (wildcard(a.address) || wildcard(b.address)) {
+        r.error(at(i), "http.listen: " + a.to_string() + " and " + b.to_string() +
+                           " overlap (a wildcard address already takes the port)");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void validate(Reader& r, const Config& c) {
@@ -434,6 +457,7 @@ void validate(Reader& r, const Config& c) {
   check_tunnels(r, c);
   check_firewall(r, c);
   check_peer(r, c);
+  check_http(r, c);
 }
 
 }  // namespace pairgate::conf

@@ -4,8 +4,16 @@ namespace pairgate {
 
 void MetricSet::add(std::string_view name, MetricType type, std::string_view help, Labels labels, double value) {
   auto it = families_.find(name);
-  if (it == families_.end()) it = families_.emplace(std::string(name), MetricFamily{type, std::string(help), {}}).first;
+  if (it == families_.end()) it = families_.emplace(std::string(name), MetricFamily{type, std::string(help), {}, {}}).first;
   it->second.samples.emplace_back(std::move(labels), value);
+}
+
+void MetricSet::histogram(std::string_view name, std::string_view help, Labels labels, HistogramValue value) {
+  auto it = families_.find(name);
+  if (it == families_.end()) {
+    it = families_.emplace(std::string(name), MetricFamily{MetricType::histogram, std::string(help), {}, {}}).first;
+  }
+  it->second.histograms.emplace_back(std::move(labels), std::move(value));
 }
 
 const double* MetricSet::find(std::string_view name, const Labels& labels) const {

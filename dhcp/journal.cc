@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -161,6 +162,7 @@ void Journal::finished(Batch batch, Result result) {
     failed_ = false;
     last_error_.clear();
     file_bytes_ = result.file_bytes;
+    if (result.sync_seconds >= 0) sync_latency_.observe(result.sync_seconds);
     if (batch.rewrite) {
       live_bytes_ = batch.rewrite->size();
       ++compactions_;
@@ -222,7 +224,9 @@ Journal::Result Journal::run(Batch& batch) {
     if (fd_ < 0) return {std::make_error_code(std::errc::bad_file_descriptor), 0};
     if (auto ec = write_all(fd_, batch.appends)) return {ec, 0};
   }
+  const auto sync_start = std::chrono::steady_clock::now();
   if (::fdatasync(fd_) != 0) return {last_errno(), 0};
+  r.sync_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_start).count();
   struct stat st {};
   if (::fstat(fd_, &st) == 0) r.file_bytes = static_cast<std::uint64_t>(st.st_size);
   return r;

@@ -26,6 +26,7 @@
 #include <system_error>
 #include <thread>
 
+#include "core/histogram.h"
 #include "dhcp/journal_format.h"
 
 namespace pairgate::dhcp {
@@ -49,6 +50,9 @@ class LeaseJournal {
   virtual std::uint64_t batches() const = 0;
   virtual std::uint64_t compactions() const = 0;
   virtual const std::string& path() const = 0;
+  // How long each batch's fdatasync() took, in seconds (the part of an
+  // ACK's wait that is the disk's); null: not measured.
+  virtual const Histogram* sync_latency() const { return nullptr; }
 };
 
 class Journal final : public LeaseJournal {
@@ -87,6 +91,7 @@ class Journal final : public LeaseJournal {
   std::uint64_t batches() const override { return batches_done_; }
   std::uint64_t compactions() const override { return compactions_; }
   const std::string& path() const override { return path_; }
+  const Histogram* sync_latency() const override { return &sync_latency_; }
 
  private:
   struct Batch {
@@ -98,6 +103,7 @@ class Journal final : public LeaseJournal {
   struct Result {
     std::error_code ec;
     std::uint64_t file_bytes = 0;
+    double sync_seconds = -1;  // the fdatasync's duration; < 0 when none completed
   };
 
   void schedule();
@@ -125,6 +131,7 @@ class Journal final : public LeaseJournal {
   std::uint64_t live_bytes_ = 0;  // size of the last snapshot
   std::uint64_t batches_done_ = 0;
   std::uint64_t compactions_ = 0;
+  Histogram sync_latency_{Histogram::latency_bounds()};
   std::vector<std::function<void()>> idle_waiters_;
 
   // Shared with the writer thread.

@@ -13,6 +13,7 @@
 #include "conf/diff.h"
 #include "core/commands.h"
 #include "dhcp/lease_record.h"
+#include "dhcp/metrics.h"
 
 namespace pairgate::dhcp {
 
@@ -67,7 +68,7 @@ Service::Backends Service::Backends::system() {
 }
 
 Service::Service(ModuleContext ctx, Backends backends)
-    : ctx_(ctx), backends_(std::move(backends)), reclaim_timer_(ctx.io), disk_timer_(ctx.io) {
+    : ctx_(ctx), backends_(std::move(backends)), pool_watch_(ctx.events), reclaim_timer_(ctx.io), disk_timer_(ctx.io) {
   // Always a page, so that no request costs the loop more than kMaxPage
   // leases' JSON: {"command": "leases", "offset": 0, "limit": 1000, "q": "..."}.
   ctx_.commands.add({.name = "leases",
@@ -90,9 +91,11 @@ Service::Service(ModuleContext ctx, Backends backends)
                        }
                        return leases(number("offset", 0), number("limit", kMaxPage), query);
                      }});
+  metrics_id_ = ctx_.metrics.add([this](MetricSet& out) { collect(out); });
 }
 
 Service::~Service() {
+  ctx_.metrics.remove(metrics_id_);
   ctx_.commands.remove("leases");
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
 }
@@ -345,6 +348,7 @@ void Service::execute(Outcome o) {
   if (o.drop && (*o.drop == Drop::pool_exhausted || *o.drop == Drop::no_server_address)) {
     // Once a minute at most: a full pool meets every client's retransmissions.
     const auto t = now().steady;
+    if (*o.drop == Drop::pool_exhausted) pool_watch_.exhausted(t, [this] { return subnet_use(); });
     ++unanswered_;
     if (t >= next_unanswered_log_) {
       spdlog::warn("dhcp: no answer ({}): {} ({} such since the last warning)", to_string(*o.drop), o.note, unanswered_);
@@ -540,6 +544,7 @@ void Service::schedule_reclaim() {
   reclaim_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
     if (auto n = engine_->reclaim(now())) spdlog::debug("dhcp: {} expired leases reclaimed", n);
+    pool_watch_.tick([this] { return subnet_use(); });
     schedule_reclaim();
   });
 }
@@ -743,6 +748,52 @@ nlohmann::json Service::leases(std::size_t offset, std::size_t limit, std::strin
     return true;
   });
   return {{"total", total}, {"offset", offset}, {"limit", limit}, {"leases", std::move(page)}};
+}
+
+std::vector<PoolWatch::SubnetUse> Service::subnet_use() const {
+  std::vector<PoolWatch::SubnetUse> out;
+  const auto t = now();
+  for (std::size_t i = 0; engine_ && i < config_.subnets.size(); ++i) {
+    const auto& s = config_.subnets[i];
+    PoolWatch::SubnetUse u{s.subnet.to_string(), 0, 0};
+    const auto used = engine_->pool_usage(i, t);
+    for (std::size_t p = 0; p < s.pools.size(); ++p) {
+      u.size += s.pools[p].range.size();
+      u.used += p < used.size() ? used[p] : 0;
+    }
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+void Service::collect(MetricSet& out) const {
+  if (config_.subnets.empty()) return;
+  DhcpMetrics m;
+  const auto t = now();
+  for (std::size_t i = 0; i < config_.subnets.size(); ++i) {
+    const auto& s = config_.subnets[i];
+    auto used = engine_ ? engine_->pool_usage(i, t) : std::vector<std::size_t>(s.pools.size(), 0);
+    for (std::size_t p = 0; p < s.pools.size(); ++p) {
+      m.pools.push_back({s.subnet.to_string(), s.pools[p].range.to_string(), s.pools[p].range.size(),
+                         p < used.size() ? used[p] : 0});
+    }
+  }
+  if (engine_) {
+    m.counters = &engine_->counters();
+    m.leases_active = engine_->active_leases(t.wall);
+  }
+  m.sent = sent_;
+  m.send_errors = send_errors_;
+  m.ack_withheld = withheld_;
+  m.probes_sent = prober_ ? prober_->sent() : 0;
+  m.probes_failed = prober_ ? prober_->failed() : 0;
+  if (journal_) {
+    m.lease_file_open = true;
+    m.lease_file_ok = !journal_->failed();
+    m.lease_file_bytes = journal_->file_bytes();
+    m.sync_latency = journal_->sync_latency();
+  }
+  add_dhcp_metrics(out, m);
 }
 
 }  // namespace pairgate::dhcp

@@ -25,10 +25,12 @@
 
 #include "conf/config.h"
 #include "core/lease_sync.h"
+#include "core/metrics.h"
 #include "core/module.h"
 #include "core/netlink.h"
 #include "dhcp/engine.h"
 #include "dhcp/journal.h"
+#include "dhcp/pool_watch.h"
 #include "dhcp/prober.h"
 #include "dhcp/transport.h"
 
@@ -130,8 +132,15 @@ class Service final : public Module, public LeaseSource, public LeaseSink {
   nlohmann::json to_json(const LeaseStore::View& l, std::int64_t wall) const;
   std::uint64_t receive_errors() const;
 
+  // What status() shows, as metrics (dhcp/metrics.h).
+  void collect(MetricSet& out) const;
+  // Each subnet's addresses in use and in its pools (a walk of the leases).
+  std::vector<PoolWatch::SubnetUse> subnet_use() const;
+
   ModuleContext ctx_;
   Backends backends_;
+  PoolWatch pool_watch_;
+  MetricsRegistry::Id metrics_id_ = 0;
   conf::Dhcp config_;
   std::vector<IpPrefix> virtual_addresses_;  // VRRP's: never a server identifier
   std::set<Ipv4Address> local_;              // this host's IPv4 addresses

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/events.h"
+
 #include "firewall/render.h"
 #include "core/sched.h"
 
@@ -20,9 +22,11 @@ Service::Service(ModuleContext ctx, std::unique_ptr<Nft> nft, std::chrono::milli
       });
     };
   }
+  metrics_id_ = ctx_.metrics.add([this](MetricSet& out) { collect(out); });
 }
 
 Service::~Service() {
+  ctx_.metrics.remove(metrics_id_);
   *alive_ = false;
   if (pool_) pool_->join();  // a reading in progress ends before nft_ goes
 }
@@ -90,7 +94,9 @@ void Service::on_reading(const Reading& r, std::uint64_t generation) {
     ++restored_;
     spdlog::warn("firewall: table inet {} was removed by someone else; applying it again", applied_table_);
     forget();
+    restoring_ = true;
     apply(last_);  // read again at the next check, not at once: no loop if it keeps vanishing
+    restoring_ = false;
     return;
   }
   ++readings_;
@@ -134,15 +140,19 @@ void Service::apply(const conf::Config& config) {
   if (!r) {
     ++failures_;
     error_ = r.error();
-    spdlog::error("firewall: nft refused table inet {}: {}; {}", config.firewall->table, error_,
-                  applied_.empty() ? "no pairgate table is in force" : "the previous table stays in force");
+    const std::string outcome = applied_.empty() ? "no pairgate table is in force" : "the previous table stays in force";
+    spdlog::error("firewall: nft refused table inet {}: {}; {}", config.firewall->table, error_, outcome);
+    publish("refused", "firewall: nft refused table inet " + config.firewall->table + ": " + error_ + "; " + outcome);
     return;
   }
   ++applies_;
   ++generation_;
   reading_in_force_.reset();
   error_.clear();
-  spdlog::info("firewall: table inet {} {}", config.firewall->table, applied_.empty() ? "applied" : "replaced");
+  const std::string what = restoring_ ? "re-applied" : applied_.empty() ? "applied" : "replaced";
+  spdlog::info("firewall: table inet {} {}", config.firewall->table, what);
+  publish(what, "firewall: table inet " + config.firewall->table + " " + what +
+                    (restoring_ ? " (someone else had removed it)" : ""));
   applied_ = text;
   applied_table_ = config.firewall->table;
 }
@@ -155,6 +165,7 @@ void Service::remove() {
     return;
   }
   spdlog::info("firewall: table inet {} removed", applied_table_);
+  publish("removed", "firewall: table inet " + applied_table_ + " removed");
   forget();
 }
 
@@ -193,6 +204,35 @@ void Service::status(nlohmann::json& out) const {
                           : nlohmann::json(nullptr);
   }
   out["firewall"] = std::move(f);
+}
+
+void Service::publish(const std::string& what, const std::string& message) {
+  ctx_.events.publish("firewall", applied_table_.empty() ? table_ : applied_table_, message,
+                      {{"action", what}, {"table", table_}, {"applies", applies_}, {"failures", failures_}});
+}
+
+void Service::collect(MetricSet& out) const {
+  if (!configured_) return;
+  auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+  out.gauge("pairgate_firewall_applied", "Whether pairgate's nftables table is in force (1) or not (0).", {},
+            applied_.empty() ? 0 : 1);
+  out.counter("pairgate_firewall_applies_total", "Times the table was applied or replaced.", {}, d(applies_));
+  out.counter("pairgate_firewall_failures_total", "Times nft refused the table.", {}, d(failures_));
+  out.counter("pairgate_firewall_restored_total", "Times the table was put back after someone else removed it.", {},
+              d(restored_));
+  if (applied_.empty()) return;
+  if (check_every_.count() != 0 &&
+      (!reading_in_force_ || std::chrono::steady_clock::now() - read_at_ > std::chrono::seconds(1))) {
+    read_counters();  // for the next scrape; this one gets what is known
+  }
+  if (!reading_in_force_) return;
+  // The last reading, made off the loop (as status shows it): no nft call here.
+  const auto& r = *reading_in_force_;
+  const std::pair<const char*, std::optional<std::uint64_t>> chains[] = {{"input", r.input_drops},
+                                                                          {"forward", r.forward_drops}};
+  for (const auto& [chain, n] : chains) {
+    if (n) out.counter("pairgate_firewall_drops_total", "Packets the table dropped, by chain.", {{"chain", chain}}, d(*n));
+  }
 }
 
 }  // namespace pairgate::firewall

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "conf/config.h"
+#include "core/metrics.h"
 #include "core/module.h"
 #include "firewall/nft.h"
 
@@ -51,6 +52,11 @@ class Service final : public Module {
   void remove();
   void forget();  // no table of ours is in the kernel any more
   void watch();
+  // What status() shows, as metrics: the drop counters by chain (the last
+  // reading), applies, failures, restores.
+  void collect(MetricSet& out) const;
+  // On the event bus: the table applied, replaced, put back, refused or removed.
+  void publish(const std::string& what, const std::string& message);
   // A reading of the table in force: posted to the helper, answered on the loop.
   struct Reading {
     bool present = false;
@@ -73,9 +79,11 @@ class Service final : public Module {
   std::uint64_t applies_ = 0;
   std::uint64_t failures_ = 0;
   std::uint64_t restored_ = 0;
+  bool restoring_ = false;  // apply() puts back a table someone removed
   std::chrono::milliseconds check_every_;
   boost::asio::steady_timer timer_;
   conf::Config last_;
+  MetricsRegistry::Id metrics_id_ = 0;
   mutable std::mutex nft_mutex_;     // every nft_->run, from either thread
   std::uint64_t generation_ = 0;     // bumped by each apply and removal: older readings are stale
   mutable bool reading_ = false;     // a reading is on its way

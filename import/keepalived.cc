@@ -226,13 +226,10 @@ constexpr Instead kInstead[] = {
     {"notify",
      "notify.exec runs each program on every state change with INSTANCE OLD NEW appended (keepalived's notify "
      "script gets TYPE NAME STATE PRIORITY): adapt the script, then list it there"},
-    {"unicast_peer", "pairgate sends VRRPv2 adverts to 224.0.0.18 only; both hosts must be on one link"},
-    {"unicast_src_ip", "pairgate sends VRRPv2 adverts to 224.0.0.18 only; both hosts must be on one link"},
+    {"unicast_src_ip", "pairgate sends from the interface's primary address (IPv6: its link-local address)"},
     {"mcast_src_ip", "pairgate sends from the interface's primary address"},
     {"use_vmac", "pairgate uses the interface's own MAC address (keepalived's default)"},
     {"vmac_xmit_base", "pairgate uses the interface's own MAC address (keepalived's default)"},
-    {"version", "pairgate speaks VRRPv2 (RFC 3768)"},
-    {"vrrp_version", "pairgate speaks VRRPv2 (RFC 3768)"},
     {"virtual_routes", "routes are not moved with the addresses; configure them outside pairgate"},
     {"virtual_rules", "rules are not moved with the addresses; configure them outside pairgate"},
     {"virtual_server", "pairgate has no load balancer (IPVS)"},
@@ -282,6 +279,7 @@ struct Globals {
   std::optional<conf::Duration> timeout;
   bool smtp_alert = false;
   GarpDefaults garp;
+  unsigned version = 2;  // vrrp_version: the instances' default
   const Statement* emails_at = nullptr;
 };
 
@@ -333,6 +331,8 @@ void read_globals(Partial& out, const Statement& g, Globals& gl) {
       if (auto t = number(out, s, 1, 600)) gl.timeout = std::chrono::seconds(*t);
     } else if (k == "smtp_alert" || k == "smtp_alert_vrrp") {
       gl.smtp_alert = s.arg(1).empty() || s.arg(1) == "true" || s.arg(1) == "on" || s.arg(1) == "yes";
+    } else if (k == "vrrp_version") {
+      if (auto n = number(out, s, 2, 3)) gl.version = *n;
     } else if (k == "vrrp_garp_master_delay") {
       if (auto t = secs(out, s, 3600)) gl.garp.delay = *t;
     } else if (k == "vrrp_garp_master_repeat") {
@@ -363,12 +363,21 @@ void read_addresses(Partial& out, const Statement& s, conf::VrrpInstance& v, boo
       }
       ++i;
     }
-    if (!excluded && !p->address().is_v4()) {
+    bool here_excluded = excluded;
+    if (!excluded && v.version == 2 && !p->address().is_v4()) {
       out.warn(a.file, a.line, s.key() + ": " + p->to_string() +
-                                   " is IPv6, which VRRPv2 does not advertise: moved to excluded_addresses");
-      excluded = true;
+                                   " is IPv6, which VRRPv2 does not advertise: moved to excluded_addresses "
+                                   "(or set vrrp_version 3)");
+      here_excluded = true;
+    } else if (!excluded && !v.virtual_addresses.empty() &&
+               p->family() != v.virtual_addresses.front().family()) {
+      // RFC 5798 §1: one instance, one family (keepalived refuses a mix too).
+      out.warn(a.file, a.line, s.key() + ": " + p->to_string() + " is not of the family of " +
+                                   v.virtual_addresses.front().to_string() +
+                                   ": moved to excluded_addresses (make a second instance for it)");
+      here_excluded = true;
     }
-    auto& list = excluded ? v.excluded_addresses : v.virtual_addresses;
+    auto& list = here_excluded ? v.excluded_addresses : v.virtual_addresses;
     if (std::find(list.begin(), list.end(), *p) == list.end()) list.push_back(*p);
   }
 }
@@ -377,8 +386,9 @@ struct InstanceFacts {
   bool smtp_alert = false;
 };
 
-std::optional<conf::VrrpInstance> read_instance(Partial& out, const Statement& s, const GarpDefaults& garp,
+std::optional<conf::VrrpInstance> read_instance(Partial& out, const Statement& s, const Globals& gl,
                                                 InstanceFacts& facts) {
+  const GarpDefaults& garp = gl.garp;
   conf::VrrpInstance v;
   v.name = s.arg(1);
   if (!object_name(v.name)) {
@@ -390,11 +400,17 @@ std::optional<conf::VrrpInstance> read_instance(Partial& out, const Statement& s
   if (garp.repeat) v.garp.repeat = *garp.repeat;
   if (garp.refresh) v.garp.refresh = *garp.refresh;
   const std::string at = "vrrp.instances[" + v.name + "]";
-  // The interface first: addresses and tracking compare with it.
+  // The interface and the version first: addresses, intervals and tracking
+  // depend on them.
+  v.version = gl.version;
   for (const auto& x : s.block) {
     if (x.key() == "interface") v.interface = x.arg(1);
+    if (x.key() == "version") {
+      if (auto n = number(out, x, 2, 3)) v.version = *n;
+    }
   }
   std::string state;
+  std::vector<const Statement*> peers_at;  // where each unicast peer was named
   for (const auto& x : s.block) {
     const auto& k = x.key();
     if (k == "interface") {
@@ -408,6 +424,20 @@ std::optional<conf::VrrpInstance> read_instance(Partial& out, const Statement& s
       if (auto n = number(out, x, 1, 255)) v.vrid = *n;
     } else if (k == "priority") {
       if (auto n = number(out, x, 1, 255)) v.priority = *n;
+    } else if (k == "version") {
+      // read above
+    } else if (k == "advert_int" && v.version == 3) {
+      // RFC 5798 §5.2.7: 10 ms .. 40.95 s in centiseconds.
+      if (auto t = secs(out, x, 41)) {
+        auto cs = std::chrono::round<std::chrono::duration<long long, std::centi>>(*t);
+        cs = std::clamp(cs, decltype(cs)(1), decltype(cs)(4095));
+        auto d = std::chrono::duration_cast<conf::Duration>(cs);
+        if (d != *t) {
+          out.warn(x.file, x.line, "advert_int " + x.arg(1) + ": VRRPv3 advertises 10ms..40950ms in steps of 10ms; " +
+                                       conf::format_duration(d) + " is used");
+        }
+        v.advert_interval = d;
+      }
     } else if (k == "advert_int") {
       if (auto t = secs(out, x, 255)) {
         // RFC 3768 §5.3.7: VRRPv2 advertises whole seconds.
@@ -480,6 +510,25 @@ std::optional<conf::VrrpInstance> read_instance(Partial& out, const Statement& s
         if (*t > conf::Duration(0) && *t < std::chrono::seconds(1)) *t = std::chrono::seconds(1);
         v.garp.refresh = *t;
       }
+    } else if (k == "unicast_peer") {
+      for (const auto& a : x.block) {
+        auto ip = IpAddress::parse(a.key());
+        if (!ip) {
+          out.warn(a.file, a.line, "unicast_peer: '" + a.key() + "' is not an address; not carried over");
+          continue;
+        }
+        if (a.words.size() > 1) {
+          out.warn(a.file, a.line, "unicast_peer " + a.key() + ": '" + a.words[1] + "' and what follows are not carried over");
+        }
+        if (std::find(v.unicast_peers.begin(), v.unicast_peers.end(), *ip) == v.unicast_peers.end()) {
+          v.unicast_peers.push_back(*ip);
+          peers_at.push_back(&a);
+        }
+      }
+    } else if (k == "accept") {
+      v.accept_mode = true;
+    } else if (k == "no_accept") {
+      v.accept_mode = false;
     } else if (k == "smtp_alert") {
       facts.smtp_alert = x.arg(1).empty() || x.arg(1) == "true" || x.arg(1) == "on" || x.arg(1) == "yes";
     } else {
@@ -487,9 +536,25 @@ std::optional<conf::VrrpInstance> read_instance(Partial& out, const Statement& s
     }
   }
   if (v.interface.empty() || v.vrid == 0 || v.virtual_addresses.empty()) {
-    out.warn(s.file, s.line, "vrrp_instance " + v.name + ": needs interface, virtual_router_id and an IPv4 "
-                             "virtual_ipaddress; not carried over");
+    out.warn(s.file, s.line, "vrrp_instance " + v.name + ": needs interface, virtual_router_id and a virtual_ipaddress" +
+                             (v.version == 2 ? " of IPv4" : "") + "; not carried over");
     return std::nullopt;
+  }
+  std::vector<IpAddress> peers;
+  for (std::size_t i = 0; i < v.unicast_peers.size(); ++i) {
+    const auto& a = v.unicast_peers[i];
+    if (a.family() == v.virtual_addresses.front().family()) {
+      peers.push_back(a);
+    } else {
+      out.warn(peers_at[i]->file, peers_at[i]->line, "unicast_peer " + a.to_string() +
+                                                         " is not of the virtual addresses' family; not carried over");
+    }
+  }
+  v.unicast_peers = std::move(peers);
+  if (v.version == 3 && !v.auth_pass.empty()) {
+    out.warn(s.file, s.line, "vrrp_instance " + v.name + ": authentication is not carried over: VRRPv3 has none "
+                             "(RFC 5798 §9)");
+    v.auth_pass.clear();
   }
   if (state == "MASTER" && v.priority < 255) {
     out.comments[at + ".name"] = "keepalived's state MASTER: pairgate starts every instance as backup and the "
@@ -556,7 +621,7 @@ Partial import_keepalived(const Sources& files, const std::string& path, const s
   for (const auto& s : top) {
     if (s.key() == "vrrp_instance") {
       InstanceFacts facts;
-      auto v = read_instance(out, s, gl.garp, facts);
+      auto v = read_instance(out, s, gl, facts);
       if (!v) continue;
       const bool dup = std::any_of(vrrp.instances.begin(), vrrp.instances.end(), [&](const auto& i) {
         return i.name == v->name || (i.interface == v->interface && i.vrid == v->vrid);

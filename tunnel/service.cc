@@ -1,6 +1,7 @@
 #include "tunnel/service.h"
 
 #include "core/events.h"
+#include "tunnel/metrics.h"
 
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
@@ -47,9 +48,15 @@ std::string read_resolv_conf() {
 }  // namespace
 
 Service::Service(ModuleContext ctx)
-    : ctx_(ctx), clock_(make_steady_clock(ctx.io)), next_identifier_(static_cast<std::uint16_t>(std::random_device{}())) {}
+    : ctx_(ctx), clock_(make_steady_clock(ctx.io)), next_identifier_(static_cast<std::uint16_t>(std::random_device{}())) {
+  // What status() shows of each tunnel's health, as metrics (tunnel/metrics.h).
+  metrics_id_ = ctx_.metrics.add([this](MetricSet& out) {
+    for (const auto& t : tunnels_) add_tunnel_metrics(out, t->name(), t->health(), t->transitions());
+  });
+}
 
 Service::~Service() {
+  ctx_.metrics.remove(metrics_id_);
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "conf/config.h"
+#include "core/metrics.h"
 #include "core/module.h"
 #include "core/netlink.h"
 #include "core/raw_socket.h"
@@ -58,6 +59,7 @@ class Service final : public Module, public TunnelHealthSource {
   std::uint64_t rdnss_updates_ = 0;
   std::string socket_error_;
   bool stopping_ = false;
+  MetricsRegistry::Id metrics_id_ = 0;
 };
 
 }  // namespace pairgate::tunnel

@@ -66,6 +66,8 @@ class Tunnel {
   int wan_index() const { return wan_index_; }
   State state() const { return health_.state(); }
   const std::string& reason() const { return health_.reason(); }
+  const HealthEngine& health() const { return health_; }
+  std::uint64_t transitions() const { return transitions_; }
   void status(nlohmann::json& out) const;
 
  private:

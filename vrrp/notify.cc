@@ -11,7 +11,35 @@ namespace pairgate::vrrp {
 Notifier::Notifier(boost::asio::io_context& io, std::string node, std::unique_ptr<ProcessLauncher> launcher)
     : io_(io), node_(std::move(node)), launcher_(launcher ? std::move(launcher) : std::make_unique<ProcessRunner>(io)) {}
 
-Notifier::~Notifier() { *alive_ = false; }
+Notifier::~Notifier() {
+  *alive_ = false;
+  if (bus_) bus_->unsubscribe(subscription_);
+}
+
+namespace {
+
+std::optional<State> state_named(const nlohmann::json& data, const char* key) {
+  auto it = data.find(key);
+  if (it == data.end() || !it->is_string()) return std::nullopt;
+  for (State s : {State::initialize, State::backup, State::master, State::fault}) {
+    if (to_string(s) == it->get_ref<const std::string&>()) return s;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void Notifier::follow(EventBus& bus) {
+  if (bus_) bus_->unsubscribe(subscription_);
+  bus_ = &bus;
+  subscription_ = bus.subscribe([this](const Event& e) {
+    if (e.kind != "vrrp") return;
+    auto from = state_named(e.data, "from");
+    auto to = state_named(e.data, "to");
+    if (!from || !to) return;
+    state_changed(e.subject, *from, *to, e.data.value("reason", std::string()));
+  });
+}
 
 void Notifier::configure(const conf::Notify& notify) {
   const bool mail_changed = !(notify.email == config_.email);

@@ -3,7 +3,9 @@
 // old state, new state) as arguments, and a mail goes to notify.email.
 // Neither ever blocks the event loop; failures are logged and counted.
 //
-// Programs run one at a time per instance, in the order of its transitions
+// Programs run one at a time per instance, in the order of the event stream
+// (core/events.h): follow() makes the VRRP transitions the bus delivers the
+// notifier's input, so `pairgatectl events` and the programs see one order
 // (a flapping instance used to start them all at once); at most kQueue wait
 // per instance, beyond that the oldest waiting one is dropped (counted,
 // logged). At stop, drain() lets what runs and waits finish and the mail
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "conf/config.h"
+#include "core/events.h"
 #include "core/process.h"
 #include "core/smtp.h"
 #include "vrrp/engine.h"
@@ -39,6 +42,10 @@ class Notifier {
   ~Notifier();
   void configure(const conf::Notify& notify);
   void state_changed(const std::string& instance, State from, State to, const std::string& reason);
+  // Takes every "vrrp" event on `bus` with data {from, to, reason} as a
+  // state_changed(subject, from, to, reason), in the bus's order, until the
+  // notifier is destroyed. `bus` must outlive the notifier.
+  void follow(EventBus& bus);
 
   // Stop, first stage: `done` comes once no program runs or waits and no
   // mail is being sent (at once if so now). Programs and mail still queued
@@ -84,6 +91,8 @@ class Notifier {
   std::uint64_t exec_started_ = 0;
   std::uint64_t exec_failed_ = 0;
   std::uint64_t exec_dropped_ = 0;
+  EventBus* bus_ = nullptr;
+  EventBus::SubscriptionId subscription_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -16,6 +16,7 @@
 #include "core/events.h"
 #include "vrrp/accept_mode.h"
 #include "vrrp/addresses.h"
+#include "vrrp/metrics.h"
 
 namespace pairgate::vrrp {
 
@@ -97,15 +98,23 @@ std::vector<std::byte> unsolicited_na(const MacAddress& mac, const Ipv6Address& 
 
 }  // namespace
 
-Service::Service(ModuleContext ctx, TunnelHealthSource* tunnels) : ctx_(ctx), tunnels_(tunnels), stop_timer_(ctx.io) {}
+Service::Service(ModuleContext ctx, TunnelHealthSource* tunnels) : ctx_(ctx), tunnels_(tunnels), stop_timer_(ctx.io) {
+  metrics_id_ = ctx_.metrics.add([this](MetricSet& out) { collect(out); });
+}
 
 Service::~Service() {
+  ctx_.metrics.remove(metrics_id_);
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
 }
 
 void Service::start(const conf::Config& config) {
   config_ = config;
-  if (!notifier_) notifier_ = std::make_unique<Notifier>(ctx_.io, config.node);
+  if (!notifier_) {
+    notifier_ = std::make_unique<Notifier>(ctx_.io, config.node);
+    // Programs and mail follow the event stream's order (the transition is
+    // published below, in execute()).
+    notifier_->follow(ctx_.events);
+  }
   notifier_->configure(config.notify);
   if (!config.vrrp || config.vrrp->instances.empty()) return;
   // The IPv4 socket always (it also says at start-up whether raw sockets
@@ -469,7 +478,6 @@ void Service::execute(Router& r, Effects effects) {
                            {"priority", r.engine->effective_priority().value}});
       r.reason = t->reason;
       r.changed_at = std::chrono::system_clock::now();
-      if (notifier_) notifier_->state_changed(r.config.name, t->from, t->to, t->reason);
       if (t->to == State::master || t->to == State::backup || t->to == State::fault) {
         propagate(r, t->to, t->reason);
       }
@@ -747,6 +755,22 @@ void Service::status(nlohmann::json& out) const {
                      {"exec_waiting", notifier_->exec_waiting()},
                      {"mail_sent", notifier_->mail_sent()},
                      {"mail_failed", notifier_->mail_failed()}};
+  }
+}
+
+void Service::collect(MetricSet& out) const {
+  if (notifier_) add_notify_metrics(out, *notifier_);
+  if (routers_.empty()) return;
+  add_interface_metrics(out, unknown_vrid_);
+  for (const auto& r : routers_) {
+    const auto& e = *r->engine;
+    InstanceMetrics m{r->config.name, r->config.interface, r->config.vrid, e.state(), r->config.priority,
+                      e.effective_priority().value, e.counters(), r->garp_sent, r->addresses_restored};
+    // The interface's share of drops, as status() adds it.
+    if (auto it = interface_counters_.find(r->ifindex); it != interface_counters_.end()) {
+      for (std::size_t i = 0; i < kDropKinds; ++i) m.counters.drops[i] += it->second.drops[i];
+    }
+    add_instance_metrics(out, m);
   }
 }
 

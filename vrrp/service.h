@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "conf/config.h"
+#include "core/metrics.h"
 #include "core/module.h"
 #include "core/netlink.h"
 #include "core/raw_socket.h"
@@ -47,6 +48,8 @@ class Service final : public Module {
   void status(nlohmann::json& out) const override;
 
  private:
+  // What status() shows, as metrics (vrrp/metrics.h).
+  void collect(MetricSet& out) const;
   struct Router;
   struct InterfaceCounters {
     std::array<std::uint64_t, kDropKinds> drops{};
@@ -91,6 +94,7 @@ class Service final : public Module {
   std::map<std::pair<std::string, Drop>, LogLimit> drop_log_;
   std::optional<Netlink::SubscriptionId> subscription_;
   std::unique_ptr<Notifier> notifier_;
+  MetricsRegistry::Id metrics_id_ = 0;
   std::unique_ptr<firewall::Nft> nft_;  // loaded when an instance has accept_mode false
   std::string accept_applied_;          // the script in force, empty for none
   std::string accept_error_;

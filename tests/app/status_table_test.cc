@@ -65,3 +65,15 @@ TEST(StatusTable, Leases) {
 
 }  // namespace
 }  // namespace pairgate
+
+namespace pairgate {
+namespace {
+
+TEST(RenderEvent, OneLineWithTimeSeqKindAndMessage) {
+  nlohmann::json e = {{"seq", 42}, {"time", "2026-11-29T10:00:00.123Z"}, {"kind", "vrrp"}, {"subject", "VRRP1"},
+                      {"message", "(VRRP1) Entering MASTER STATE: bad\nline"}, {"data", nlohmann::json::object()}};
+  EXPECT_EQ(render_event(e), "2026-11-29T10:00:00.123Z #42 vrrp (VRRP1) Entering MASTER STATE: bad\\x0aline\n");
+}
+
+}  // namespace
+}  // namespace pairgate

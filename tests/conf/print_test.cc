@@ -132,5 +132,31 @@ TEST(Print, ValuesThatNeedQuotingAreQuoted) {
   EXPECT_EQ(parse_ok(text), c);
 }
 
+TEST(Print, VrrpVersion3KeysLoadAgain) {
+  const Config c = parse_ok(
+      "node: r1\nvrrp:\n  instances:\n"
+      "    - {name: V, interface: eth0, vrid: 1, version: 3, advert_interval: 100ms, accept_mode: false,\n"
+      "       virtual_addresses: [192.0.2.1/24], unicast_peers: [192.0.2.7]}\n");
+  const std::string text = print(c);
+  EXPECT_THAT(text, HasSubstr("version: 3"));
+  EXPECT_THAT(text, HasSubstr("unicast_peers: [192.0.2.7]"));
+  EXPECT_THAT(text, HasSubstr("accept_mode: false"));
+  EXPECT_EQ(parse_ok(text), c);
+}
+
+TEST(Print, TheHttpSectionLoadsAgain) {
+  const Config c = parse_ok("node: r1\nhttp:\n  listen: [127.0.0.1:9650, \"[2001:db8::1]:9650\"]\n  allow: [192.0.2.0/24]\n");
+  const std::string text = print(c);
+  EXPECT_THAT(text, HasSubstr("http:\n  listen: [127.0.0.1:9650, \"[2001:db8::1]:9650\"]\n  allow: [192.0.2.0/24]"));
+  EXPECT_EQ(parse_ok(text), c);
+  // The default allow is left to be computed from listen again.
+  const Config d = parse_ok("node: r1\nhttp: {listen: [127.0.0.1:9650]}\n");
+  EXPECT_THAT(print(d), Not(HasSubstr("allow")));
+  EXPECT_EQ(parse_ok(print(d)), d);
+  PrintOptions short_form;
+  short_form.defaults = false;
+  EXPECT_EQ(parse_ok(print(d, short_form)), d);
+}
+
 }  // namespace
 }  // namespace pairgate::conf

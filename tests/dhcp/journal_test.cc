@@ -129,6 +129,18 @@ TEST_F(JournalTest, OneTurnIsOneBatchAndReportsOnlyWhenDurable) {
   EXPECT_EQ(Journal::load(path).leases.size(), 3u);
 }
 
+TEST_F(JournalTest, EachDurableBatchTimesItsSync) {
+  Journal j(io, path, [&] { return live; }, [&](std::uint64_t b, std::error_code ec) { done.emplace_back(b, ec); }, true);
+  EXPECT_EQ(j.sync_latency()->count(), 0u);
+  j.append(sample(1));
+  run_until_idle(j);
+  j.append(sample(2));
+  run_until_idle(j);
+  EXPECT_EQ(j.sync_latency()->count(), 2u);
+  EXPECT_GE(j.sync_latency()->sum(), 0.0);
+  EXPECT_EQ(j.sync_latency()->value().cumulative.back(), 2u) << "a sync took over 10 s";
+}
+
 TEST_F(JournalTest, AMissingFileIsAnEmptyStore) {
   auto loaded = Journal::load(path);
   EXPECT_FALSE(loaded.existed);

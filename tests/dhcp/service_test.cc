@@ -452,5 +452,22 @@ TEST_F(ServiceTest, TheSnapshotReadsEveryRecordInPiecesByAddress) {
   for (std::size_t i = 1; i < out.size(); ++i) EXPECT_LT(out[i - 1].address, out[i].address);
 }
 
+// Found by the Prometheus integration test after a merge dropped the
+// registration: /metrics had no DHCP series at all. Failed before the fix.
+TEST_F(ServiceTest, MetricsAreRegisteredAndFollowTheLeases) {
+  start();
+  auto m = metrics.collect();
+  ASSERT_NE(m.find("kea_dhcp4_addresses_total", {{"subnet", "192.0.2.0/24"}}), nullptr);
+  EXPECT_EQ(*m.find("kea_dhcp4_addresses_total", {{"subnet", "192.0.2.0/24"}}), 181);
+  EXPECT_EQ(*m.find("kea_dhcp4_addresses_assigned_total", {{"subnet", "192.0.2.0/24"}}), 0);
+  request(1);
+  journal->finish();
+  m = metrics.collect();
+  EXPECT_EQ(*m.find("kea_dhcp4_addresses_assigned_total", {{"subnet", "192.0.2.0/24"}}), 1);
+  EXPECT_EQ(*m.find("pairgate_dhcp_leases_active"), 1);
+  service.reset();
+  EXPECT_EQ(metrics.collect().find("kea_dhcp4_addresses_total", {{"subnet", "192.0.2.0/24"}}), nullptr);
+}
+
 }  // namespace
 }  // namespace pairgate::dhcp

@@ -9,6 +9,7 @@
 #include "conf/diff.h"
 #include "conf/parser.h"
 #include "tests/mocks/mock_netlink.h"
+#include "tests/support/metric_lint.h"
 #include "tests/support/module_context.h"
 
 namespace pairgate::firewall {
@@ -190,6 +191,42 @@ TEST_F(FirewallServiceTest, NoSectionNoTable) {
   service_.start(config(""));
   EXPECT_TRUE(nft_->scripts.empty());
   EXPECT_TRUE(status().is_null());
+}
+
+TEST_F(FirewallServiceTest, EachApplyRefusalAndRemovalIsAnEvent) {
+  std::vector<std::string> actions;
+  registries_.events.subscribe([&](const Event& e) {
+    EXPECT_EQ(e.kind, "firewall");
+    actions.push_back(e.data["action"]);
+  });
+  auto a = config("firewall: {wan_interfaces: [wan0]}\n");
+  service_.start(a);
+  auto b = config("firewall: {wan_interfaces: [wan0], log_drops: false}\n");
+  service_.reload(b, conf::diff(a, b));
+  nft_->refuse = true;
+  service_.reload(a, conf::diff(b, a));
+  nft_->refuse = false;
+  service_.stop([] {});
+  EXPECT_EQ(actions, (std::vector<std::string>{"applied", "replaced", "refused", "removed"}));
+  EXPECT_EQ(registries_.events.since(0).events[0].message, "firewall: table inet pairgate applied");
+}
+
+TEST_F(FirewallServiceTest, MetricsAreWhatStatusShows) {
+  EXPECT_EQ(registries_.metrics.collect().find("pairgate_firewall_applied"), nullptr);
+  service_.start(config("firewall: {wan_interfaces: [wan0]}\n"));
+  auto m = registries_.metrics.collect();
+  EXPECT_EQ(*m.find("pairgate_firewall_applied"), 1);
+  EXPECT_EQ(*m.find("pairgate_firewall_applies_total"), 1);
+  EXPECT_EQ(m.find("pairgate_firewall_drops_total", {{"chain", "input"}}), nullptr) << "no reading yet";
+  // The drops are the last reading, made off the loop: a scrape calls no nft.
+  run_jobs();
+  const int calls = nft_->calls;
+  m = registries_.metrics.collect();
+  EXPECT_EQ(nft_->calls, calls);
+  ASSERT_NE(m.find("pairgate_firewall_drops_total", {{"chain", "input"}}), nullptr);
+  EXPECT_EQ(*m.find("pairgate_firewall_drops_total", {{"chain", "input"}}), 7);
+  EXPECT_EQ(*m.find("pairgate_firewall_drops_total", {{"chain", "forward"}}), 3);
+  testing::expect_lint_clean(m);
 }
 
 }  // namespace

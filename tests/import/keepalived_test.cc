@@ -172,15 +172,79 @@ INSTANTIATE_TEST_SUITE_P(
                       NotCarried{"notify_backup \"/usr/local/bin/down.sh x\"", "when NEW is BACKUP"},
                       NotCarried{"notify_fault /x", "when NEW is FAULT"},
                       NotCarried{"notify /x", "adapt the script"},
-                      NotCarried{"unicast_peer {\n  192.0.2.9\n }", "224.0.0.18 only"},
+                      NotCarried{"unicast_src_ip 192.0.2.8", "primary address"},
                       NotCarried{"use_vmac", "own MAC address"},
-                      NotCarried{"version 3", "VRRPv2"},
+                      NotCarried{"unicast_peer { 2001:db8::9 }", "not of the virtual addresses' family"},
                       NotCarried{"advert_int 0.5", "whole seconds; 1s is used"},
                       NotCarried{"authentication {\n  auth_type AH\n  auth_pass x\n }", "knows only PASS"},
                       NotCarried{"priority 300", "expected a number 1..255"},
                       NotCarried{"virtual_routes {\n  0.0.0.0/0 via 192.0.2.254\n }", "routes are not moved"},
                       NotCarried{"track_interface { eth9 weight x }", "weight 'x' is not -254..254"},
                       NotCarried{"mystery_keyword 1", "mystery_keyword 1: not carried over"}));
+
+// VRRPv3 (keepalived's vrrp_version 3 or version 3): sub-second intervals,
+// IPv6 instances, unicast peers, accept mode.
+TEST(Keepalived, VrrpVersion3InstancesCarryOver) {
+  auto p = one(R"(global_defs {
+  vrrp_version 3
+}
+vrrp_instance V4 {
+  interface eth1
+  virtual_router_id 51
+  advert_int 0.1
+  no_accept
+  unicast_peer {
+    198.51.100.3
+    198.51.100.4 min_ttl 255
+  }
+  virtual_ipaddress {
+    198.51.100.1/24
+    2001:db8::1/64
+  }
+}
+vrrp_instance V6 {
+  interface eth1
+  virtual_router_id 52
+  advert_int 0.015
+  virtual_ipaddress {
+    fe80::1/64
+    2001:db8::1/64
+  }
+}
+vrrp_instance OLD {
+  version 2
+  interface eth1
+  virtual_router_id 53
+  virtual_ipaddress {
+    2001:db8::2/64
+    198.51.100.2/24
+  }
+}
+)");
+  ASSERT_TRUE(p.config.vrrp);
+  ASSERT_EQ(p.config.vrrp->instances.size(), 3u);
+  const auto& v4 = p.config.vrrp->instances[0];
+  EXPECT_EQ(v4.version, 3u);
+  EXPECT_EQ(v4.advert_interval, 100ms);
+  EXPECT_FALSE(v4.accept_mode);
+  ASSERT_EQ(v4.unicast_peers.size(), 2u);
+  EXPECT_EQ(v4.unicast_peers[1].to_string(), "198.51.100.4");
+  ASSERT_EQ(v4.virtual_addresses.size(), 1u);
+  ASSERT_EQ(v4.excluded_addresses.size(), 1u) << "one instance, one family";
+  EXPECT_THAT(p.warnings, HasWarning("/etc/keepalived/keepalived.conf:11: warning: ", "'min_ttl' and what follows"));
+  EXPECT_THAT(p.warnings, HasWarning("/etc/keepalived/keepalived.conf:15: warning: ", "make a second instance"));
+  const auto& v6 = p.config.vrrp->instances[1];
+  EXPECT_EQ(v6.version, 3u);
+  EXPECT_EQ(v6.advert_interval, 20ms) << "rounded to centiseconds";
+  EXPECT_THAT(p.warnings, HasWarning("/etc/keepalived/keepalived.conf:21: warning: ", "steps of 10ms"));
+  ASSERT_EQ(v6.virtual_addresses.size(), 2u);
+  EXPECT_EQ(v6.virtual_addresses[0].to_string(), "fe80::1/64");
+  const auto& old = p.config.vrrp->instances[2];
+  EXPECT_EQ(old.version, 2u);
+  ASSERT_EQ(old.virtual_addresses.size(), 1u);
+  EXPECT_EQ(old.virtual_addresses[0].to_string(), "198.51.100.2/24");
+  EXPECT_THAT(p.warnings, HasWarning("/etc/keepalived/keepalived.conf:32: warning: ", "set vrrp_version 3"));
+}
 
 TEST(Keepalived, TopLevelBlocksWithoutEquivalent) {
   auto p = one("vrrp_script chk { script /bin/true }\nvirtual_server 192.0.2.1 80 {\n delay_loop 6\n}\n");

@@ -4,11 +4,12 @@
 # notify.exec and notify.email to an SMTP server that never answers), DHCP
 # (its lease file), the firewall (libnftables), a tunnel whose AFTR name
 # is being looked up from a DNS server that never answers, and a control
-# client is connected. Checked: the fds a notify program has (only 0, 1,
+# client and an HTTP client (the http endpoint on 127.0.0.1) are connected. Checked: the fds a notify program has (only 0, 1,
 # 2); FD_CLOEXEC on every descriptor of the daemon above 2; and the case
 # that started it: a notify program that leaves a child behind (as a
 # daemonising one does) no longer keeps the control socket, so the next
-# start is not refused with "another pairgated is running".
+# start is not refused with "another pairgated is running" (nor finds the
+# HTTP port taken).
 # Usage: cloexec_test.sh BUILD_DIR
 set -uo pipefail
 build=$(cd "${1:?build dir}" && pwd)
@@ -87,6 +88,8 @@ tunnels:
     aftr: aftr.example
     resolver: ["2001:db8:5::53", "2001:db8:5::53", "2001:db8:5::53"]
     health: {targets: [203.0.113.1]}
+http:
+  listen: [127.0.0.1:9650]
 YAML
 
 # pairgated with nothing open but 0, 1 and 2 (this shell's own descriptors
@@ -135,7 +138,11 @@ child=$(tail -1 "$dir/notify.pids")
 # A control client, connected and idle, while the fds are read.
 ip netns exec "$ns" /usr/bin/python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(20)' "$sock" &
 helpers+=($!)
+# An HTTP client, connected and idle: the endpoint's session is open too.
+ip netns exec "$ns" /usr/bin/python3 -c 'import socket,time; s=socket.create_connection(("127.0.0.1", 9650)); time.sleep(4)' &
+helpers+=($!)
 check "the SMTP connection is open" wait_for 5 bash -c "ip netns exec $ns ss -tn state established '( dport = :2525 )' | grep -q 2525"
+check "the HTTP session is open" wait_for 5 bash -c "ip netns exec $ns ss -tn state established '( sport = :9650 )' | grep -q 9650"
 check "the DNS query is in flight" wait_for 5 bash -c "ip netns exec $ns ss -6 -uanp | grep -q 'pid=$pid,'"
 sleep 0.5
 echo "# the notify program ($child) has:"

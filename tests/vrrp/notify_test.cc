@@ -182,3 +182,53 @@ TEST(Notifier, MailReadsLikeKeepalivedsSmtpAlert) {
 
 }  // namespace
 }  // namespace pairgate::vrrp
+
+namespace pairgate::vrrp {
+namespace {
+
+// The programs follow the event stream: a transition published while the bus
+// delivers another event (a listener reacting to it) runs after that one, as
+// `pairgatectl events` shows it, and events that are not VRRP transitions
+// run nothing.
+TEST_F(NotifierTest, ProgramsStartInTheEventStreamsOrder) {
+  conf::Notify n;
+  n.exec = {"/usr/local/bin/notify"};
+  notifier->configure(n);
+  EventBus bus;
+  std::vector<std::uint64_t> seen;
+  // Subscribed first: reacts to V1's MASTER by publishing V2's BACKUP.
+  bus.subscribe([&](const Event& e) {
+    seen.push_back(e.seq);
+    if (e.subject == "V1" && e.data.value("to", "") == "MASTER") {
+      bus.publish("vrrp", "V2", "(V2) Entering BACKUP STATE", {{"from", "MASTER"}, {"to", "BACKUP"}, {"reason", "sync"}});
+    }
+  });
+  notifier->follow(bus);
+  bus.publish("tunnel", "ip6tnl1", "tunnel ip6tnl1 DOWN", {{"state", "DOWN"}});
+  bus.publish("vrrp", "V1", "(V1) Entering MASTER STATE", {{"from", "BACKUP"}, {"to", "MASTER"}, {"reason", "x"}});
+  bus.publish("vrrp", "V3", "malformed", {{"to", "SIDEWAYS"}});
+  EXPECT_EQ(seen, (std::vector<std::uint64_t>{1, 2, 3, 4}));
+  ASSERT_EQ(launcher->started.size(), 2u);
+  EXPECT_EQ(launcher->started[0], (Args{"/usr/local/bin/notify", "V1", "BACKUP", "MASTER"}));
+  EXPECT_EQ(launcher->started[1], (Args{"/usr/local/bin/notify", "V2", "MASTER", "BACKUP"}));
+  // One at a time per instance still: V1's next waits for its first.
+  bus.publish("vrrp", "V1", "(V1) Entering BACKUP STATE", {{"from", "MASTER"}, {"to", "BACKUP"}, {"reason", "y"}});
+  EXPECT_EQ(launcher->started.size(), 2u);
+  launcher->finish();
+  settle();
+  ASSERT_EQ(launcher->started.size(), 3u);
+  EXPECT_EQ(launcher->started[2], (Args{"/usr/local/bin/notify", "V1", "MASTER", "BACKUP"}));
+  notifier.reset();  // before the bus it follows
+}
+
+TEST_F(NotifierTest, ADestroyedNotifierLeavesTheBus) {
+  EventBus bus;
+  notifier->follow(bus);
+  EXPECT_EQ(bus.listeners(), 1u);
+  notifier.reset();
+  EXPECT_EQ(bus.listeners(), 0u);
+  bus.publish("vrrp", "V1", "", {{"from", "BACKUP"}, {"to", "MASTER"}});
+}
+
+}  // namespace
+}  // namespace pairgate::vrrp
