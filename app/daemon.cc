@@ -14,6 +14,7 @@
 #include "dhcp/service.h"
 #include "firewall/service.h"
 #include "firewall/sysctl.h"
+#include "peer/service.h"
 #include "http/service.h"
 #include "tunnel/service.h"
 #include "vrrp/service.h"
@@ -122,7 +123,12 @@ std::vector<std::unique_ptr<Module>> Daemon::standard_modules(ModuleContext ctx)
   TunnelHealthSource* health = tunnels.get();
   out.push_back(std::move(tunnels));
   out.push_back(std::make_unique<vrrp::Service>(ctx, health));
-  out.push_back(std::make_unique<dhcp::Service>(ctx));
+  // The peer channel before DHCP, so that it stops after DHCP's last lease
+  // batch: the daemon binds DHCP's durable lease changes (producer) and its
+  // store (consumer of the peer's) to lease sync.
+  auto dhcp = std::make_unique<dhcp::Service>(ctx);
+  out.push_back(std::make_unique<peer::Service>(ctx, dhcp.get(), dhcp.get()));
+  out.push_back(std::move(dhcp));
   // Last: it shows what the others do, and stops first.
   out.push_back(std::make_unique<http::Service>(ctx));
   return out;

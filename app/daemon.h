@@ -36,9 +36,9 @@ class Daemon {
     ModuleFactory modules;  // empty: standard_modules()
   };
 
-  // firewall, sysctl, tunnel, vrrp, dhcp, http: the firewall guards before
+  // firewall, sysctl, tunnel, vrrp, peer, dhcp, http: the firewall guards before
   // forwarding is switched on and before anything listens; tunnels come up before VRRP so tracking sees their first state;
-  // DHCP serves last, then the HTTP endpoint shows them all (and stops first).
+  // DHCP serves last, the peer channel stops after it, and the HTTP endpoint shows them all (and stops first).
   static std::vector<std::unique_ptr<Module>> standard_modules(ModuleContext ctx);
 
   // `config` is the validated content of options.config_path.

@@ -134,6 +134,29 @@ std::string render_status(const json& s) {
     out += "\n" + t.str();
   }
 
+  if (auto p = s.find("peer"); p != s.end() && p->is_object()) {
+    // One line: who, the state and since when, and what an operator looks
+    // at next (round trip, backlog, refusals).
+    std::string who = text(*p, "node", "");
+    who = who.empty() ? text(*p, "address") : who + " (" + text(*p, "address") + ")";
+    out += "\nPEER " + who + ": " + text(*p, "state");
+    if (p->contains("since_s") && (*p)["since_s"].is_number()) out += " for " + uptime((*p)["since_s"].get<double>());
+    if (p->contains("reason") && text(*p, "state") != "in-sync") out += " (" + text(*p, "reason") + ")";
+    if (auto r = p->find("rtt_ms"); r != p->end() && r->is_number()) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.2f", r->get<double>());
+      out += std::string(", rtt ") + buf + " ms";
+    }
+    out += ", backlog " + text(*p, "backlog", "0");
+    std::uint64_t rejected = 0;
+    if (auto r = p->find("rejected"); r != p->end() && r->is_object()) {
+      for (const auto& [k, v] : r->items()) {
+        if (v.is_number_unsigned()) rejected += v.get<std::uint64_t>();
+      }
+    }
+    out += ", rejected " + std::to_string(rejected) + "\n";
+  }
+
   if (auto f = s.find("firewall"); f != s.end() && f->is_object()) {
     out += "\nFIREWALL: table " + text(*f, "table") + ", applied: " + text(*f, "applied");
     if (f->contains("error")) out += ", error: " + text(*f, "error");

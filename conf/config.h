@@ -177,6 +177,10 @@ struct DhcpSubnet {
   std::string interface;
   IpPrefix subnet;
   std::vector<Pool> pools;
+  // Option 54 in every reply: none = this host's own address on the
+  // interface; else a VRRP virtual address on it, so that unicast renewals
+  // reach whichever router is master.
+  std::optional<Ipv4Address> server_identifier;
   Duration lease_time = 12h;
   Duration max_lease_time = 24h;
   std::optional<Duration> renew_time;   // T1; default lease_time / 2
@@ -192,6 +196,7 @@ struct DhcpSubnet {
   Mark max_lease_time_mark;
   Mark renew_time_mark;
   Mark rebind_time_mark;
+  Mark server_identifier_mark;
   MarkList router_marks;  // one per options.routers entry
   bool operator==(const DhcpSubnet&) const = default;
 };
@@ -258,6 +263,27 @@ struct Firewall {
   bool operator==(const Firewall&) const = default;
 };
 
+// The channel to the other router of the pair (peer/).
+struct Peer {
+  IpAddress address;              // the other router's own address, never a virtual one
+  std::optional<IpAddress> local; // listen on and dial from; none = any address of address's family
+  std::uint16_t port = 6470;      // TCP
+  std::string key_file;           // the shared secret, at least 32 bytes, mode 0600
+  // The key file as it was when the configuration was read (inode, size,
+  // modification time), so that a reload after the file was rewritten is a
+  // change of the peer section; never the secret itself.
+  struct FileStamp {
+    std::uint64_t inode = 0, size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const FileStamp&) const = default;
+  } key_stamp;
+  Mark mark;
+  Mark address_mark;
+  Mark local_mark;
+  Mark key_file_mark;
+  bool operator==(const Peer&) const = default;
+};
+
 // One address the HTTP endpoint listens on, "ADDR:PORT" ("[ADDR]:PORT" for IPv6).
 struct HttpListen {
   IpAddress address;
@@ -291,6 +317,7 @@ struct Config {
   std::optional<Dhcp> dhcp;
   std::vector<Tunnel> tunnels;
   std::optional<Firewall> firewall;
+  std::optional<Peer> peer;
   std::optional<Http> http;
   bool operator==(const Config&) const = default;
 

@@ -49,7 +49,7 @@ void flag(std::string& out, bool set, std::string_view what) {
 
 bool ConfigDiff::empty() const {
   return !node && !control && !logging && !notify && !sysctl && vrrp_instances.empty() && !sync_groups &&
-         !lease_file && dhcp_subnets.empty() && tunnels.empty() && !firewall && !http;
+         !lease_file && dhcp_subnets.empty() && tunnels.empty() && !firewall && !peer && !http;
 }
 
 std::string ConfigDiff::summary() const {
@@ -65,6 +65,7 @@ std::string ConfigDiff::summary() const {
   append(out, "dhcp", dhcp_subnets);
   append(out, "tunnels", tunnels);
   flag(out, firewall, "firewall");
+  flag(out, peer, "peer");
   flag(out, http, "http");
   return out.empty() ? "no changes" : out;
 }
@@ -88,6 +89,7 @@ ConfigDiff diff(const Config& before, const Config& after) {
   d.dhcp_subnets = compare(db.subnets, da.subnets, [](const DhcpSubnet& s) { return s.subnet.to_string(); });
   d.tunnels = compare(before.tunnels, after.tunnels, [](const Tunnel& t) { return t.name; });
   d.firewall = !(before.firewall == after.firewall);
+  d.peer = !(before.peer == after.peer);
   d.http = !(before.http == after.http);
   return d;
 }

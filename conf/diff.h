@@ -28,6 +28,7 @@ struct ConfigDiff {
   NamedChanges dhcp_subnets;    // by subnet, "192.0.2.0/24"
   NamedChanges tunnels;         // by tunnel name
   bool firewall = false;
+  bool peer = false;
   bool http = false;
 
   bool empty() const;

@@ -208,6 +208,10 @@ std::optional<DhcpSubnet> parse_subnet(Reader& r, const YAML::Node& n) {
     s.rebind_time = r.duration(t, "rebind_time", 5s, 8760h);
     s.rebind_time_mark = r.where(t);
   }
+  if (auto sid = m.get("server_identifier"); sid.IsDefined()) {
+    s.server_identifier = r.ipv4(sid, "server_identifier");
+    s.server_identifier_mark = r.where(sid);
+  }
   if (auto c = m.get("conflict_check"); c.IsDefined()) {
     if (auto i = r.choice(c, "conflict_check", {"arp", "icmp", "none", "auto"})) s.conflict_check = static_cast<ConflictCheck>(*i);
   }

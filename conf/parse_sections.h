@@ -11,6 +11,7 @@ void parse_vrrp(Reader& r, const YAML::Node& n, Vrrp& out);
 void parse_dhcp(Reader& r, const YAML::Node& n, Dhcp& out);
 void parse_tunnels(Reader& r, const YAML::Node& n, std::vector<Tunnel>& out);
 void parse_firewall(Reader& r, const YAML::Node& n, Firewall& out);
+void parse_peer(Reader& r, const YAML::Node& n, Peer& out);
 void parse_http(Reader& r, const YAML::Node& n, Http& out);
 
 // Shared value checks.

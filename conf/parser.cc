@@ -128,6 +128,7 @@ void parse_root(Reader& r, const YAML::Node& root, Config& c) {
   if (m.has("dhcp")) parse_dhcp(r, m.get("dhcp"), c.dhcp.emplace());
   parse_tunnels(r, m.get("tunnels"), c.tunnels);
   if (m.has("firewall")) parse_firewall(r, m.get("firewall"), c.firewall.emplace());
+  if (m.has("peer")) parse_peer(r, m.get("peer"), c.peer.emplace());
   if (m.has("http")) parse_http(r, m.get("http"), c.http.emplace());
 }
 

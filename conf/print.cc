@@ -21,11 +21,14 @@ static_assert(sizeof(Garp) == 24 && sizeof(Track) == 56 && sizeof(VrrpInstance) 
                   sizeof(Vrrp) == 48,
               "a new field in vrrp: print it in conf/print.cc");
 static_assert(sizeof(StaticRoute) == 28 && sizeof(RawOption) == 32 && sizeof(DhcpOptions) == 168 &&
-                  sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 416 && sizeof(Dhcp) == 56,
+                  sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 432 && sizeof(Dhcp) == 56,
               "a new field in dhcp: print it in conf/print.cc");
 static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 296, "a new field in tunnels: print it in conf/print.cc");
 static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 128, "a new field in firewall: print it in conf/print.cc");
-static_assert(sizeof(SysctlEntry) == 72 && sizeof(Config) == 560 + sizeof(std::optional<Http>),
+// Peer's key_stamp is not a key: it is read from the key file.
+static_assert(sizeof(Peer) == 136, "a new field in peer: print it in conf/print.cc");
+static_assert(sizeof(SysctlEntry) == 72 &&
+                  sizeof(Config) == 560 + sizeof(std::optional<Peer>) + sizeof(std::optional<Http>),
               "a new section: print it in conf/print.cc");
 static_assert(sizeof(HttpListen) == 24 && sizeof(Http) == 80, "a new field in http: print it in conf/print.cc");
 #endif
@@ -295,6 +298,7 @@ void print_subnet(Printer& p, const DhcpSubnet& s) {
   if (s.rebind_time) p.scalar(at + ".rebind_time", "rebind_time", format_duration(*s.rebind_time));
   p.scalar(at + ".conflict_check", "conflict_check", std::string(to_string(s.conflict_check)),
            s.conflict_check == d.conflict_check);
+  if (s.server_identifier) p.scalar(at + ".server_identifier", "server_identifier", s.server_identifier->to_string());
   p.flow_list(at + ".relays", "relays", s.relays, [](const Ipv4Address& a) { return a.to_string(); });
   print_options(p, at + ".options", s.options);
   if (p.wanted(at + ".reservations", s.reservations.empty())) {
@@ -403,6 +407,19 @@ void print_firewall(Printer& p, const Firewall& f) {
   o << YAML::EndMap;
 }
 
+void print_peer(Printer& p, const Peer& x) {
+  const Peer d;
+  auto& o = p.out();
+  o << YAML::Key << "peer";
+  p.comment("peer");
+  o << YAML::Value << YAML::BeginMap;
+  p.scalar("peer.address", "address", x.address.to_string());
+  if (x.local) p.scalar("peer.local", "local", x.local->to_string());
+  p.scalar("peer.port", "port", x.port, x.port == d.port);
+  p.scalar("peer.key_file", "key_file", x.key_file);
+  o << YAML::EndMap;
+}
+
 // `allow` only when set: its default is computed from `listen`.
 void print_http(Printer& p, const Http& h) {
   auto& o = p.out();
@@ -436,6 +453,7 @@ std::string print(const Config& c, const PrintOptions& options) {
     p.end(YAML::EndSeq);
   }
   if (c.firewall) print_firewall(p, *c.firewall);
+  if (c.peer) print_peer(p, *c.peer);
   if (c.http) print_http(p, *c.http);
   o << YAML::EndMap;
   return p.text();

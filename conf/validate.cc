@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "conf/duration.h"
+#include "conf/key_file.h"
 
 namespace pairgate::conf {
 
@@ -283,11 +284,33 @@ void check_subnet(Reader& r, const DhcpSubnet& s, std::vector<PoolAt>& all_pools
   }
 }
 
+// A server identifier other than the host's own address must be a VRRP
+// virtual address on the subnet's interface: clients unicast their renewals
+// to it, and only the master of that instance answers there.
+void check_server_identifier(Reader& r, const Config& c, const DhcpSubnet& s) {
+  if (!s.server_identifier) return;
+  const Mark at = first_set({s.server_identifier_mark, s.mark});
+  const Ipv4Address sid = *s.server_identifier;
+  std::string elsewhere;
+  for (const auto& in : c.vrrp ? c.vrrp->instances : std::vector<VrrpInstance>{}) {
+    for (const auto& v : in.virtual_addresses) {
+      if (!v.address().is_v4() || v.address().v4() != sid) continue;
+      if (in.interface == s.interface) return;
+      elsewhere = in.name + " on " + in.interface;
+    }
+  }
+  r.error(at, "dhcp subnet " + s.subnet.to_string() + ": server_identifier " + sid.to_string() +
+                  (elsewhere.empty() ? " is not a virtual address of any VRRP instance on " + s.interface
+                                     : " belongs to VRRP instance " + elsewhere + ", not to " + s.interface) +
+                  " (leave it out to use this host's own address)");
+}
+
 void check_dhcp(Reader& r, const Config& c) {
   if (!c.dhcp) return;
   std::vector<PoolAt> pools;
   for (std::size_t i = 0; i < c.dhcp->subnets.size(); ++i) {
     const auto& s = c.dhcp->subnets[i];
+    check_server_identifier(r, c, s);
     for (std::size_t j = 0; j < i; ++j) {
       const auto& o = c.dhcp->subnets[j];
       if (o.subnet.overlaps(s.subnet)) {
@@ -365,6 +388,42 @@ void check_firewall(Reader& r, const Config& c) {
   }
 }
 
+void check_peer(Reader& r, const Config& c) {
+  if (!c.peer) return;
+  const Peer& p = *c.peer;
+  const Mark address_at = first_set({p.address_mark, p.mark});
+  if (p.local && p.local->family() != p.address.family()) {
+    r.error(first_set({p.local_mark, p.mark}), "peer.local: " + p.local->to_string() + " and peer.address " +
+                                                   p.address.to_string() + " are of different families");
+  }
+  if (p.local && *p.local == p.address) {
+    r.error(first_set({p.local_mark, p.mark}), "peer.local: the same address as peer.address");
+  }
+  for (const auto& in : c.vrrp ? c.vrrp->instances : std::vector<VrrpInstance>{}) {
+    for (const auto* list : {&in.virtual_addresses, &in.excluded_addresses}) {
+      for (const auto& v : *list) {
+        if (v.address() == p.address) {
+          r.error(address_at, "peer.address: " + p.address.to_string() + " is a virtual address of " + in.name +
+                                  "; name the other router's own address");
+        }
+        if (p.local && v.address() == *p.local) {
+          r.error(first_set({p.local_mark, p.mark}), "peer.local: " + p.local->to_string() +
+                                                         " is a virtual address of " + in.name +
+                                                         "; name this host's own address");
+        }
+      }
+    }
+  }
+  if (!p.key_file.empty()) {
+    auto key = read_key_file(p.key_file);
+    if (!key) {
+      r.error(first_set({p.key_file_mark, p.mark}), "peer.key_file: " + p.key_file + ": " + key.error());
+    } else {
+      wipe(*key);
+    }
+  }
+}
+
 void check_http(Reader& r, const Config& c) {
   if (!c.http) return;
   const auto& h = *c.http;
@@ -397,6 +456,7 @@ void validate(Reader& r, const Config& c) {
   check_dhcp(r, c);
   check_tunnels(r, c);
   check_firewall(r, c);
+  check_peer(r, c);
   check_http(r, c);
 }
 

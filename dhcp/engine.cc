@@ -1,5 +1,8 @@
 #include "dhcp/engine.h"
 
+#include "core/lease_sync.h"
+#include "dhcp/lease_record.h"
+
 #include <algorithm>
 
 namespace pairgate::dhcp {
@@ -152,6 +155,12 @@ std::optional<Ipv4Address> Engine::choose_address(std::size_t subnet, const Clie
       free_for(subnet, own->address, client, m, now)) {
     return own->address;
   }
+  // Lease sync: its live binding, even from the peer's pool (not a new address).
+  if (std::optional<Lease> own = store_.find(client, config_.subnets[subnet].subnet);
+      lease_sync_ && own && own->state == LeaseState::leased && own->expires > now.wall &&
+      free_for(subnet, own->address, client, m, now)) {
+    return own->address;
+  }
   if (auto offered = holds_.offer_of(client, now.steady);
       offered && in_pools(subnet, *offered) && free_for(subnet, *offered, client, m, now)) {
     return *offered;
@@ -201,7 +210,8 @@ bool Engine::taken_by_lease(Ipv4Address a, const ClientKey& client, Time now) co
 
 void Engine::quarantine(Ipv4Address a, Time now) {
   // Persisted (a restart keeps it out of use), timed on the steady clock.
-  store_.put(Lease{a, LeaseState::declined, LeaseOrigin::local, now.wall + kQuarantine.count(), std::nullopt, {}, {}});
+  store_.put(Lease{a, LeaseState::declined, LeaseOrigin::local, now.wall + kQuarantine.count(), std::nullopt, {}, {},
+                   now.wall});
   holds_.quarantine(a, now.steady, kQuarantine);
 }
 
@@ -211,6 +221,21 @@ void Engine::adopt(const Lease& l, Time now) {
   if (l.state == LeaseState::declined && l.expires > now.wall) {
     holds_.quarantine(l.address, now.steady, std::min<std::chrono::seconds>(std::chrono::seconds(l.expires - now.wall), kQuarantine));
   }
+}
+
+std::optional<Lease> Engine::apply_peer(const Lease& lease, Time now) {
+  auto incoming = to_record(lease);
+  if (!incoming) return std::nullopt;
+  if (std::optional<Lease> current = store_.find(lease.address)) {
+    auto mine = to_record(*current);
+    if (mine && !supersedes(*incoming, *mine)) return std::nullopt;
+  }
+  Lease l = lease;
+  l.origin = LeaseOrigin::peer;
+  // A quarantine of ours ends when the peer's later record says otherwise.
+  if (l.state != LeaseState::declined && holds_.quarantined(l.address, now.steady)) holds_.release(l.address);
+  adopt(l, now);
+  return l;
 }
 
 Outcome Engine::handle(const Inbound& in, Time now) {
@@ -348,7 +373,7 @@ Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& clie
     }
   }
   if (cap_hostname(hostname)) ++counters_.hostname_truncated;
-  Lease lease{a, LeaseState::leased, LeaseOrigin::local, now.wall + secs, m.mac(), client, hostname};
+  Lease lease{a, LeaseState::leased, LeaseOrigin::local, now.wall + secs, m.mac(), client, hostname, now.wall};
   std::optional<Lease> previous = store_.find(a);
   store_.put(lease);
   holds_.release(a);  // the offer became the lease
@@ -357,7 +382,8 @@ Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& clie
   std::vector<Outcome::Change> retired;
   for (const Lease& old : store_.find_all(client, config_.subnets[subnet].subnet)) {
     if (old.address == a) continue;
-    Lease gone{old.address, LeaseState::expired, old.origin, std::min(old.expires, now.wall), std::nullopt, {}, {}};
+    Lease gone{old.address, LeaseState::expired, LeaseOrigin::local, std::min(old.expires, now.wall), std::nullopt, {}, {},
+               now.wall};
     store_.put(gone);
     retired.push_back({std::move(gone), old});
   }
@@ -440,7 +466,20 @@ Outcome Engine::request_in(const Inbound& in, std::size_t subnet, Time now, std:
     if (!prefix.contains(*want)) return nak(in, subnet, "requested address is not on this network");
     // We offer only from our pools and reservations; an offer that a reload
     // has taken out of them is not acknowledged (the client starts over).
-    if (!mine(*want)) return nak(in, subnet, want->to_string() + " is no longer leased by this server");
+    if (!mine(*want)) {
+      // With lease sync we offer a client its live binding wherever it is.
+      if (std::optional<Lease> l = store_.find(*want); lease_sync_ && l && l->client == client &&
+                                                        l->state == LeaseState::leased && l->expires > now.wall) {
+        return ack(in, subnet, client, *want, now);
+      }
+      // A server identifier both routers give (a VRRP address): the other
+      // router's offer, from its pool. Not ours to refuse.
+      if (config_.subnets[subnet].server_identifier && *sid == *config_.subnets[subnet].server_identifier) {
+        holds_.end_offer_of(client);
+        return dropped(Drop::other_server, "chose the other router's offer of " + want->to_string());
+      }
+      return nak(in, subnet, want->to_string() + " is no longer leased by this server");
+    }
     if (holds_.offered_to(*want, client, now.steady)) return ack(in, subnet, client, *want, now);
     if (std::optional<Lease> l = store_.find(*want); l && l->client == client && l->state != LeaseState::declined &&
                                                       free_for(subnet, *want, client, m, now)) {
@@ -468,7 +507,12 @@ Outcome Engine::request_in(const Inbound& in, std::size_t subnet, Time now, std:
     // but should return a DHCPACK message regardless". What is left of it
     // runs out; then silence (with lease sync the address may be the peer's
     // client's: never a NAK). Its next DISCOVER gets one of our pools.
-    if (l->state == LeaseState::leased && l->expires > now.wall) return ack_unextended(in, subnet, *l, now);
+    if (l->state == LeaseState::leased && l->expires > now.wall) {
+      // With lease sync, the peer's client (or ours of a moved split): the
+      // binding is known to both routers, so it is renewed in full.
+      if (lease_sync_) return ack(in, subnet, client, a, now);
+      return ack_unextended(in, subnet, *l, now);
+    }
     return dropped(Drop::not_in_pools, a.to_string() + " is outside this host's pools and its lease has run out");
   }
   if (l && l->client == client && l->state != LeaseState::declined) {
@@ -527,7 +571,9 @@ Outcome Engine::release(const Inbound& in, std::size_t subnet, Time now) {
   // RFC 2131 §4.3.4: the lease ends; the client keeps its claim while free.
   Lease r = *l;
   r.state = LeaseState::released;
+  r.origin = LeaseOrigin::local;
   r.expires = now.wall;
+  r.cltt = now.wall;
   Outcome o;
   o.previous = *l;
   store_.put(r);

@@ -158,9 +158,22 @@ class Engine {
   // Leases that ran out (wall clock) are reclaimed, and holds that ran out
   // (steady clock) end: returns how many leases.
   std::size_t reclaim(Time now);
-  // A record from the lease file (or, later, the peer): into the store; a
-  // declined one is quarantined for what is left of it, at most kQuarantine.
+  // A record from the lease file: into the store; a declined one is
+  // quarantined for what is left of it, at most kQuarantine.
   void adopt(const Lease& lease, Time now);
+
+  // Lease sync (core/lease_sync.h). On: a live binding the store holds for
+  // a client, whatever its origin and whichever pool its address is in, is
+  // renewed, rebound and confirmed (INIT-REBOOT) with the same address and
+  // offered again to its client; new addresses still come only from this
+  // host's pools. Off (no peer): a binding outside the pools is
+  // acknowledged unextended, as after a reload moved the split.
+  void set_lease_sync(bool on) { lease_sync_ = on; }
+  bool lease_sync() const { return lease_sync_; }
+  // The peer's record (origin peer), by the conflict rule (supersedes():
+  // the later cltt wins): the record as now stored when it replaced what
+  // the store held (the caller persists it), else nullopt.
+  std::optional<Lease> apply_peer(const Lease& lease, Time now);
 
   LeaseStore& store() { return store_; }
   const Holds& holds() const { return holds_; }
@@ -231,6 +244,7 @@ class Engine {
   Counters counters_;
   std::unordered_map<std::uint64_t, PendingProbe> probes_;
   std::uint64_t next_probe_ = 1;
+  bool lease_sync_ = false;
 };
 
 }  // namespace pairgate::dhcp

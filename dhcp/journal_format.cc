@@ -120,6 +120,8 @@ void encode_record(const Lease& lease, std::string& out) {
   out += ' ';
   append_escaped(lease.hostname, out);
   out += lease.origin == LeaseOrigin::peer ? " peer " : " local ";
+  out += std::to_string(lease.cltt);
+  out += ' ';
   const std::uint32_t crc = crc32(std::string_view(out).substr(start, out.size() - start - 1));
   char buf[8];
   for (int i = 0; i < 8; ++i) buf[i] = kHex[(crc >> (28 - 4 * i)) & 15];
@@ -141,7 +143,8 @@ std::optional<Lease> decode_record(std::string_view line, RecordError* error, bo
   if (crc32(line.substr(0, last_space)) != crc) return fail(RecordError::bad_crc);
 
   auto f = split(line.substr(0, last_space));
-  if (f.size() != 8 || f[0] != "lease") return fail(RecordError::bad_field);
+  // Nine fields; eight in a file written before cltt was kept (it reads as 0).
+  if ((f.size() != 8 && f.size() != 9) || f[0] != "lease") return fail(RecordError::bad_field);
   Lease l;
   auto address = Ipv4Address::parse(f[1]);
   auto state = lease_state_from_string(f[2]);
@@ -176,6 +179,10 @@ std::optional<Lease> decode_record(std::string_view line, RecordError* error, bo
     l.origin = LeaseOrigin::peer;
   } else if (f[7] != "local") {
     return fail(RecordError::bad_field);
+  }
+  if (f.size() == 9) {
+    auto [c, ec3] = std::from_chars(f[8].data(), f[8].data() + f[8].size(), l.cltt);
+    if (ec3 != std::errc() || c != f[8].data() + f[8].size() || l.cltt < 0) return fail(RecordError::bad_field);
   }
   if (truncated) *truncated = cut;
   return l;

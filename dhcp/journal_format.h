@@ -4,11 +4,13 @@
 // address, each ending in a CRC-32 of the rest of the line so that a torn or
 // damaged record is recognised and skipped, never misread:
 //
-//   lease 192.168.2.20 leased 1767225600 52:54:00:12:34:56 h0152540012345 printer local 3f1c2a9b
+//   lease 192.168.2.20 leased 1767225600 52:54:00:12:34:56 h0152540012345 printer local 1767225000 3f1c2a9b
 //
 // Fields: address, state, expires (seconds since the epoch), hardware
 // address or "-", client key in hex or "-", hostname percent-escaped or "-",
-// origin (local | peer), CRC-32 (hex) of everything before its space.
+// origin (local | peer: lease sync), cltt (the client's last transaction,
+// seconds since the epoch; absent in files written before it, read as 0),
+// CRC-32 (hex) of everything before its space.
 #pragma once
 
 #include <cstdint>

@@ -79,6 +79,11 @@ struct Lease {
   std::optional<MacAddress> hw_address;
   ClientKey client;          // empty for a declined address
   std::string hostname;      // option 12 as the client sent it (or the reservation's), at most kMaxHostname bytes
+  // Client last transaction time (seconds since the epoch): when the server
+  // that wrote the record last heard the client (ACK, release, decline) or
+  // the record last changed state. Lease sync's conflict rule compares it
+  // (core/lease_sync.h); 0 in a lease file written before it was kept.
+  std::int64_t cltt = 0;
 
   // Holds the address against other clients at `now` (seconds).
   bool holds(std::int64_t now) const {

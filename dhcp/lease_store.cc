@@ -99,6 +99,7 @@ std::uint64_t LeaseStore::hash_address(std::uint32_t a) {
 LeaseStore::Record LeaseStore::pack(const Lease& l, std::string_view hostname) {
   Record r;
   r.expires = l.expires;
+  r.cltt = l.cltt;
   r.address = l.address.to_uint();
   r.state = l.state;
   r.origin = l.origin;
@@ -112,6 +113,7 @@ LeaseStore::Record LeaseStore::pack(const Lease& l, std::string_view hostname) {
 Lease LeaseStore::unpack(const Record& r) {
   Lease l;
   l.expires = r.expires;
+  l.cltt = r.cltt;
   l.address = Ipv4Address(r.address);
   l.state = r.state;
   l.origin = r.origin;
@@ -228,14 +230,14 @@ void LeaseStore::erase(Ipv4Address address) {
 }
 
 LeaseStore::View LeaseStore::view(const Record& r) {
-  View v{Ipv4Address(r.address), r.state, r.origin, r.expires, std::nullopt, r.key(), r.data.view().substr(r.key_size)};
+  View v{Ipv4Address(r.address), r.state, r.origin, r.expires, std::nullopt, r.key(), r.data.view().substr(r.key_size), r.cltt};
   if (r.has_hw) v.hw_address = MacAddress(r.hw);
   return v;
 }
 
 Lease LeaseStore::View::lease() const {
   return Lease{address,   state, origin, expires, hw_address, ClientKey::from_bytes(client).value_or(ClientKey()),
-               std::string(hostname)};
+               std::string(hostname), cltt};
 }
 
 void LeaseStore::for_each_in_order(const std::function<bool(const View&)>& f) const {

@@ -64,6 +64,7 @@ class LeaseStore {
     std::optional<MacAddress> hw_address;
     std::string_view client;    // ClientKey::bytes()
     std::string_view hostname;
+    std::int64_t cltt = 0;
     Lease lease() const;
   };
   // Calls f on each record in address order until f returns false. The
@@ -105,6 +106,7 @@ class LeaseStore {
   };
   struct Record {
     std::int64_t expires = 0;
+    std::int64_t cltt = 0;
     std::uint32_t address = 0;
     LeaseState state = LeaseState::leased;
     LeaseOrigin origin = LeaseOrigin::local;

@@ -8,9 +8,11 @@
 
 #include <chrono>
 #include <ctime>
+#include <limits>
 
 #include "conf/diff.h"
 #include "core/commands.h"
+#include "dhcp/lease_record.h"
 #include "dhcp/metrics.h"
 
 namespace pairgate::dhcp {
@@ -19,6 +21,7 @@ namespace {
 
 constexpr auto kReclaimEvery = std::chrono::seconds(5);
 constexpr auto kDiskRetryEvery = std::chrono::seconds(1);
+constexpr std::uint64_t kUnwritten = std::numeric_limits<std::uint64_t>::max();
 
 std::string hex_colons(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -191,6 +194,7 @@ void Service::apply(const conf::Config& config) {
     for (const auto& p : i.virtual_addresses) virtual_addresses_.push_back(p);
     for (const auto& p : i.excluded_addresses) virtual_addresses_.push_back(p);
   }
+  engine_->set_lease_sync(config.peer.has_value());
   open_links();
 }
 
@@ -254,7 +258,7 @@ void Service::refresh_addresses() {
     const auto& s = config_.subnets[i];
     std::optional<Ipv4Address> inside, any;
     bool inside_secondary = false;
-    const auto& link = links_[s.interface];
+    auto& link = links_[s.interface];
     if (link.socket) {
       for (const auto& a : ctx_.netlink.addresses(link.ifindex, Family::ipv4)) {
         const auto v4 = a.prefix.address().v4();
@@ -270,6 +274,10 @@ void Service::refresh_addresses() {
       }
     }
     auto chosen = inside ? inside : any;
+    link.own = chosen;
+    // A configured server identifier (the subnet's VRRP address: conf
+    // checks it) is the one clients see, whichever router holds it.
+    if (s.server_identifier && chosen) chosen = *s.server_identifier;
     if (engine_->server_address(i) != chosen) {
       if (chosen) {
         spdlog::info("dhcp: serving {} on {} as {}", s.subnet.to_string(), s.interface, chosen->to_string());
@@ -395,12 +403,99 @@ void Service::batch_done(std::uint64_t batch, std::error_code ec) {
       if (held_[i].reply) ++withheld_;
       undo(held_[i].commit, held_[i].previous, held_[i].retired);
     }
-  } else if (!stopping_) {
-    for (std::size_t i = 0; i < n; ++i) {
-      if (held_[i].reply) send(*held_[i].reply);
+  } else {
+    if (!stopping_) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (held_[i].reply) send(*held_[i].reply);
+      }
     }
+    // On disk: to the peer, one call per batch (what DHCP's stop flushes too).
+    if (durable_listener_ && n > 0) {
+      std::vector<LeaseRecord> records;
+      records.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (auto r = to_record(held_[i].commit)) records.push_back(std::move(*r));
+        for (const auto& c : held_[i].retired) {
+          if (auto r = to_record(c.lease)) records.push_back(std::move(*r));
+        }
+      }
+      if (!records.empty()) durable_listener_(records);
+    }
+    finish_peer(batch);
   }
   held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+// The peer's records of batches up to `batch` are on disk (a failed batch's
+// are rewritten from the store by the next one, so they wait for it).
+void Service::finish_peer(std::uint64_t batch) {
+  // kUnwritten: applied while the file could not be written; the batch
+  // that repairs it rewrites the whole store.
+  while (!peer_held_.empty() && (peer_held_.front().batch <= batch || peer_held_.front().batch == kUnwritten)) {
+    auto done = std::move(peer_held_.front().durable);
+    peer_held_.pop_front();
+    if (done) done();
+  }
+}
+
+void Service::apply(std::span<const LeaseRecord> records, std::function<void()> durable) {
+  if (!engine_) {
+    // Not serving DHCP here: nothing to keep; the scope check stops sync first.
+    if (durable) durable();
+    return;
+  }
+  const Time t = now();
+  std::uint64_t batch = 0;
+  for (const auto& r : records) {
+    auto lease = from_record(r);
+    if (!lease) {
+      // The codec bounds every field; a client key that is no stored form
+      // is all that is left to refuse. Counted; logged with the peer's batch.
+      if (peer_refused_++ % 1000 == 0) {
+        spdlog::warn("dhcp: lease sync: refused the peer's record of {} (its client key is malformed; {} so far)",
+                     r.address.to_string(), peer_refused_);
+      }
+      continue;
+    }
+    // Never one of ours held back for its batch: an ACK in flight wins the
+    // address by cltt anyway, and its undo would then put back a stale record.
+    auto applied = engine_->apply_peer(*lease, t);
+    if (!applied) continue;
+    ++peer_applied_;
+    if (journal_ && !journal_->failed()) {
+      batch = journal_->append(*applied);
+    } else {
+      // Kept in the store; the rewrite that repairs the file writes it. Acked
+      // only then: the peer keeps it in its backlog meanwhile.
+      batch = kUnwritten;
+    }
+  }
+  if (batch == 0 && !peer_held_.empty()) batch = peer_held_.back().batch;
+  if (batch == 0) {
+    if (durable) durable();
+    return;
+  }
+  peer_held_.push_back(PeerHeld{batch, std::move(durable)});
+}
+
+std::optional<std::size_t> Service::snapshot(std::size_t cursor, std::size_t max, std::vector<LeaseRecord>& out) const {
+  if (!engine_ || max == 0) return std::nullopt;
+  std::size_t taken = 0;
+  std::optional<std::size_t> next;
+  engine_->store().for_each_in_order([&](const LeaseStore::View& v) {
+    if (v.address.to_uint() < cursor) return true;
+    if (taken == max) {
+      next = v.address.to_uint();
+      return false;
+    }
+    if (v.state == LeaseState::offered) return true;
+    if (auto r = to_record(v.lease())) {
+      out.push_back(std::move(*r));
+      ++taken;
+    }
+    return true;
+  });
+  return next;
 }
 
 void Service::schedule_disk_retry() {
@@ -423,12 +518,16 @@ void Service::send(const Reply& r) {
     return;
   }
   auto encoded = build(r.message, std::max<std::size_t>(r.max_size, kMinMessage - kIpUdpHeaders));
+  // A shared server identifier that this router does not hold right now
+  // (the VRRP backup): sent from its own address; the message says the VIP.
+  Ipv4Address from = r.from;
+  if (from != Ipv4Address{} && !local_.contains(from) && it->second.own) from = *it->second.own;
   std::error_code ec;
   switch (r.delivery) {
-    case Delivery::relay: ec = it->second.socket->send(encoded.bytes, r.from, r.to, kServerPort); break;
+    case Delivery::relay: ec = it->second.socket->send(encoded.bytes, from, r.to, kServerPort); break;
     case Delivery::unicast:
-    case Delivery::broadcast: ec = it->second.socket->send(encoded.bytes, r.from, r.to, kClientPort); break;
-    case Delivery::unicast_chaddr: ec = it->second.socket->send_to_hardware(encoded.bytes, r.from, r.to, *r.to_mac); break;
+    case Delivery::broadcast: ec = it->second.socket->send(encoded.bytes, from, r.to, kClientPort); break;
+    case Delivery::unicast_chaddr: ec = it->second.socket->send_to_hardware(encoded.bytes, from, r.to, *r.to_mac); break;
   }
   if (ec) {
     if (send_errors_++ == 0 || send_errors_ % 1000 == 0) {
@@ -514,6 +613,10 @@ void Service::status(nlohmann::json& out) const {
                                {"reclaimed-declined-addresses", c.reclaimed_declined},
                                {"v4-allocation-fail", c.drops[static_cast<std::size_t>(Drop::pool_exhausted)]},
                                {"ack-withheld-disk", withheld_},
+                               // Lease sync: the peer's records that won by the conflict rule, and
+                               // those refused (a client key that is no stored form).
+                               {"peer-records-applied", peer_applied_},
+                               {"peer-records-refused", peer_refused_},
                                {"probes-sent", prober_ ? prober_->sent() : 0},
                                {"probes-failed", prober_ ? prober_->failed() : 0},
                                {"probe-replies-malformed", prober_ ? prober_->malformed() : 0}};

@@ -24,6 +24,7 @@
 #include <set>
 
 #include "conf/config.h"
+#include "core/lease_sync.h"
 #include "core/metrics.h"
 #include "core/module.h"
 #include "core/netlink.h"
@@ -35,7 +36,13 @@
 
 namespace pairgate::dhcp {
 
-class Service final : public Module {
+// Lease sync (core/lease_sync.h): as a LeaseSource it reports each durable
+// journal batch's local changes (ACK, release, decline, retirements) after
+// the batch's fdatasync, once per batch, while the replies leave at the same
+// moment (the peer never delays an ACK); as a LeaseSink it applies the
+// peer's records by the conflict rule and journals the winners with origin
+// peer. Expiry is not sent: both routers reclaim by the same clock.
+class Service final : public Module, public LeaseSource, public LeaseSink {
  public:
   // What the service does its I/O and reads its clocks with; system() is the
   // real thing, tests pass doubles.
@@ -81,10 +88,19 @@ class Service final : public Module {
   // (no copies, no sort) plus the page's JSON.
   nlohmann::json leases(std::size_t offset, std::size_t limit, std::string_view query) const;
 
+  // LeaseSource. The snapshot's cursor is the next address (as a number) to
+  // read from: records added meanwhile are not lost or repeated.
+  void subscribe_durable(Listener listener) override { durable_listener_ = std::move(listener); }
+  std::optional<std::size_t> snapshot(std::size_t cursor, std::size_t max,
+                                      std::vector<LeaseRecord>& out) const override;
+  // LeaseSink.
+  void apply(std::span<const LeaseRecord> records, std::function<void()> durable) override;
+
  private:
   struct Link {
     int ifindex = 0;
     MacAddress mac;
+    std::optional<Ipv4Address> own;  // this host's address there (a shared server identifier is not sent from)
     std::unique_ptr<Transport> socket;
     std::string error;  // why it is not serving
   };
@@ -133,6 +149,16 @@ class Service final : public Module {
   std::unique_ptr<Prober> prober_;
   std::map<std::string, Link> links_;
   std::deque<Held> held_;
+  // The peer's records, each call's `durable` with the batch it waits for
+  // (0: none, it waits only for the calls before it).
+  struct PeerHeld {
+    std::uint64_t batch;
+    std::function<void()> durable;
+  };
+  std::deque<PeerHeld> peer_held_;
+  Listener durable_listener_;
+  std::uint64_t peer_applied_ = 0, peer_refused_ = 0;
+  void finish_peer(std::uint64_t batch);
   std::optional<Netlink::SubscriptionId> subscription_;
   boost::asio::steady_timer reclaim_timer_;
   boost::asio::steady_timer disk_timer_;

@@ -28,9 +28,23 @@ TEST(StatusTable, RendersEverySection) {
   EXPECT_NE(out.find("FIREWALL: table pairgate, applied: yes"), std::string::npos);
 }
 
+TEST(StatusTable, PeerIsOneLine) {
+  auto up = nlohmann::json::parse(R"({"node": "beagle", "peer": {"node": "primergy", "address": "198.51.100.3",
+    "state": "in-sync", "since_s": 125.0, "rtt_ms": 0.214, "backlog": 0, "reason": "caught up",
+    "rejected": {"bad_auth": 2, "lease_gap": 1}}})");
+  EXPECT_NE(render_status(up).find("PEER primergy (198.51.100.3): in-sync for 2m 5s, rtt 0.21 ms, backlog 0, rejected 3\n"),
+            std::string::npos)
+      << render_status(up);
+  auto down = nlohmann::json::parse(R"({"peer": {"node": null, "address": "198.51.100.3", "state": "down",
+    "since_s": 4.0, "rtt_ms": null, "backlog": 12, "reason": "closed by the peer", "rejected": {}}})");
+  EXPECT_NE(render_status(down).find("PEER 198.51.100.3: down for 0m 4s (closed by the peer), backlog 12, rejected 0\n"),
+            std::string::npos)
+      << render_status(down);
+}
+
 TEST(StatusTable, ToleratesMissingAndOddFields) {
   EXPECT_EQ(render_status(nlohmann::json::object()), "node -\n");
-  EXPECT_NO_THROW(render_status(nlohmann::json::parse(R"({"vrrp": [{"vrid": "x"}], "dhcp": {"pools": [1], "counters": 3, "lease_file": {"ok": "x"}}, "tunnels": [null]})")));
+  EXPECT_NO_THROW(render_status(nlohmann::json::parse(R"({"vrrp": [{"vrid": "x"}], "dhcp": {"pools": [1], "counters": 3, "lease_file": {"ok": "x"}}, "tunnels": [null], "peer": {"rejected": 3, "since_s": "x"}})")));
   EXPECT_NO_THROW(render_status(nlohmann::json::array()));
 }
 

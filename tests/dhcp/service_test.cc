@@ -358,6 +358,100 @@ TEST_F(ServiceTest, LeasesComeInPagesInAddressOrder) {
   EXPECT_EQ(service->leases().size(), 2500u);
 }
 
+
+// Lease sync: the durable local changes go out after their batch's
+// fdatasync, one call per batch, with the ACKs; the peer's are journaled
+// with origin peer and reported durable after their batch.
+TEST_F(ServiceTest, LocalChangesReachLeaseSyncAfterTheirBatchOnlyOncePerBatch) {
+  start();
+  std::vector<std::vector<LeaseRecord>> calls;
+  service->subscribe_durable([&](std::span<const LeaseRecord> r) { calls.emplace_back(r.begin(), r.end()); });
+  const auto a = request(1);
+  const auto b = request(2);
+  EXPECT_TRUE(calls.empty()) << "nothing before the fdatasync";
+  journal->finish();
+  ASSERT_EQ(calls.size(), 1u);
+  ASSERT_EQ(calls[0].size(), 2u);
+  EXPECT_EQ(calls[0][0].address, a);
+  EXPECT_EQ(calls[0][1].address, b);
+  EXPECT_EQ(calls[0][0].cltt, kT0);
+  EXPECT_EQ(lan().sent.size(), 4u) << "the ACKs left in the same turn";
+}
+
+TEST_F(ServiceTest, AFailedBatchSendsNothingToThePeer) {
+  start();
+  int calls = 0;
+  service->subscribe_durable([&](std::span<const LeaseRecord>) { ++calls; });
+  request(1);
+  journal->finish(std::make_error_code(std::errc::io_error));
+  EXPECT_EQ(calls, 0);
+}
+
+TEST_F(ServiceTest, ThePeersRecordsAreJournaledWithOriginPeerAndAckedWhenDurable) {
+  start();
+  LeaseRecord r;
+  r.address = *Ipv4Address::parse("192.0.2.210");
+  r.cltt = kT0 - 5;
+  r.expires = kT0 + 595;
+  r.hw_address = MacAddress::parse("02:00:00:00:00:07");
+  r.client = ClientKey::from_hardware(1, std::array<std::uint8_t, 6>{2, 0, 0, 0, 0, 7}).bytes();
+  int durable = 0;
+  service->apply(std::span(&r, 1), [&] { ++durable; });
+  ASSERT_EQ(journal->appended.size(), 1u);
+  EXPECT_EQ(journal->appended[0].origin, LeaseOrigin::peer);
+  EXPECT_EQ(durable, 0) << "acknowledged only once on disk";
+  // The same record again needs no writing, but waits for the one before.
+  service->apply(std::span(&r, 1), [&] { ++durable; });
+  EXPECT_EQ(journal->appended.size(), 1u);
+  EXPECT_EQ(durable, 0);
+  journal->finish();
+  EXPECT_EQ(durable, 2);
+  auto listed = service->leases();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["origin"], "peer");
+  // Nothing pending: at once.
+  service->apply(std::span(&r, 1), [&] { ++durable; });
+  EXPECT_EQ(durable, 3);
+  EXPECT_EQ(status()["counters"]["peer-records-applied"], 1);
+  // A record whose client key is no stored form: refused and counted.
+  LeaseRecord bad = r;
+  bad.address = *Ipv4Address::parse("192.0.2.211");
+  bad.client = "x";
+  service->apply(std::span(&bad, 1), [&] { ++durable; });
+  EXPECT_EQ(durable, 4);
+  EXPECT_EQ(status()["counters"]["peer-records-refused"], 1);
+  EXPECT_FALSE(service->leases().size() > 1);
+}
+
+TEST_F(ServiceTest, ThePeersRecordsDoNotGoBackToThePeer) {
+  start();
+  int calls = 0;
+  service->subscribe_durable([&](std::span<const LeaseRecord>) { ++calls; });
+  LeaseRecord r;
+  r.address = *Ipv4Address::parse("192.0.2.210");
+  r.cltt = kT0;
+  r.expires = kT0 + 600;
+  service->apply(std::span(&r, 1), [] {});
+  journal->finish();
+  EXPECT_EQ(calls, 0);
+}
+
+TEST_F(ServiceTest, TheSnapshotReadsEveryRecordInPiecesByAddress) {
+  start();
+  for (std::uint8_t i = 1; i <= 5; ++i) request(i);
+  journal->finish();
+  std::vector<LeaseRecord> out;
+  std::optional<std::size_t> cursor = 0;
+  int pieces = 0;
+  while (cursor) {
+    cursor = service->snapshot(*cursor, 2, out);
+    ++pieces;
+  }
+  EXPECT_EQ(out.size(), 5u);
+  EXPECT_EQ(pieces, 3);
+  for (std::size_t i = 1; i < out.size(); ++i) EXPECT_LT(out[i - 1].address, out[i].address);
+}
+
 // Found by the Prometheus integration test after a merge dropped the
 // registration: /metrics had no DHCP series at all. Failed before the fix.
 TEST_F(ServiceTest, MetricsAreRegisteredAndFollowTheLeases) {
