@@ -14,6 +14,7 @@
 #include "dhcp/service.h"
 #include "firewall/service.h"
 #include "firewall/sysctl.h"
+#include "peer/pair_view.h"
 #include "peer/service.h"
 #include "http/service.h"
 #include "tunnel/service.h"
@@ -127,7 +128,12 @@ std::vector<std::unique_ptr<Module>> Daemon::standard_modules(ModuleContext ctx)
   // batch: the daemon binds DHCP's durable lease changes (producer) and its
   // store (consumer of the peer's) to lease sync.
   auto dhcp = std::make_unique<dhcp::Service>(ctx);
-  out.push_back(std::make_unique<peer::Service>(ctx, dhcp.get(), dhcp.get()));
+  auto peer = std::make_unique<peer::Service>(ctx, dhcp.get(), dhcp.get());
+  // The pair view (each router's status to the other: peer-status, the
+  // status page) uses the channel: it goes before it in the list, so that
+  // it is destroyed first and detaches from a channel that still exists.
+  out.push_back(std::make_unique<PairView>(ctx.io, ctx.commands, *peer));
+  out.push_back(std::move(peer));
   out.push_back(std::move(dhcp));
   // Last: it shows what the others do, and stops first.
   out.push_back(std::make_unique<http::Service>(ctx));

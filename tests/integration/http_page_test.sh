@@ -38,7 +38,12 @@ for ns in $A $B; do
   ip -n "$ns" link set wan1 up
 done
 
+# The pair's channel: the same key on both, each dialling the other.
+head -c 32 /dev/urandom | base64 >"$dir/peer.key"
+chmod 600 "$dir/peer.key"
 write_config() {  # NAME PRIORITY POOL
+  local me=198.51.100.3 other=198.51.100.4
+  [[ $1 == primergy ]] && me=198.51.100.4 other=198.51.100.3
   cat >"$dir/$1.yaml" <<YAML
 node: $1
 control: {socket: $dir/$1.sock}
@@ -60,8 +65,9 @@ tunnels:
     aftr: [2001:db8:a::1]
     health: {interval: 1s, targets: [203.0.113.1]}
 http:
-  listen: [198.51.100.$([[ $1 == beagle ]] && echo 3 || echo 4):9650]
+  listen: [$me:9650]
   allow: [198.51.100.0/24]
+peer: {address: $other, local: $me, key_file: $dir/peer.key}
 YAML
 }
 write_config beagle 200 198.51.100.100-198.51.100.149
@@ -100,6 +106,9 @@ browse() {  # browse NODE OUT [chromium args...]: headless Chromium in C, with a
     --disable-background-networking --disable-component-update --disable-sync --disable-extensions \
     --user-data-dir="$dir/profile" --virtual-time-budget=4000 "$@" "$url" >"$out" 2>>"$dir/chromium.log"
 }
+# The pair view sends each router's status to the other every 2 s.
+peer_seen() { ip netns exec "$C" curl -s "http://${addr[$1]}:9650/api/peer" | grep -q '"status":{'; }
+check "beagle has primergy's status over the peer channel" wait_for 15 peer_seen beagle
 t0=$SECONDS
 for node in beagle primergy; do
   browse $node "$dir/$node.html" --dump-dom --log-net-log="$dir/$node.netlog.json"
