@@ -152,7 +152,8 @@ void LeaseSync::down(std::string_view reason) {
 }
 
 void LeaseSync::local(std::span<const LeaseRecord> records) {
-  for (const auto& r : records) backlog_.push_back(Entry{next_seq_++, r});
+  const SteadyTime now = clock_.now();
+  for (const auto& r : records) backlog_.push_back(Entry{next_seq_++, r, now});
   if (backlog_.size() > options_.max_backlog) {
     // The other router is not taking them: drop them all and send
     // everything once it does.

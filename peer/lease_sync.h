@@ -109,6 +109,11 @@ class LeaseSync final : public PeerUser {
   SteadyTime since() const { return since_; }
   const std::string& reason() const { return reason_; }
   std::size_t backlog() const { return backlog_.size(); }
+  // How long the oldest change the peer has not acknowledged has waited
+  // (zero when there is none): the sync's lag behind this router's disk.
+  std::chrono::steady_clock::duration lag() const {
+    return backlog_.empty() ? std::chrono::steady_clock::duration::zero() : clock_.now() - backlog_.front().at;
+  }
   std::optional<std::chrono::milliseconds> last_catch_up() const { return last_catch_up_; }
   const SyncCounters& counters() const { return counters_; }
   Position sent_position() const { return {epoch_, next_seq_ - 1}; }
@@ -119,6 +124,7 @@ class LeaseSync final : public PeerUser {
   struct Entry {
     std::uint64_t seq;
     LeaseRecord record;
+    SteadyTime at;  // when it was handed over after the local fdatasync
   };
   struct FullSend {
     std::size_t cursor = 0;

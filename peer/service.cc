@@ -545,6 +545,7 @@ void Service::status(nlohmann::json& out) const {
                {"acks_received", s.acks_received},
                {"backlog_overflows", s.backlog_overflows}};
     if (auto t = lease_sync_->last_catch_up()) ls["last_catch_up_ms"] = t->count();
+    ls["lag_ms"] = std::chrono::duration<double, std::milli>(lease_sync_->lag()).count();
     if (!lease_sync_->reason().empty()) ls["reason"] = lease_sync_->reason();
     p["lease_sync"] = std::move(ls);
   } else {
@@ -585,6 +586,9 @@ void Service::collect(MetricSet& out) const {
     }
     out.gauge("pairgate_peer_lease_backlog", "Lease changes not yet acknowledged by the peer.", {},
               static_cast<double>(lease_sync_->backlog()));
+    out.gauge("pairgate_peer_lease_lag_seconds",
+              "How long the oldest lease change the peer has not acknowledged has waited (0: none).", {},
+              std::chrono::duration<double>(lease_sync_->lag()).count());
     out.counter("pairgate_peer_lease_records_total", "Lease records sent to and received from the peer.",
                 {{"direction", "out"}}, static_cast<double>(s.records_sent));
     out.counter("pairgate_peer_lease_records_total", "Lease records sent to and received from the peer.",

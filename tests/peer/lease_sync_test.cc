@@ -143,6 +143,25 @@ TEST_F(LeaseSyncTest, ChangesFollowAsBatchesAndAreAcknowledgedOnceOnDisk) {
   EXPECT_EQ(beagle.sync->state(), SyncState::in_sync);
 }
 
+// The lag (status lag_ms, pairgate_peer_lease_lag_seconds): how long the
+// oldest change the peer has not acknowledged has waited.
+TEST_F(LeaseSyncTest, TheLagIsTheAgeOfTheOldestUnacknowledgedChange) {
+  net.start();
+  EXPECT_EQ(beagle.sync->lag(), std::chrono::steady_clock::duration::zero());
+  primergy.store.disk_instant = false;
+  beagle.store.commit({record(kBase + 20, 5000)});
+  net.pump();
+  clock.advance(200ms);
+  beagle.store.commit({record(kBase + 21, 5001)});
+  net.pump();
+  clock.advance(100ms);
+  EXPECT_EQ(beagle.sync->lag(), std::chrono::milliseconds(300)) << "the older change counts";
+  primergy.store.sync_disk();
+  net.pump();
+  EXPECT_EQ(beagle.sync->backlog(), 0u);
+  EXPECT_EQ(beagle.sync->lag(), std::chrono::steady_clock::duration::zero());
+}
+
 TEST_F(LeaseSyncTest, ACoalescingWindowSendsTheBatchesOfItsSpanAsOneAndAcksThemOnce) {
   using namespace std::chrono_literals;
   make(beagle, net.a, scope("198.51.100.20-198.51.100.99"), 1001, LeaseSync::Options{.coalesce = 5ms});
