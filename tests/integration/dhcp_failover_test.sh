@@ -175,6 +175,19 @@ check "VIP: all clients are bound" wait_for 60 all_bound "${all_clients[@]}"
 check "VIP: their server identifier is the virtual address" \
   test -z "$(cat "$dir"/*.events | awk '$2 ~ /^(bound|BOUND)$/ && $4 != "198.51.100.1"')"
 wait_for 10 count_leases primergy "$clients"
+# busybox udhcpc sends one unicast RENEW at T1 when the lease is under 60 s
+# and rebinds at T2 if that one goes unanswered: a T1 that falls inside the
+# VRRP gap (about 3.6 s at 1 s adverts, nobody holds the VIP) must rebind.
+# That is the gap, not the server identifier: renew every udhcpc now
+# (SIGUSR1), so that their next T1 comes after the gap, then kill.
+t_renew=$(date +%s.%N)
+for i in "${!client_ns[@]}"; do
+  [[ ${client_kind[$i]} == udhcpc ]] && kill -USR1 "${client_pid[${client_ns[$i]}]}" 2>/dev/null
+done
+renewed_since() { local c; for c in "$@"; do events_since "$c" "$t_renew" | grep -qiE '^(renew|bound)$' || return 1; done; }
+udhcpc_clients=()
+for i in "${!client_ns[@]}"; do [[ ${client_kind[$i]} == udhcpc ]] && udhcpc_clients+=("${client_ns[$i]}"); done
+check "VIP: the udhcpc clients renewed before the kill" wait_for 5 renewed_since "${udhcpc_clients[@]}"
 addresses "${all_clients[@]}" >"$dir/before"
 t_kill=$(date +%s.%N)
 lines=$(wc -l <"$dir/primergy.log")

@@ -80,6 +80,10 @@ rejected() { peer "$1" "p['rejected']['$2']"; }
 established() {  # connections on the peer port in NS
   ip netns exec "$1" ss -Htn state established '( sport = :6470 or dport = :6470 )' | wc -l
 }
+# For wait_for, which runs its command again each time: the counts are read
+# afresh (a "$(...)" argument would be read once, before the wait).
+rejected_at_least() { test "$(rejected "$1" "$2")" -ge "$3"; }
+established_is() { test "$(established "$1")" -eq "$2"; }
 
 start beagle
 start primergy
@@ -137,7 +141,7 @@ check "primergy comes back" wait_for 8 state_is beagle in-sync
 head -c 32 /dev/urandom | base64 >"$dir/primergy.key"
 kill -HUP "${pid[primergy]}"
 check "with a wrong key the channel goes down" wait_for 5 state_is beagle down
-check "both sides count bad_auth" wait_for 8 test "$(rejected primergy bad_auth)" -ge 1
+check "both sides count bad_auth" wait_for 8 rejected_at_least primergy bad_auth 1
 check "it stays down" fails wait_for 3 state_is beagle in-sync
 cp "$dir/beagle.key" "$dir/primergy.key"
 kill -HUP "${pid[primergy]}"
@@ -155,7 +159,7 @@ check "as silence (nothing heard for 4000 ms)" test "$(peer beagle 'p["reason"]'
 check "primergy sees it too" wait_for 2 state_is primergy down
 ip netns exec "$primergy" nft delete table inet cut
 check "the partition heals" wait_for 8 state_is beagle in-sync
-check "and again one connection" wait_for 5 test "$(established "$beagle")" -eq 1
+check "and again one connection" wait_for 5 established_is "$beagle" 1
 
 # Events and a clean stop.
 check "state changes are logged" grep -q "peer primergy: in-sync -> down" "$dir/beagle.log"
