@@ -11,6 +11,7 @@
 #include "conf/parser.h"
 #include "core/logging.h"
 #include "core/sched.h"
+#include "ctsync/service.h"
 #include "dhcp/service.h"
 #include "firewall/service.h"
 #include "firewall/sysctl.h"
@@ -133,6 +134,9 @@ std::vector<std::unique_ptr<Module>> Daemon::standard_modules(ModuleContext ctx)
   // status page) uses the channel: it goes before it in the list, so that
   // it is destroyed first and detaches from a channel that still exists.
   out.push_back(std::make_unique<PairView>(ctx.io, ctx.commands, *peer));
+  // Conntrack state sync uses the channel too (and follows VRRP through the
+  // event bus): before it in the list for the same reason.
+  out.push_back(std::make_unique<ctsync::Service>(ctx, *peer));
   out.push_back(std::move(peer));
   out.push_back(std::move(dhcp));
   // Last: it shows what the others do, and stops first.

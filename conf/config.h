@@ -251,6 +251,12 @@ struct FirewallRule {
   bool operator==(const FirewallRule&) const = default;
 };
 
+// The conntrack mark bit the firewall's forward chain sets on each new IPv4
+// TCP/UDP/ICMP flow leaving through a WAN interface (a tunnel or one of
+// wan_interfaces) while state_sync is on; state sync (ctsync/) carries only
+// entries with this bit. Other bits of the mark are left alone.
+inline constexpr std::uint32_t kStateSyncMark = 0x00010000;
+
 struct Firewall {
   bool enabled = true;
   std::string table = "pairgate";
@@ -259,6 +265,11 @@ struct Firewall {
   bool log_drops = true;
   std::vector<FirewallRule> input;
   std::vector<FirewallRule> forward;
+  // Conntrack state sync (ctsync/): the master streams the conntrack entries
+  // of forwarded WAN flows to the backup, which commits them at takeover.
+  bool state_sync = false;
+  unsigned state_sync_max_entries = 65536;  // cached on the backup; more are dropped and counted
+  std::string state_sync_instance;          // the VRRP instance or sync group followed; empty = the only one
   Mark mark;
   bool operator==(const Firewall&) const = default;
 };

@@ -63,6 +63,9 @@ void parse_firewall(Reader& r, const YAML::Node& n, Firewall& out) {
                                    [&](const YAML::Node& e) { return parse_rule(r, e, "input"); });
   out.forward = r.list<FirewallRule>(m.get("forward"), "firewall.forward",
                                      [&](const YAML::Node& e) { return parse_rule(r, e, "forward"); });
+  m.read("state_sync", out.state_sync);
+  m.read("state_sync_max_entries", out.state_sync_max_entries, 1, 1'048'576);
+  m.read("state_sync_instance", out.state_sync_instance);
 }
 
 }  // namespace pairgate::conf

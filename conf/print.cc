@@ -24,11 +24,11 @@ static_assert(sizeof(StaticRoute) == 28 && sizeof(RawOption) == 32 && sizeof(Dhc
                   sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 432 && sizeof(Dhcp) == 56,
               "a new field in dhcp: print it in conf/print.cc");
 static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 296, "a new field in tunnels: print it in conf/print.cc");
-static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 128, "a new field in firewall: print it in conf/print.cc");
+static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 168, "a new field in firewall: print it in conf/print.cc");
 // Peer's key_stamp is not a key: it is read from the key file.
 static_assert(sizeof(Peer) == 136, "a new field in peer: print it in conf/print.cc");
 static_assert(sizeof(SysctlEntry) == 72 &&
-                  sizeof(Config) == 560 + sizeof(std::optional<Peer>) + sizeof(std::optional<Http>),
+                  sizeof(Config) == 600 + sizeof(std::optional<Peer>) + sizeof(std::optional<Http>),
               "a new section: print it in conf/print.cc");
 static_assert(sizeof(HttpListen) == 24 && sizeof(Http) == 80, "a new field in http: print it in conf/print.cc");
 #endif
@@ -404,6 +404,12 @@ void print_firewall(Printer& p, const Firewall& f) {
   p.scalar("firewall.log_drops", "log_drops", f.log_drops, f.log_drops == d.log_drops);
   print_rules(p, "firewall.input", "input", f.input);
   print_rules(p, "firewall.forward", "forward", f.forward);
+  p.scalar("firewall.state_sync", "state_sync", f.state_sync, f.state_sync == d.state_sync);
+  p.scalar("firewall.state_sync_max_entries", "state_sync_max_entries", f.state_sync_max_entries,
+           f.state_sync_max_entries == d.state_sync_max_entries);
+  if (!f.state_sync_instance.empty()) {
+    p.scalar("firewall.state_sync_instance", "state_sync_instance", f.state_sync_instance);
+  }
   o << YAML::EndMap;
 }
 

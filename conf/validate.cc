@@ -360,6 +360,28 @@ void check_firewall(Reader& r, const Config& c) {
   for (const auto& w : f.wan_interfaces) {
     if (!seen.insert(w).second) r.error(f.mark, "firewall.wan_interfaces: " + w + " is listed twice");
   }
+  if (f.state_sync) {
+    // The state goes to the other router over the peer channel, and is
+    // committed when the followed VRRP instance becomes master.
+    if (!c.peer) r.error(f.mark, "firewall.state_sync needs the peer section (the entries travel over the peer channel)");
+    if (!f.enabled) r.error(f.mark, "firewall.state_sync needs the firewall enabled (its forward chain marks the WAN flows)");
+    const auto* instances = c.vrrp ? &c.vrrp->instances : nullptr;
+    if (!instances || instances->empty()) {
+      r.error(f.mark, "firewall.state_sync needs a VRRP instance to follow (the backup commits the state when it becomes master)");
+    } else if (f.state_sync_instance.empty()) {
+      if (instances->size() > 1 && c.vrrp->sync_groups.size() != 1) {
+        r.error(f.mark, "firewall.state_sync_instance: name the VRRP instance or sync group the state follows (there are " +
+                            std::to_string(instances->size()) + " instances)");
+      }
+    } else {
+      bool found = false;
+      for (const auto& i : *instances) found = found || i.name == f.state_sync_instance;
+      for (const auto& g : c.vrrp->sync_groups) found = found || g.name == f.state_sync_instance;
+      if (!found) {
+        r.error(f.mark, "firewall.state_sync_instance: no VRRP instance or sync group named '" + f.state_sync_instance + "'");
+      }
+    }
+  }
   for (const auto& [chain, rules] : {std::pair{"input", &f.input}, std::pair{"forward", &f.forward}}) {
     const std::string what = std::string("firewall.") + chain + " rule";
     for (const auto& rule : *rules) {

@@ -1,6 +1,7 @@
 #include "firewall/render.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <vector>
 
 namespace pairgate::firewall {
@@ -19,6 +20,12 @@ std::vector<std::string> wan_interfaces(const conf::Config& c) {
     if (std::find(out.begin(), out.end(), t.name) == out.end()) out.push_back(t.name);
   }
   return out;
+}
+
+std::string hex32(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
 }
 
 std::string family_word(Family f) { return f == Family::ipv4 ? "ipv4" : "ipv6"; }
@@ -121,6 +128,12 @@ void chain(const conf::Config& c, const std::vector<std::string>& wan, bool inpu
     std::vector<std::string> tunnels;
     for (const auto& t : c.tunnels) tunnels.push_back(t.name);
     line("oifname " + quoted_set(tunnels) + " tcp flags syn tcp option maxseg size set rt mtu comment \"MSS clamp\"");
+  }
+  if (!input && f.state_sync) {
+    // What state sync (ctsync/) carries: IPv4 flows forwarded out through a
+    // WAN interface, marked when their first packet passes.
+    line("oifname " + quoted_set(wan) + " meta nfproto ipv4 meta l4proto { tcp, udp, icmp } ct state new ct mark set ct mark | " +
+         hex32(conf::kStateSyncMark) + " comment \"state sync: a WAN flow\"");
   }
   line("iifname != " + quoted_set(wan) + " accept");
   line("ct state established,related accept");
