@@ -40,6 +40,8 @@ Effects Engine::set_role(Role role, SteadyTime now) {
     cache_.clear();
     out.commit = std::move(entries);
     next_refresh_ = now + options_.refresh;
+    // The backup may have asked while this router was a backup too.
+    if (up_) out.dump_kernel = true;
   } else if (up_) {
     request_dump(out);
   }
@@ -115,11 +117,9 @@ Effects Engine::message(PeerMessageType type, std::span<const std::byte> payload
       return out;
     }
     ++counters_.dump_requests_received;
-    if (role_ != Role::master) {
-      drop(Drop::wrong_role);
-      return out;
-    }
-    out.dump_kernel = true;
+    // A backup ignores it: both routers start as backups and ask; the one
+    // that becomes master sends its table then (set_role).
+    if (role_ == Role::master && up_) out.dump_kernel = true;
     return out;
   }
   if (type != msg::changes) {

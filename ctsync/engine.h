@@ -41,7 +41,7 @@ enum class Drop : std::uint8_t {
   cap,         // the cache (or the send window) is full
   malformed,   // a message that does not parse
   expired,     // timed out in the cache before a takeover used it
-  wrong_role,  // changes received while master, a dump request while backup
+  wrong_role,  // changes received while master (two masters: each keeps its own table)
 };
 inline constexpr std::size_t kDropCount = 4;
 std::string_view to_string(Drop d);

@@ -7,7 +7,7 @@
 //     change: u8 op (1 update, 2 destroy), u8 l4 (1, 6, 17),
 //             orig  u32 src, u32 dst, u16 sport, u16 dport,
 //             reply u32 src, u32 dst, u16 sport, u16 dport,
-//             u8 tcp_state, u32 timeout_s, u32 mark, u32 status   (38 bytes)
+//             u8 tcp_state, u32 timeout_s, u32 mark, u32 status   (39 bytes)
 //   dump request (0x0111): u8 version (1)  - "send me your whole table"
 #pragma once
 
@@ -28,7 +28,7 @@ inline constexpr PeerMessageType dump_request = peer_types::conntrack_first + 1;
 }  // namespace msg
 
 inline constexpr std::uint8_t kWireVersion = 1;
-inline constexpr std::size_t kChangeBytes = 38;
+inline constexpr std::size_t kChangeBytes = 39;
 // 1600 changes are ~60 KiB: well inside PeerChannel::kMaxPayload.
 inline constexpr std::size_t kMaxChangesPerMessage = 1600;
 
