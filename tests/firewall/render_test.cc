@@ -122,5 +122,32 @@ TEST(Render, ApplyScriptReplacesTheTableInOneGo) {
   EXPECT_EQ(render_delete_script("x"), "add table inet x\ndelete table inet x\n");
 }
 
+TEST(Render, StateSyncMarksTheIpv4FlowsLeavingThroughAWanInterface) {
+  const std::string base = R"(node: r
+vrrp:
+  instances:
+    - {name: V, interface: lan0, vrid: 1, virtual_addresses: [192.0.2.1/24]}
+tunnels:
+  - {name: tun0, wan_interface: wan0, aftr: 2001:db8:ffff::1}
+firewall:
+  wan_interfaces: [wan0]
+)";
+  const std::string rule =
+      "oifname { \"wan0\", \"tun0\" } meta nfproto ipv4 meta l4proto { tcp, udp, icmp } ct state new "
+      "ct mark set ct mark | 0x00010000 comment \"state sync: a WAN flow\"";
+  auto off = conf::parse(base, "test.yaml");
+  ASSERT_TRUE(off.config.has_value()) << off.report();
+  EXPECT_EQ(render_table(*off.config).find("ct mark"), std::string::npos);
+  conf::Config on = *off.config;  // --check wants a peer section too: not this test's business
+  on.firewall->state_sync = true;
+  const std::string table = render_table(on);
+  const auto at = table.find(rule);
+  ASSERT_NE(at, std::string::npos) << table;
+  // In forward, before the LAN's traffic is accepted (the mark is set on the
+  // first packet, which comes from the LAN); never in input.
+  EXPECT_GT(at, table.find("chain forward"));
+  EXPECT_LT(at, table.find("iifname != { \"wan0\", \"tun0\" } accept", table.find("chain forward")));
+}
+
 }  // namespace
 }  // namespace pairgate::firewall
