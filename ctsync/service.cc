@@ -56,12 +56,14 @@ void Service::reload(const conf::Config& config, const conf::ConfigDiff&) {
     return;
   }
   engine_->set_max_entries(config.firewall->state_sync_max_entries);
+  max_entries_ = config.firewall->state_sync_max_entries;
   followed_ = followed(config);
 }
 
 void Service::enable(const conf::Config& config) {
   Engine::Options o;
   o.max_entries = config.firewall->state_sync_max_entries;
+  max_entries_ = o.max_entries;
   engine_ = std::make_unique<Engine>(o, clock_->now());
   followed_ = followed(config);
   if (!pool_) pool_ = std::make_unique<boost::asio::thread_pool>(1);
@@ -155,8 +157,9 @@ void Service::arm() {
 void Service::run_dump() {
   if (dumping_ || !pool_) return;
   dumping_ = true;
-  const std::size_t max = engine_->counters().sent, cap = 1'048'576;
-  (void)max;
+  // The master's table is read up to the same bound as the backup's cache:
+  // what the backup would drop (cap) is not worth reading.
+  const std::size_t cap = max_entries_;
   boost::asio::post(*pool_, [this, alive = std::weak_ptr<bool>(alive_), cap] {
     auto table = dump_table(cap);
     boost::asio::post(ctx_.io, [this, alive, table = std::move(table)] {

@@ -71,6 +71,7 @@ class Service final : public Module, public PeerUser {
   std::set<std::string> followed_;
   std::optional<EventBus::SubscriptionId> subscription_;
   MetricsRegistry::Id metrics_id_ = 0;
+  std::size_t max_entries_ = 0;
   bool dumping_ = false;
   bool committing_ = false;
   std::string error_;
