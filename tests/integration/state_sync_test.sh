@@ -11,7 +11,7 @@
 # primergy's kernel table must hold both entries after the takeover, and the
 # UDP stream must keep reaching the client. The contrast: the same with
 # state_sync off, where the forward chain's `ct state established,related`
-# rule drops the UDP stream at primergy. Usage: state_sync_test.sh BUILD_DIR
+# rule drops both flows at primergy. Usage: state_sync_test.sh BUILD_DIR
 set -uo pipefail
 build=$(cd "${1:?build dir}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -173,7 +173,11 @@ scenario() {
   udp_after=$(($(count udp.log) - before))
   tcp_gap=$(cut -d' ' -f2 "$dir/tcp.log")
   udp_gap=$(cut -d' ' -f2 "$dir/udp.log")
-  echo "[$sync] after the takeover: $udp_after UDP packets in 3 s; longest stall TCP ${tcp_gap} s, UDP ${udp_gap} s"
+  # A flow that stopped for good has no stall that ended: say how long ago it last got anything.
+  local tcp_age udp_age
+  tcp_age=$(python3 -c "import os,sys,time; print(f'{max(0.0, time.time() - os.path.getmtime(sys.argv[1])):.1f}')" "$dir/tcp.log")
+  udp_age=$(python3 -c "import os,sys,time; print(f'{max(0.0, time.time() - os.path.getmtime(sys.argv[1])):.1f}')" "$dir/udp.log")
+  echo "[$sync] after the takeover: $udp_after UDP packets in 3 s; longest ended stall TCP ${tcp_gap} s, UDP ${udp_gap} s; last data TCP ${tcp_age} s ago, UDP ${udp_age} s ago"
   if [[ $sync == true ]]; then
     check "[$sync] primergy committed the cache" wait_for 3 test "$(sync_status primergy 's["committed"]')" -ge 2
     check "[$sync] status shows the commit's duration and count" \
@@ -188,6 +192,9 @@ scenario() {
       test "$(sync_status primergy 's["dropped"]["malformed"] + s["dropped"]["cap"]')" -eq 0
   else
     check "[$sync] without state sync the UDP stream is dropped at primergy" test "$udp_after" -le 5
+    # The client only acknowledges what arrives: nothing arrives, so nothing
+    # from the LAN lets primergy pick the connection up.
+    check "[$sync] and so is the TCP download" fails grows tcp.log 2 1
     check "[$sync] primergy's forward chain counted the drops" \
       eval 'ip netns exec "$primergy" nft list counter inet pairgate forward_drops | grep -Eq "packets [1-9]"'
   fi
