@@ -76,7 +76,7 @@ print(sum(int(r[h.index(k)], 16) for r in rows[1:] for k in ("insert_failed",)))
 }
 
 # B records the source port of every UDP datagram and TCP connection.
-nsx "$B" python3 - "$dir" <<'PY' &
+ip netns exec "$B" python3 - "$dir" <<'PY' &
 import socket, sys, threading
 d = sys.argv[1]
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("192.0.2.1", 9999))
@@ -93,7 +93,6 @@ while True:
     _, a = u.recvfrom(100)
     with open(d + "/udp", "a") as f: f.write("%d\n" % a[1])
 PY
-disown
 wait_for 10 test -e "$dir/ready"
 
 lines_are() { [[ $(cat "$1" 2>/dev/null | wc -l) == "$2" ]]; }  # re-read at every try of wait_for
