@@ -26,7 +26,7 @@ using PeerMessageType = std::uint16_t;
 namespace peer_types {
 inline constexpr PeerMessageType channel_first = 0x0000;
 inline constexpr PeerMessageType lease_sync_first = 0x0100;  // 0x0100-0x010f, peer/lease_sync
-inline constexpr PeerMessageType conntrack_first = 0x0110;   // 0x0110-0x011f, reserved
+inline constexpr PeerMessageType conntrack_first = 0x0110;   // 0x0110-0x011f, ctsync/ (firewall state sync)
 inline constexpr PeerMessageType pair_view_first = 0x0120;   // 0x0120-0x012f, reserved
 inline constexpr std::size_t block = 16;
 }  // namespace peer_types
