@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Firewall state sync in a real kernel: two routers, beagle (priority 200)
-# and primergy (100), with VRRPv3 at 100 ms on a LAN (192.0.2.0/24, VIP
+# and primergy (100), with VRRPv3 at 200 ms (100 ms flapped under ASan on
+# a loaded 2-core machine) on a LAN (192.0.2.0/24, VIP
 # .1) and a WAN (198.51.100.0/24, VIP .1) in one sync group, the peer
 # channel over the LAN, and pairgate's firewall (WAN: eth1). A client C on
 # the LAN, an "internet" host I on the WAN (no NAT: I routes the LAN prefix
@@ -73,9 +74,9 @@ logging: {target: stderr, level: info}
 sysctl: {net.ipv4.ip_forward: 1}
 vrrp:
   instances:
-    - {name: LAN, interface: eth0, vrid: 1, priority: $2, version: 3, advert_interval: 100ms,
+    - {name: LAN, interface: eth0, vrid: 1, priority: $2, version: 3, advert_interval: 200ms,
        virtual_addresses: [192.0.2.1/24], garp: {delay: 1s, repeat: 2}}
-    - {name: WAN, interface: eth1, vrid: 2, priority: $2, version: 3, advert_interval: 100ms,
+    - {name: WAN, interface: eth1, vrid: 2, priority: $2, version: 3, advert_interval: 200ms,
        virtual_addresses: [198.51.100.1/24], garp: {delay: 1s, repeat: 2}}
   sync_groups:
     - {name: G, instances: [LAN, WAN]}
@@ -198,6 +199,10 @@ scenario() {
     check "[$sync] primergy's forward chain counted the drops" \
       eval 'ip netns exec "$primergy" nft list counter inet pairgate forward_drops | grep -Eq "packets [1-9]"'
   fi
+  kill -TERM "${pid[primergy]}"
+  wait "${pid[primergy]}"
+  check "[$sync] primergy exits 0 on SIGTERM" test $? -eq 0
+  unset "pid[primergy]"
   for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null; done
   pid=()
   del_namespaces "${all[@]}"
