@@ -118,7 +118,9 @@ grows() {  # grows FILE SECONDS MIN: FILE's count grows by MIN within SECONDS
   }
 }
 in_table() {  # in_table NS PROTO PORT: conntrack -L in NS lists a PROTO flow to I's PORT
-  ip netns exec "$1" conntrack -L -p "$2" 2>/dev/null | grep -q "dst=198.51.100.9 .*dport=$3 "
+  local table  # read whole first: grep -q closing the pipe early would fail conntrack (pipefail)
+  table=$(ip netns exec "$1" conntrack -L -p "$2" 2>/dev/null)
+  grep -q "dst=198.51.100.9 .*dport=$3 " <<<"$table"
 }
 
 # scenario STATE_SYNC: one run; sets $udp_after (packets in 3 s after the takeover)
@@ -159,6 +161,14 @@ scenario() {
     check "[$sync] beagle marks and sends them" wait_for 5 test "$(sync_status beagle 's["sent"]')" -ge 2
     check "[$sync] primergy's cache holds both" wait_for 5 cached_at_least primergy 2
     [[ -n ${DEBUG:-} ]] && { "$ctl" --socket "$dir/beagle.sock" status --json; "$ctl" --socket "$dir/primergy.sock" status --json; } >"$dir/debug.json"
+    if ((${BULK:-0} > 0)); then
+      # A measurement, not a check (BULK=N): N more marked UDP entries made by hand on beagle.
+      for ((i = 0; i < BULK; i++)); do
+        echo "-I -p udp -s 192.0.2.$((100 + i / 60000)) -d 198.51.100.9 --sport $((1024 + i % 60000)) --dport 53 --timeout 600 --mark 0x10000"
+      done | ip netns exec "$beagle" xargs -L1 conntrack >/dev/null 2>&1
+      wait_for 30 cached_at_least primergy $((BULK + 2))
+      echo "[$sync] with BULK=$BULK: primergy caches $(sync_status primergy 's["cached"]')"
+    fi
     check "[$sync] primergy's kernel table has neither before the takeover" \
       fails eval 'in_table "$primergy" tcp 8080 || in_table "$primergy" udp 9000'
   fi
