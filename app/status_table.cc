@@ -161,6 +161,24 @@ std::string render_status(const json& s) {
     out += "\nFIREWALL: table " + text(*f, "table") + ", applied: " + text(*f, "applied");
     if (f->contains("error")) out += ", error: " + text(*f, "error");
     out += "\n";
+    // State sync (issue 14): the role, what is cached or sent, what was
+    // dropped and the last takeover's commit -- what an operator checks
+    // before pulling a router's plug.
+    if (auto ss = f->find("state_sync"); ss != f->end() && ss->is_object()) {
+      std::uint64_t dropped = 0;
+      if (auto d = ss->find("dropped"); d != ss->end() && d->is_object()) {
+        for (const auto& [k, v] : d->items()) {
+          if (v.is_number_unsigned()) dropped += v.get<std::uint64_t>();
+        }
+      }
+      out += "STATE SYNC: " + text(*ss, "role") + ", cached " + text(*ss, "cached", "0") + ", sent " +
+             text(*ss, "sent", "0") + ", received " + text(*ss, "received", "0") + ", dropped " +
+             std::to_string(dropped);
+      if (auto n = ss->find("last_commit_entries"); n != ss->end() && n->is_number()) {
+        out += ", last commit " + text(*ss, "last_commit_entries") + " entries in " + text(*ss, "last_commit_ms") + " ms";
+      }
+      out += "\n";
+    }
   }
 
   if (auto r = s.find("reload"); r != s.end() && r->is_object() && r->contains("last_error")) {

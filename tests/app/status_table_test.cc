@@ -42,9 +42,24 @@ TEST(StatusTable, PeerIsOneLine) {
       << render_status(down);
 }
 
+TEST(StatusTable, StateSyncIsOneLine) {
+  auto s = nlohmann::json::parse(R"({"firewall": {"applied": true, "table": "pairgate",
+    "state_sync": {"role": "backup", "cached": 812, "sent": 0, "received": 9140,
+                   "dropped": {"cap": 2, "malformed": 1, "expired": 40, "wrong_role": 0},
+                   "last_commit_ms": 35, "last_commit_entries": 790}}})");
+  EXPECT_NE(render_status(s).find("STATE SYNC: backup, cached 812, sent 0, received 9140, dropped 43, "
+                                  "last commit 790 entries in 35 ms\n"),
+            std::string::npos)
+      << render_status(s);
+  auto fresh = nlohmann::json::parse(R"({"firewall": {"state_sync": {"role": "master", "cached": 0, "sent": 5,
+    "received": 0, "dropped": {}, "last_commit_ms": null, "last_commit_entries": null}}})");
+  EXPECT_NE(render_status(fresh).find("STATE SYNC: master, cached 0, sent 5, received 0, dropped 0\n"), std::string::npos)
+      << render_status(fresh);
+}
+
 TEST(StatusTable, ToleratesMissingAndOddFields) {
   EXPECT_EQ(render_status(nlohmann::json::object()), "node -\n");
-  EXPECT_NO_THROW(render_status(nlohmann::json::parse(R"({"vrrp": [{"vrid": "x"}], "dhcp": {"pools": [1], "counters": 3, "lease_file": {"ok": "x"}}, "tunnels": [null], "peer": {"rejected": 3, "since_s": "x"}})")));
+  EXPECT_NO_THROW(render_status(nlohmann::json::parse(R"({"vrrp": [{"vrid": "x"}], "dhcp": {"pools": [1], "counters": 3, "lease_file": {"ok": "x"}}, "tunnels": [null], "peer": {"rejected": 3, "since_s": "x"}, "firewall": {"state_sync": {"dropped": 3, "last_commit_entries": "x"}}})")));
   EXPECT_NO_THROW(render_status(nlohmann::json::array()));
 }
 
