@@ -85,7 +85,7 @@ void Prober::close() {
 }
 
 void Prober::icmp(std::span<const std::byte> packet) {
-  auto reply = parse_echo_reply(packet);
+  auto reply = parse_echo_reply(Family::ipv4, packet);
   if (!reply) {
     // Raw ICMP sockets see every ICMP message of the host: only what cannot
     // be read counts.
@@ -106,7 +106,7 @@ void Prober::start(const Probe& probe, int ifindex, const MacAddress& mac) {
   std::error_code ec;
   try {
     if (probe.method == conf::ConflictCheck::icmp) {
-      ec = network_->send_echo(probe.address, echo_request(echo_id_, ++echo_seq_));
+      ec = network_->send_echo(probe.address, echo_request(Family::ipv4, echo_id_, ++echo_seq_));
     } else {
       ec = network_->send_arp_probe(ifindex, mac, probe.address);
     }

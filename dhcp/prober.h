@@ -1,6 +1,6 @@
 // Conflict probes before an address is offered: an ARP probe on a directly
 // attached LAN (RFC 5227 §2.1.1, sender 0.0.0.0, so nobody's ARP cache
-// learns from it) or an ICMP echo for a relayed subnet (dhcp/icmp_echo.h).
+// learns from it) or an ICMP echo for a relayed subnet (core/icmp_echo.h).
 // Any ARP from the address, or an echo reply from it with our id, within
 // the wait is a conflict. Probes run side by side; a waiting probe holds up
 // no other client. Waits are steady timers.
@@ -19,7 +19,7 @@
 
 #include "core/raw_socket.h"
 #include "dhcp/engine.h"
-#include "dhcp/icmp_echo.h"
+#include "core/icmp_echo.h"
 
 namespace pairgate::dhcp {
 

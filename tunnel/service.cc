@@ -17,7 +17,7 @@
 
 #include "conf/diff.h"
 #include "core/byte_io.h"
-#include "tunnel/echo.h"
+#include "core/icmp_echo.h"
 
 namespace pairgate::tunnel {
 
@@ -192,7 +192,7 @@ void Service::publish(const std::string& tunnel, State state, const std::string&
 void Service::send_probe(const IpAddress& destination, std::uint16_t identifier, std::uint16_t sequence, int ifindex) {
   auto& socket = destination.is_v4() ? icmp4_ : icmp6_;
   if (!socket || ifindex == 0) return;
-  const auto packet = build_echo_request(destination.family(), identifier, sequence);
+  const auto packet = echo_request(destination.family(), identifier, sequence);
   if (auto ec = socket->send_to(packet, destination, ifindex)) {
     // Counted; a lost probe is what the health engine judges.
     if (send_errors_++ % 100 == 0) spdlog::debug("tunnel: probe to {} not sent: {}", destination.to_string(), ec.message());
@@ -203,7 +203,7 @@ void Service::on_echo(Family family, const RawPacket& p) {
   auto reply = parse_echo_reply(family, p.data);
   if (!reply || !p.source) return;
   for (auto& t : tunnels_) {
-    if (t->identifier() == reply->identifier) {
+    if (t->identifier() == reply->id) {
       t->on_reply(*p.source, reply->sequence);
       return;
     }
