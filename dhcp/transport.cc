@@ -58,7 +58,7 @@ ServerSocket::ServerSocket(boost::asio::io_context& io, const std::string& inter
       socket_(io),
       pace_(pace),
       pace_timer_(io),
-      buffer_(kSlots * kSlotBytes) {
+      buffer_(std::make_unique_for_overwrite<std::byte[]>(kSlots * kSlotBytes)) {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
   if (fd < 0) throw std::system_error(last_error(), "socket");
   try {
@@ -134,7 +134,7 @@ std::size_t ServerSocket::drain() {
   std::size_t handled = 0;
   for (int round = 0; round < 16 && handler_; ++round) {
     for (std::size_t i = 0; i < kSlots; ++i) {
-      iov[i] = {buffer_.data() + i * kSlotBytes, kSlotBytes};
+      iov[i] = {buffer_.get() + i * kSlotBytes, kSlotBytes};
       msgs[i] = {};
       msgs[i].msg_hdr.msg_name = &from[i];
       msgs[i].msg_hdr.msg_namelen = sizeof from[i];
@@ -151,7 +151,7 @@ std::size_t ServerSocket::drain() {
     for (int i = 0; i < n && handler_; ++i) {
       msghdr& msg = msgs[static_cast<std::size_t>(i)].msg_hdr;
       Datagram d;
-      d.data = std::span<const std::byte>(buffer_.data() + static_cast<std::size_t>(i) * kSlotBytes,
+      d.data = std::span<const std::byte>(buffer_.get() + static_cast<std::size_t>(i) * kSlotBytes,
                                           msgs[static_cast<std::size_t>(i)].msg_len);
       d.source = Ipv4Address(ntohl(from[static_cast<std::size_t>(i)].sin_addr.s_addr));
       d.source_port = ntohs(from[static_cast<std::size_t>(i)].sin_port);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -100,7 +101,9 @@ class ServerSocket final : public Transport {
   Handler handler_;
   std::chrono::microseconds pace_;
   boost::asio::steady_timer pace_timer_;
-  std::vector<std::byte> buffer_;  // kSlots * kSlotBytes
+  // kSlots * kSlotBytes, left uninitialised: only the pages datagrams land
+  // in become resident (a zeroed 1 MiB would cost 1 MiB of RSS).
+  std::unique_ptr<std::byte[]> buffer_;
   std::uint64_t receive_errors_ = 0;
 };
 
