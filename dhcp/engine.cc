@@ -318,7 +318,7 @@ Outcome Engine::discover(const Inbound& in, std::size_t subnet, Time now, int at
   probes_[probe.id] = PendingProbe{in, subnet, client, *address, attempts};
   Outcome o;
   o.probe = probe;
-  o.note = "probing " + address->to_string() + " for " + client.to_string();
+  if (notes_) o.note = "probing " + address->to_string() + " for " + client.to_string();
   return o;
 }
 
@@ -338,7 +338,7 @@ Outcome Engine::probe_result(std::uint64_t id, bool conflict, Time now) {
     return dropped(Drop::pool_exhausted, std::to_string(p.attempts) + " probed addresses in use");
   }
   Outcome o = discover(p.in, p.subnet, now, p.attempts + 1);
-  o.note = p.address.to_string() + " is in use; " + o.note;
+  if (notes_) o.note = p.address.to_string() + " is in use; " + o.note;
   return o;
 }
 
@@ -357,7 +357,7 @@ Outcome Engine::offer(const Inbound& in, std::size_t subnet, const ClientKey& cl
   ++counters_.offer_sent;
   Outcome o;
   o.reply = deliver(in, std::move(r), server);
-  o.note = "offer " + a.to_string() + " to " + client.to_string();
+  if (notes_) o.note = "offer " + a.to_string() + " to " + client.to_string();
   return o;
 }
 
@@ -397,8 +397,10 @@ Outcome Engine::ack(const Inbound& in, std::size_t subnet, const ClientKey& clie
   o.reply = deliver(in, std::move(r), server);
   o.commit = std::move(lease);
   o.previous = std::move(previous);
-  o.note = "ack " + a.to_string() + " for " + std::to_string(secs) + " s";
-  for (const auto& r : retired) o.note += "; " + r.lease.address.to_string() + " retired";
+  if (notes_) {
+    o.note = "ack " + a.to_string() + " for " + std::to_string(secs) + " s";
+    for (const auto& r : retired) o.note += "; " + r.lease.address.to_string() + " retired";
+  }
   o.retired = std::move(retired);
   return o;
 }
@@ -415,7 +417,9 @@ Outcome Engine::ack_unextended(const Inbound& in, std::size_t subnet, const Leas
   ++counters_.ack_unextended;
   Outcome o;
   o.reply = deliver(in, std::move(r), server);
-  o.note = "ack " + lease.address.to_string() + " unextended (outside our pools), " + std::to_string(left) + " s left";
+  if (notes_) {
+    o.note = "ack " + lease.address.to_string() + " unextended (outside our pools), " + std::to_string(left) + " s left";
+  }
   return o;
 }
 
@@ -434,14 +438,14 @@ Outcome Engine::nak(const Inbound& in, std::size_t subnet, std::string_view why)
   ++counters_.nak_sent;
   Outcome o;
   o.reply = deliver(in, std::move(r), server);
-  o.note = "nak: " + std::string(why);
+  if (notes_) o.note = "nak: " + std::string(why);
   return o;
 }
 
 Outcome Engine::request(const Inbound& in, std::size_t subnet, Time now) {
   std::string_view state;
   Outcome o = request_in(in, subnet, now, state);
-  o.note = std::string(state) + ": " + o.note;
+  if (notes_) o.note = std::string(state) + ": " + o.note;
   return o;
 }
 
@@ -555,7 +559,7 @@ Outcome Engine::decline(const Inbound& in, std::size_t subnet, Time now) {
   quarantine(*a, now);
   ++counters_.declined_addresses;
   o.commit = store_.find(*a);
-  o.note = "declined " + a->to_string();
+  if (notes_) o.note = "declined " + a->to_string();
   return o;
 }
 
@@ -578,7 +582,7 @@ Outcome Engine::release(const Inbound& in, std::size_t subnet, Time now) {
   o.previous = *l;
   store_.put(r);
   o.commit = r;
-  o.note = "released " + m.ciaddr.to_string();
+  if (notes_) o.note = "released " + m.ciaddr.to_string();
   return o;
 }
 
@@ -593,7 +597,7 @@ Outcome Engine::inform(const Inbound& in, std::size_t subnet) {
   ++counters_.ack_sent;
   Outcome o;
   o.reply = deliver(in, std::move(r), server);
-  o.note = "inform";
+  if (notes_) o.note = "inform";
   return o;
 }
 

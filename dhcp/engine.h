@@ -169,6 +169,10 @@ class Engine {
   // host's pools. Off (no peer): a binding outside the pools is
   // acknowledged unextended, as after a reload moved the split.
   void set_lease_sync(bool on) { lease_sync_ = on; }
+  // Whether a served message's Outcome carries its note (only the debug log
+  // shows it; building it costs allocations and formatting per message).
+  // A dropped message's note is always there: warnings quote it.
+  void set_notes(bool on) { notes_ = on; }
   bool lease_sync() const { return lease_sync_; }
   // The peer's record (origin peer), by the conflict rule (supersedes():
   // the later cltt wins): the record as now stored when it replaced what
@@ -245,6 +249,7 @@ class Engine {
   std::unordered_map<std::uint64_t, PendingProbe> probes_;
   std::uint64_t next_probe_ = 1;
   bool lease_sync_ = false;
+  bool notes_ = true;
 };
 
 }  // namespace pairgate::dhcp

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cstring>
 
 #include "core/byte_io.h"
@@ -50,8 +51,14 @@ std::vector<std::byte> ipv4_udp(Ipv4Address from, Ipv4Address to, std::uint16_t 
   return w.take();
 }
 
-ServerSocket::ServerSocket(boost::asio::io_context& io, const std::string& interface, int ifindex)
-    : interface_(interface), ifindex_(ifindex), socket_(io), buffer_(65536) {
+ServerSocket::ServerSocket(boost::asio::io_context& io, const std::string& interface, int ifindex,
+                           std::chrono::microseconds pace)
+    : interface_(interface),
+      ifindex_(ifindex),
+      socket_(io),
+      pace_(pace),
+      pace_timer_(io),
+      buffer_(std::make_unique_for_overwrite<std::byte[]>(kSlots * kSlotBytes)) {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
   if (fd < 0) throw std::system_error(last_error(), "socket");
   try {
@@ -86,6 +93,7 @@ void ServerSocket::start(Handler handler) {
 void ServerSocket::close() {
   boost::system::error_code ignored;
   socket_.close(ignored);
+  pace_timer_.cancel();
   if (frames_) frames_->close();
   handler_ = nullptr;
 }
@@ -93,35 +101,73 @@ void ServerSocket::close() {
 void ServerSocket::wait() {
   socket_.async_wait(boost::asio::socket_base::wait_read, [this](const boost::system::error_code& ec) {
     if (ec || !handler_) return;  // closed
-    drain();
-    if (handler_) wait();
+    resume(drain());
   });
 }
 
-void ServerSocket::drain() {
+void ServerSocket::resume(std::size_t received) {
+  if (!handler_) return;
+  if (received > 0 && pace_.count() > 0) {
+    paced_wait();
+  } else {
+    wait();
+  }
+}
+
+void ServerSocket::paced_wait() {
+  pace_timer_.expires_after(pace_);
+  pace_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || !handler_) return;  // closed
+    resume(drain());
+  });
+}
+
+std::size_t ServerSocket::drain() {
   // A bounded batch per wakeup keeps other sockets and timers served.
-  for (int i = 0; i < 256 && handler_; ++i) {
-    sockaddr_in from{};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
-    msghdr msg{};
-    ssize_t n = receive_message(socket_.native_handle(), buffer_, &from, sizeof from, control, msg);
+  std::array<mmsghdr, kSlots> msgs;
+  std::array<iovec, kSlots> iov;
+  std::array<sockaddr_in, kSlots> from;
+  struct Control {
+    alignas(cmsghdr) char bytes[CMSG_SPACE(sizeof(in_pktinfo))];
+  };
+  std::array<Control, kSlots> control;
+  std::size_t handled = 0;
+  for (int round = 0; round < 16 && handler_; ++round) {
+    for (std::size_t i = 0; i < kSlots; ++i) {
+      iov[i] = {buffer_.get() + i * kSlotBytes, kSlotBytes};
+      msgs[i] = {};
+      msgs[i].msg_hdr.msg_name = &from[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_control = control[i].bytes;
+      msgs[i].msg_hdr.msg_controllen = sizeof control[i].bytes;
+    }
+    const int n = ::recvmmsg(socket_.native_handle(), msgs.data(), kSlots, MSG_DONTWAIT, nullptr);
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++receive_errors_;
-      return;
+      return handled;
     }
-    Datagram d;
-    d.data = std::span<const std::byte>(buffer_.data(), static_cast<std::size_t>(n));
-    d.source = Ipv4Address(ntohl(from.sin_addr.s_addr));
-    d.source_port = ntohs(from.sin_port);
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-        in_pktinfo info;
-        std::memcpy(&info, CMSG_DATA(c), sizeof info);
-        d.destination = Ipv4Address(ntohl(info.ipi_addr.s_addr));
+    for (int i = 0; i < n && handler_; ++i) {
+      msghdr& msg = msgs[static_cast<std::size_t>(i)].msg_hdr;
+      Datagram d;
+      d.data = std::span<const std::byte>(buffer_.get() + static_cast<std::size_t>(i) * kSlotBytes,
+                                          msgs[static_cast<std::size_t>(i)].msg_len);
+      d.source = Ipv4Address(ntohl(from[static_cast<std::size_t>(i)].sin_addr.s_addr));
+      d.source_port = ntohs(from[static_cast<std::size_t>(i)].sin_port);
+      for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+          in_pktinfo info;
+          std::memcpy(&info, CMSG_DATA(c), sizeof info);
+          d.destination = Ipv4Address(ntohl(info.ipi_addr.s_addr));
+        }
       }
+      ++handled;
+      handler_(d);
     }
-    handler_(d);
+    if (static_cast<std::size_t>(n) < kSlots) return handled;
   }
+  return handled;
 }
 
 std::error_code ServerSocket::send(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to,

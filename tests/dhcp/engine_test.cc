@@ -95,6 +95,24 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<Engine> engine;
 };
 
+// Notes are for the debug log: without it, a served message costs no string
+// building (issue 11); a dropped one keeps its reason (warnings quote it).
+TEST_F(EngineTest, NotesOffLeaveServedMessagesWithoutANote) {
+  engine->set_notes(false);
+  auto offer = engine->handle(broadcast_in(client_message(MessageType::discover, 1)), at(kT0));
+  ASSERT_TRUE(offer.reply);
+  EXPECT_TRUE(offer.note.empty());
+  auto req = client_message(MessageType::request, 1);
+  req.set_address(option::server_id, kServer);
+  req.set_address(option::requested_address, offer.reply->message.yiaddr);
+  auto ack = engine->handle(broadcast_in(req), at(kT0));
+  ASSERT_TRUE(ack.reply && ack.commit);
+  EXPECT_TRUE(ack.note.empty());
+  engine->set_notes(true);
+  auto again = engine->handle(broadcast_in(req), at(kT0));
+  EXPECT_FALSE(again.note.empty());
+}
+
 TEST_F(EngineTest, DiscoverGetsAnOfferFromThePoolWithTable3Fields) {
   auto m = client_message(MessageType::discover, 1);
   m.secs = 7;
