@@ -5,7 +5,6 @@
 
 #include <fcntl.h>
 #include <malloc.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,13 +71,8 @@ Journal::Loaded Journal::load(const std::string& path) {
 }
 
 Journal::Journal(boost::asio::io_context& io, std::string path, Snapshot snapshot, BatchDone on_batch,
-                 bool start_clean, CommitWindow::Limits limits, std::function<CommitWindow::Clock::time_point()> clock)
-    : io_(io),
-      path_(std::move(path)),
-      snapshot_(std::move(snapshot)),
-      on_batch_(std::move(on_batch)),
-      clock_(clock ? std::move(clock) : [] { return CommitWindow::Clock::now(); }),
-      window_(limits) {
+                 bool start_clean)
+    : io_(io), path_(std::move(path)), snapshot_(std::move(snapshot)), on_batch_(std::move(on_batch)) {
   std::error_code ec;
   std::filesystem::create_directories(parent_of(path_), ec);
   fd_ = open_append(path_);
@@ -89,7 +83,6 @@ Journal::Journal(boost::asio::io_context& io, std::string path, Snapshot snapsho
   need_rewrite_ = !start_clean;
   open_.id = next_id_++;
   thread_ = std::thread([this] {
-    ::pthread_setname_np(::pthread_self(), "pg-journal");  // per-thread CPU in top and the benches
     leave_realtime();  // compaction writes the whole file: not at the loop's policy
     worker();
   });
@@ -106,22 +99,7 @@ Journal::~Journal() {
 }
 
 std::uint64_t Journal::append(const Lease& lease) {
-  const auto t = clock_();
-  if (in_flight_ && !open_.rewrite && !need_rewrite_) {
-    // The batch handed to the writer takes records until its window closes.
-    std::lock_guard lock(mutex_);
-    if (job_ && collecting_) {
-      encode_record(lease, job_->appends);
-      window_.added(t);
-      if (window_.ready(t)) wake_.notify_one();
-      return job_->id;
-    }
-  }
   if (!open_.rewrite) encode_record(lease, open_.appends);  // a pending snapshot already holds it
-  {
-    std::lock_guard lock(mutex_);
-    window_.added(t);
-  }
   schedule();
   return open_.id;
 }
@@ -138,20 +116,12 @@ void Journal::when_idle(std::function<void()> done) {
     return;
   }
   idle_waiters_.push_back(std::move(done));
-  {
-    // Whatever the writer holds for its window goes now.
-    std::lock_guard lock(mutex_);
-    flush_ = true;
-  }
-  wake_.notify_one();
-  schedule();
 }
 
 void Journal::schedule() {
   if (scheduled_ || in_flight_) return;
   scheduled_ = true;
-  // Everything appended in this turn of the loop joins the batch (and what
-  // comes while its window is open, on the writer thread).
+  // Everything appended in this turn of the loop joins the batch.
   boost::asio::post(io_, [this] {
     scheduled_ = false;
     submit();
@@ -175,10 +145,7 @@ void Journal::submit() {
   busy_.emplace(io_.get_executor());
   {
     std::lock_guard lock(mutex_);
-    // A rewrite goes at once (recovery, compaction: not on the hot path).
-    if (batch.rewrite) flush_ = true;
     job_ = std::move(batch);
-    collecting_ = true;
   }
   wake_.notify_one();
 }
@@ -206,10 +173,6 @@ void Journal::finished(Batch batch, Result result) {
   on_batch_(batch.id, result.ec);
   if (!open_.empty_batch()) submit();
   if (idle()) {
-    {
-      std::lock_guard lock(mutex_);
-      flush_ = false;
-    }
     auto waiters = std::move(idle_waiters_);
     idle_waiters_.clear();
     for (auto& w : waiters) w();
@@ -223,17 +186,6 @@ void Journal::worker() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return quit_ || job_; });
       if (!job_) return;  // quit with nothing left to write
-      // Group commit: the batch takes the loop's records until its window
-      // has passed or it is full (the loop wakes this thread then).
-      for (;;) {
-        if (quit_ || flush_ || window_.ready(clock_())) break;
-        const auto due = window_.due();
-        if (!due) break;
-        wake_.wait_for(lock, *due - clock_());
-      }
-      collecting_ = false;
-      window_.submitted();
-      // flush_ holds until the loop is idle: what when_idle waits for goes at once.
       batch = std::move(*job_);
       job_.reset();
     }

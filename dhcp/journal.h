@@ -1,10 +1,8 @@
 // The lease file: an append-only journal with group commit.
 //
-// Records appended within a short commit window (dhcp/commit_window.h: from
-// the first record of a batch, up to `window` or `max_records`; a window of
-// zero is one turn of the event loop), and while the previous batch is being
-// synced, form one batch: one write(), one fdatasync(), on a writer thread so
-// the loop never blocks on the disk. When a batch is
+// Records appended during one turn of the event loop (and while the previous
+// batch is being synced) form one batch: one write(), one fdatasync(), on a
+// writer thread so the loop never blocks on the disk. When a batch is
 // durable, `on_batch(id, {})` runs on the io_context; the caller holds back
 // whatever it promised (a DHCPACK) until then. A failed batch reports its
 // error (ENOSPC, EIO, ...); the file may then end in a partial record, so
@@ -29,7 +27,6 @@
 #include <thread>
 
 #include "core/histogram.h"
-#include "dhcp/commit_window.h"
 #include "dhcp/journal_format.h"
 
 namespace pairgate::dhcp {
@@ -44,8 +41,7 @@ class LeaseJournal {
   // Makes the open batch a rewrite from a snapshot (recovery after a failed
   // batch); returns its id.
   virtual std::uint64_t rewrite() = 0;
-  // Calls done once every batch so far has been reported (at once if so);
-  // the open batch goes to the disk without waiting for its window.
+  // Calls done once every batch so far has been reported (at once if so).
   virtual void when_idle(std::function<void()> done) = 0;
   // The last batch failed; nothing is durable until a rewrite succeeds.
   virtual bool failed() const = 0;
@@ -78,10 +74,7 @@ class Journal final : public LeaseJournal {
   // it cannot (start-up only; later failures are reported per batch).
   // `start_clean` false (load() found a torn or damaged record) makes the
   // first batch a rewrite.
-  // `limits`: the group-commit window (zero: one batch per turn of the loop).
-  // `clock`: what the window reads the time from (tests: a manual clock).
-  Journal(boost::asio::io_context& io, std::string path, Snapshot snapshot, BatchDone on_batch, bool start_clean,
-          CommitWindow::Limits limits = {}, std::function<CommitWindow::Clock::time_point()> clock = {});
+  Journal(boost::asio::io_context& io, std::string path, Snapshot snapshot, BatchDone on_batch, bool start_clean);
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -125,7 +118,6 @@ class Journal final : public LeaseJournal {
   BatchDone on_batch_;
 
   // Loop side.
-  std::function<CommitWindow::Clock::time_point()> clock_;  // called on both threads
   Batch open_;
   std::uint64_t next_id_ = 1;
   bool scheduled_ = false;
@@ -146,9 +138,6 @@ class Journal final : public LeaseJournal {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::optional<Batch> job_;
-  CommitWindow window_;     // of the batch being collected: job_ while collecting_, else open_
-  bool collecting_ = false;  // job_ still takes records (its window is open)
-  bool flush_ = false;       // when_idle: nothing waits for a window until idle
   bool quit_ = false;
   int fd_ = -1;  // writer thread only, after construction
   std::thread thread_;

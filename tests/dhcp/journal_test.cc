@@ -6,7 +6,6 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -177,61 +176,6 @@ TEST_F(JournalTest, ItCompactsWhenTheFileOutgrowsItsLiveSize) {
   EXPECT_GE(j.compactions(), 1u);
   EXPECT_LT(std::filesystem::file_size(path), 1500000u);
   EXPECT_EQ(Journal::load(path).leases.size(), 1u);
-}
-
-// Group commit by a window (issue 11): records wait until the window that the
-// first of them opened has passed, or until the batch is full.
-TEST_F(JournalTest, AWindowHoldsTheBatchUntilItHasPassedOrIsFull) {
-  // A manual clock (read by the writer thread too); the window is an hour,
-  // so the real time never closes it during the test.
-  std::atomic<CommitWindow::Clock::time_point> t{};
-  Journal j(
-      io, path, [&] { return live; }, [&](std::uint64_t b, std::error_code ec) { done.emplace_back(b, ec); }, true,
-      {std::chrono::hours(1), 3}, [&] { return t.load(); });
-  const auto b1 = j.append(sample(1));
-  t = t.load() + std::chrono::minutes(59);
-  EXPECT_EQ(j.append(sample(2)), b1);
-  io.restart();
-  io.poll();
-  EXPECT_TRUE(done.empty()) << "the window is still open";
-  EXPECT_FALSE(j.idle());
-  // The window has passed: the next append sends the batch (both records).
-  t = t.load() + std::chrono::minutes(1);
-  EXPECT_EQ(j.append(sample(3)), b1);
-  while (done.empty() && io.run_one() > 0) {
-  }
-  ASSERT_EQ(done.size(), 1u);
-  EXPECT_EQ(done[0].first, b1);
-  EXPECT_EQ(Journal::load(path).leases.size(), 3u);
-  // Full: the third record sends the batch at once, whatever the time.
-  const auto b2 = j.append(sample(4));
-  EXPECT_EQ(b2, b1 + 1);
-  j.append(sample(5));
-  io.restart();
-  io.poll();
-  EXPECT_EQ(done.size(), 1u);
-  j.append(sample(6));
-  while (done.size() < 2 && io.run_one() > 0) {
-  }
-  ASSERT_EQ(done.size(), 2u);
-  EXPECT_EQ(done[1].first, b2);
-  EXPECT_EQ(Journal::load(path).leases.size(), 6u);
-}
-
-TEST_F(JournalTest, WaitingForIdleSendsAnOpenWindowAtOnce) {
-  std::atomic<CommitWindow::Clock::time_point> t{};
-  Journal j(
-      io, path, [&] { return live; }, [&](std::uint64_t b, std::error_code ec) { done.emplace_back(b, ec); }, true,
-      {std::chrono::hours(1), 100}, [&] { return t.load(); });
-  j.append(sample(1));
-  run_until_idle(j);  // stop() flushes this way: it must not wait for the window
-  ASSERT_EQ(done.size(), 1u);
-  EXPECT_EQ(Journal::load(path).leases.size(), 1u);
-  // And the next batch waits for its window again.
-  j.append(sample(2));
-  io.restart();
-  io.poll();
-  EXPECT_EQ(done.size(), 1u);
 }
 
 TEST_F(JournalTest, AnUnopenableFileFailsAtConstruction) {
