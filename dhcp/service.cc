@@ -29,11 +29,10 @@ constexpr std::uint64_t kUnwritten = std::numeric_limits<std::uint64_t>::max();
 // 4,000 DORA/s on a 2-CPU VM: 56-60 us of CPU per DORA against 74-81 us
 // unpaced, REQUEST-ACK 1.7 ms on average (issue 11).
 constexpr std::chrono::microseconds kReceivePace{1000};
-// The journal's group-commit window (dhcp/commit_window.h). Zero: a batch
-// goes as soon as the writer is free; the pacing above already gathers a
-// millisecond of ACKs per batch. A window measured on the same VM (1-2 ms)
-// moved CPU from the journal thread to the loop and cost latency.
-constexpr CommitWindow::Limits kCommitWindow{std::chrono::microseconds(0), 256};
+// The journal takes a batch as soon as its writer is free: the pacing above
+// already gathers a millisecond of ACKs per batch. A group-commit window on
+// the writer thread was tried on the same VM (1-2 ms): it moved CPU from
+// the journal thread to the loop and cost latency, so it is not there.
 
 std::string hex_colons(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -67,7 +66,7 @@ Service::Backends Service::Backends::system() {
   b.open_journal = [](boost::asio::io_context& io, const std::string& path, Journal::Snapshot snapshot,
                       Journal::BatchDone done, bool start_clean) {
     return std::unique_ptr<LeaseJournal>(
-        std::make_unique<Journal>(io, path, std::move(snapshot), std::move(done), start_clean, kCommitWindow));
+        std::make_unique<Journal>(io, path, std::move(snapshot), std::move(done), start_clean));
   };
   b.clock = [] {
     // Lease expiry is wall-clock (it is persisted and outlives a restart);
