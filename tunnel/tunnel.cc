@@ -68,6 +68,8 @@ void Tunnel::set_held(bool held, SteadyTime since) {
     spdlog::info("tunnel {}: {} is no longer MASTER: the link goes, the AFTR is probed over {}", config_.name,
                  *shared_with_, config_.wan_interface);
     if (health_.probing()) health_.grace(clock_.now());
+    // At once, even when reconcile() stops short (the WAN is down).
+    if (started_ && config_.local) drop_link();
   }
   reconcile();
 }
@@ -79,6 +81,15 @@ void Tunnel::takeover_step(const std::string& what) {
 }
 
 void Tunnel::release() {
+  drop_link();
+  if (!health_.probing()) {
+    apply(health_.start(aftr_.current(), clock_.now()));
+  } else {
+    health_.set_aftr(aftr_.current());
+  }
+}
+
+void Tunnel::drop_link() {
   remove_route();
   if (auto l = netlink_.ip6_tunnel(config_.name); l && l->local == *config_.local) {
     // Ours (it carries the shared address), from now or from an earlier run.
@@ -91,11 +102,6 @@ void Tunnel::release() {
   }
   link_index_ = 0;
   ipv4_.reset();
-  if (!health_.probing()) {
-    apply(health_.start(aftr_.current(), clock_.now()));
-  } else {
-    health_.set_aftr(aftr_.current());
-  }
 }
 
 void Tunnel::start() {

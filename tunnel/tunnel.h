@@ -99,6 +99,8 @@ class Tunnel {
   HealthSettings current_settings() const;
   // Not held: no link, no route; probe the underlay.
   void release();
+  // The route and the link (one on the shared address) go.
+  void drop_link();
   // One step of a takeover, logged with the time since the transition.
   void takeover_step(const std::string& what);
 

@@ -11,11 +11,12 @@ scripts/bench/hitless), and their verdict.
   hitless_flows.py client SERVER SECONDS OUT.json
       on the LAN client: the three flows for SECONDS; the arrival time of
       every echo, stream chunk and datagram (CLOCK_MONOTONIC), and any error.
-  hitless_flows.py verdict OUT.json
+  hitless_flows.py verdict OUT.json [EVENT_TIME]
       one line per flow: NAME survived|reset|stalled STALL_MS — survived
       when it raised no error and data still arrived in its last second;
       STALL_MS the longest gap between two arrivals (to the end for a flow
-      that never resumed).
+      that never resumed); "late" when the flow began after EVENT_TIME
+      (CLOCK_MONOTONIC seconds, /proc/uptime's clock in the guest).
 """
 import json
 import socket
@@ -155,6 +156,10 @@ def client(server, seconds, out):
     threads = [threading.Thread(target=t, daemon=True) for t in (interactive, download, udp)]
     for t in threads:
         t.start()
+    # OUT.ready once every flow has data: the event may come.
+    while time.monotonic() < end and not all(f["times"] or f["error"] for f in flows.values()):
+        time.sleep(0.05)
+    open(out + ".ready", "w").close()
     for t in threads:
         t.join(seconds + 10)
     flows["end"] = end
@@ -162,13 +167,16 @@ def client(server, seconds, out):
         json.dump(flows, fp)
 
 
-def verdict(path):
+def verdict(path, event=None):
     flows = json.load(open(path))
     end = flows.pop("end")
     for name, f in flows.items():
         times = f["times"]
         if not times:
             print(f"{name} stalled -1 never-started")
+            continue
+        if event is not None and times[0] > float(event):
+            print(f"{name} late -1 started-after-the-event")
             continue
         gaps = [b - a for a, b in zip(times, times[1:])] + [end - times[-1]]
         stall = max(gaps)
@@ -188,6 +196,6 @@ if __name__ == "__main__":
     elif cmd == "client":
         client(*sys.argv[2:5])
     elif cmd == "verdict":
-        verdict(sys.argv[2])
+        verdict(*sys.argv[2:4])
     else:
         sys.exit(__doc__)
