@@ -11,12 +11,12 @@ scripts/bench/hitless), and their verdict.
   hitless_flows.py client SERVER SECONDS OUT.json
       on the LAN client: the three flows for SECONDS; the arrival time of
       every echo, stream chunk and datagram (CLOCK_MONOTONIC), and any error.
-  hitless_flows.py verdict OUT.json [EVENT_TIME]
+  hitless_flows.py verdict OUT.json
       one line per flow: NAME survived|reset|stalled STALL_MS — survived
       when it raised no error and data still arrived in its last second;
       STALL_MS the longest gap between two arrivals (to the end for a flow
-      that never resumed); "late" when the flow began after EVENT_TIME
-      (CLOCK_MONOTONIC seconds, /proc/uptime's clock in the guest).
+      that never resumed); "late" when the flow began after the event
+      (the moment OUT.json.event appeared, seen by the client).
 """
 import json
 import socket
@@ -160,6 +160,13 @@ def client(server, seconds, out):
     while time.monotonic() < end and not all(f["times"] or f["error"] for f in flows.values()):
         time.sleep(0.05)
     open(out + ".ready", "w").close()
+    # OUT.event appears when the event happens: its time, on this clock.
+    while time.monotonic() < end and "event" not in flows:
+        try:
+            open(out + ".event").close()
+            flows["event"] = time.monotonic()
+        except OSError:
+            time.sleep(0.02)
     for t in threads:
         t.join(seconds + 10)
     flows["end"] = end
@@ -170,6 +177,7 @@ def client(server, seconds, out):
 def verdict(path, event=None):
     flows = json.load(open(path))
     end = flows.pop("end")
+    event = flows.pop("event", event)
     for name, f in flows.items():
         times = f["times"]
         if not times:

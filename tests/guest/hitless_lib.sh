@@ -95,9 +95,9 @@ ns_of() { [[ $1 == beagle ]] && echo $BEAGLE || echo $PRIMERGY; }
 # dies with both links (a real power loss takes the kernel's state too:
 # the link, the shared address and the routes go, as at a reboot).
 event_power_loss() {
-  kill -9 "${pid[beagle]}" 2>/dev/null
   ip -n $SW link set d2 down
   ip -n $SW link set l1 down
+  kill -9 "${pid[beagle]}" 2>/dev/null
   wait "${pid[beagle]}" 2>/dev/null
   unset 'pid[beagle]'
   ip -n $BEAGLE link del ip6tnl1 2>/dev/null

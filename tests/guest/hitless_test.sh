@@ -35,7 +35,7 @@ cleanup() {
   tunnel_topology_down
   rm -rf "$dir"
 }
-arm_cleanup "${HITLESS_CLEANUP_AFTER:-1500}"
+arm_cleanup "${HITLESS_CLEANUP_AFTER:-1400}"
 start=$SECONDS
 max_stall=${HITLESS_MAX_STALL_MS:-4000}  # TCG: see the ping RTT printed below
 if [[ ${HITLESS_STATE_SYNC:-0} == 1 ]]; then
@@ -55,15 +55,15 @@ echo "# plain ping RTT client -> beagle in this guest: $rtt ms (QEMU TCG's infla
 window() {  # window MODE NAME ACTION NEW_MASTER
   local mode=$1 name=$2 action=$3 master=$4 out="$dir/$1-$2.json"
   ip netns exec $CLIENT python3 "$flows" client 203.0.113.1 "${HITLESS_WINDOW_S:-15}" "$out" &
-  local client=$! event
-  wait_for 30 test -e "$out.ready" || echo "# $mode $name: the flows never started"
+  local client=$!
+  wait_for 30 test -e "$out.ready" || { echo "# $mode $name: the flows never started"; debug_dump; }
   sleep 1
-  event=$(awk '{print $1}' /proc/uptime)
+  touch "$out.event"
   $action
   wait_for 20 is_master "$master" || echo "# $mode $name: $master did not become master"
   wait $client
   echo "# $mode $name: hgw's neighbour $(ip -n $HGW -6 neigh show $SHARED_B4 | tr '\n' ' ')"
-  python3 "$flows" verdict "$out" "$event" | while read -r flow state stall n rest; do
+  python3 "$flows" verdict "$out" | while read -r flow state stall n rest; do
     echo "RESULT $mode $name $flow $state $stall $rest"
   done | tee -a "$dir/results"
 }
@@ -101,6 +101,18 @@ run_mode() {  # run_mode MODE EVENTS...
   done
   cp "$dir/beagle.log" "$dir/$mode-beagle.log"
   cp "$dir/primergy.log" "$dir/$mode-primergy.log"
+}
+
+debug_dump() {
+  {
+    echo "== client"; ip -n $CLIENT neigh; ip netns exec $CLIENT ping -c2 -W1 203.0.113.1
+    for r in beagle primergy; do
+      echo "== $r"; ip -n $(ns_of $r) -br addr; ip -n $(ns_of $r) route; ip -n $(ns_of $r) -d link show ip6tnl1
+      grep -v debug "$dir/$r.log" | tail -25
+    done
+    echo "== hgw"; ip -n $HGW -6 neigh
+    echo "== aftr"; ip netns exec $AFTR conntrack -L 2>/dev/null | tail -20; ip -n $AFTR -s link show sw3
+  } 2>&1 | sed 's/^/#   /'
 }
 
 show_takeover() {  # the last takeover's steps, as logged
