@@ -119,6 +119,20 @@ show_takeover() {  # the last takeover's steps, as logged
   grep -E "takeover \+" "$dir/$1.log" | tail -6 | sed 's/^/# /'
 }
 
+# HITLESS_MONITOR=1: twice a second, who holds the shared address, what the
+# home gateway's neighbour entry says and the AFTR's shared softwire
+# counters; printed when a check fails.
+if [[ ${HITLESS_MONITOR:-0} == 1 ]]; then
+  (while :; do
+     echo "$(date +%T.%N | cut -c1-12) b=$(ip -n $BEAGLE -br addr show eth0 | grep -c $SHARED_B4) p=$(ip -n $PRIMERGY -br addr show eth0 | grep -c $SHARED_B4)" \
+       "hgw: $(ip -n $HGW -6 neigh show $SHARED_B4 | tr -s ' ' | cut -d' ' -f4-) sw3 rx/tx: $(ip netns exec $AFTR cat /sys/class/net/sw3/statistics/rx_packets /sys/class/net/sw3/statistics/tx_packets | tr '\n' ' ')" \
+       "neigh-on-hgw-eth0: $(ip -n $HGW -6 neigh show dev eth0 | grep -c .)"
+     sleep 0.5
+   done >"$dir/monitor.log" 2>&1) &
+  monitor_pid=$!
+  pid[monitor]=$monitor_pid
+fi
+
 events=${HITLESS_EVENTS:-power_loss uplink_cut graceful_stop}
 for mode in ${HITLESS_MODES:-shared own}; do
   if [[ $mode == own ]]; then
@@ -155,4 +169,4 @@ firsts = order[:4]
 sys.exit(0 if firsts == want else 1)
 PY
 echo "# took $((SECONDS - start)) s"
-summary || { for f in shared-beagle shared-primergy own-beagle own-primergy; do [[ -f $dir/$f.log ]] && { echo "== $f"; grep -v "debug" "$dir/$f.log" | tail -${HITLESS_DUMP_LINES:-60}; }; done; exit 1; }
+summary || { [[ -f $dir/monitor.log ]] && { echo "== monitor"; tail -${HITLESS_DUMP_LINES:-60} "$dir/monitor.log"; }; for f in shared-beagle shared-primergy own-beagle own-primergy; do [[ -f $dir/$f.log ]] && { echo "== $f"; grep -v "debug" "$dir/$f.log" | tail -${HITLESS_DUMP_LINES:-60}; }; done; exit 1; }
