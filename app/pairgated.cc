@@ -11,6 +11,7 @@
 #include "app/daemon.h"
 #include "conf/parser.h"
 #include "conf/print.h"
+#include "conf/shared_b4.h"
 #include "core/logging.h"
 #include "firewall/render.h"
 
@@ -62,6 +63,9 @@ int main(int argc, char** argv) {
   }
   if (check) {
     std::cout << config_path << ": OK\n";
+    for (const auto& t : loaded.config->tunnels) {
+      if (auto s = pairgate::conf::shared_b4(*loaded.config, t)) std::cout << pairgate::conf::describe(t, *s) << "\n";
+    }
     return 0;
   }
 

@@ -11,6 +11,7 @@
 
 #include "conf/duration.h"
 #include "conf/key_file.h"
+#include "conf/shared_b4.h"
 
 namespace pairgate::conf {
 
@@ -346,6 +347,12 @@ void check_tunnels(Reader& r, const Config& c) {
                             default_route->name);
       }
       default_route = &t;
+    }
+    // A shared B4 address lives on the tunnel's WAN, where its neighbour
+    // adverts reach the home gateway.
+    if (auto elsewhere = shared_b4_elsewhere(c, t); elsewhere && !shared_b4(c, t)) {
+      r.error(t.mark, "tunnel " + t.name + ": local " + t.local->to_string() + " is carried by VRRP instance " +
+                          *elsewhere + ", which is not on wan_interface " + t.wan_interface);
     }
   }
 }

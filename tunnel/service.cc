@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "conf/diff.h"
+#include "conf/shared_b4.h"
 #include "core/byte_io.h"
 #include "core/icmp_echo.h"
 
@@ -57,6 +58,7 @@ Service::Service(ModuleContext ctx)
 
 Service::~Service() {
   ctx_.metrics.remove(metrics_id_);
+  if (vrrp_subscription_) ctx_.events.unsubscribe(*vrrp_subscription_);
   if (subscription_) ctx_.netlink.unsubscribe(*subscription_);
 }
 
@@ -89,7 +91,47 @@ void Service::start(const conf::Config& config) {
   if (config.tunnels.empty()) return;
   open_sockets();
   subscribe_netlink();
-  for (const auto& c : config.tunnels) launch(c);
+  for (const auto& c : config.tunnels) launch(config, c);
+}
+
+void Service::subscribe_vrrp() {
+  if (vrrp_subscription_) return;
+  vrrp_subscription_ = ctx_.events.subscribe([this](const Event& e) { on_vrrp(e); });
+}
+
+namespace {
+
+// The event's transition time on the steady clock ("monotonic_ms", set by
+// the VRRP service), else now.
+SteadyTime transition_time(const Event& e, SteadyTime now) {
+  if (auto it = e.data.find("monotonic_ms"); it != e.data.end() && it->is_number()) {
+    return SteadyTime(std::chrono::duration_cast<SteadyTime::duration>(std::chrono::duration<double, std::milli>(it->get<double>())));
+  }
+  return now;
+}
+
+bool to_master(const Event& e) {
+  auto it = e.data.find("to");
+  return it != e.data.end() && it->is_string() && it->get<std::string>() == "MASTER";
+}
+
+}  // namespace
+
+void Service::on_vrrp(const Event& e) {
+  if (e.kind != "vrrp" || stopping_) return;
+  for (auto& t : tunnels_) {
+    if (t->shared_with() == e.subject) t->set_held(to_master(e), transition_time(e, clock_->now()));
+  }
+}
+
+void Service::catch_up(Tunnel& t, const std::string& instance) {
+  const auto backlog = ctx_.events.since(0);
+  for (auto it = backlog.events.rbegin(); it != backlog.events.rend(); ++it) {
+    if (it->kind == "vrrp" && it->subject == instance && it->data.contains("to")) {
+      t.set_held(to_master(*it), clock_->now());
+      return;
+    }
+  }
 }
 
 void Service::subscribe_netlink() {
@@ -107,7 +149,7 @@ void Service::subscribe_netlink() {
        .on_nd_user_option = [this](const NdUserOptionEvent& e) { on_nd_user_option(e); }});
 }
 
-void Service::launch(const conf::Tunnel& c) {
+void Service::launch(const conf::Config& config, const conf::Tunnel& c) {
   TunnelHooks hooks;
   hooks.send_probe = [this](const IpAddress& d, std::uint16_t id, std::uint16_t seq, int ifindex) {
     send_probe(d, id, seq, ifindex);
@@ -115,7 +157,14 @@ void Service::launch(const conf::Tunnel& c) {
   hooks.publish = [this](const std::string& t, State s, const std::string& r) { publish(t, s, r); };
   hooks.resolvers = [this](int ifindex) { return resolvers(ifindex); };
   tunnels_.push_back(std::make_unique<Tunnel>(ctx_.io, ctx_.netlink, *clock_, c, next_identifier_++, std::move(hooks)));
-  tunnels_.back()->start();
+  Tunnel& t = *tunnels_.back();
+  if (auto shared = conf::shared_b4(config, c)) {
+    spdlog::info("{}", conf::describe(c, *shared));
+    t.share_with(shared->instance);
+    subscribe_vrrp();
+    catch_up(t, shared->instance);
+  }
+  t.start();
 }
 
 void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
@@ -137,12 +186,22 @@ void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
   for (const auto& name : diff.tunnels.changed) {
     const conf::Tunnel* c = config.find_tunnel(name);
     if (c == nullptr) continue;
-    for (auto& t : tunnels_) {
-      if (t->name() == name) t->reconfigure(*c);
+    for (auto it = tunnels_.begin(); it != tunnels_.end(); ++it) {
+      if ((*it)->name() != name) continue;
+      auto shared = conf::shared_b4(config, *c);
+      if ((shared ? std::optional<std::string>(shared->instance) : std::nullopt) == (*it)->shared_with()) {
+        (*it)->reconfigure(*c);
+      } else {
+        // Shared or not, or owned by another instance: started afresh.
+        (*it)->stop();
+        tunnels_.erase(it);
+        launch(config, *c);
+      }
+      break;
     }
   }
   for (const auto& name : diff.tunnels.added) {
-    if (const conf::Tunnel* c = config.find_tunnel(name)) launch(*c);
+    if (const conf::Tunnel* c = config.find_tunnel(name)) launch(config, *c);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "conf/config.h"
+#include "core/events.h"
 #include "core/metrics.h"
 #include "core/module.h"
 #include "core/netlink.h"
@@ -37,7 +38,13 @@ class Service final : public Module, public TunnelHealthSource {
  private:
   void open_sockets();
   void subscribe_netlink();
-  void launch(const conf::Tunnel& c);
+  void launch(const conf::Config& config, const conf::Tunnel& c);
+  // VRRP transitions (events of kind "vrrp") tell a tunnel with a shared
+  // B4 address whether its instance is MASTER here.
+  void subscribe_vrrp();
+  void on_vrrp(const Event& e);
+  // The last transition of `instance` the event bus still holds.
+  void catch_up(Tunnel& t, const std::string& instance);
   void send_probe(const IpAddress& destination, std::uint16_t identifier, std::uint16_t sequence, int ifindex);
   void on_echo(Family family, const RawPacket& p);
   void on_nd_user_option(const NdUserOptionEvent& e);
@@ -52,6 +59,7 @@ class Service final : public Module, public TunnelHealthSource {
   std::optional<RawSocket> icmp4_;
   std::optional<RawSocket> icmp6_;
   std::optional<Netlink::SubscriptionId> subscription_;
+  std::optional<std::uint64_t> vrrp_subscription_;
   RdnssTable rdnss_;
   std::map<int, TimePoint> solicited_;          // router solicitations sent
   std::uint16_t next_identifier_;

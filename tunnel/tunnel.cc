@@ -22,6 +22,14 @@ HealthSettings Tunnel::settings(const conf::Tunnel& c) {
   return {c.health.interval, c.health.timeout, c.health.down_after, c.health.up_after, c.health.targets};
 }
 
+HealthSettings Tunnel::current_settings() const {
+  HealthSettings h = settings(config_);
+  // The backup of a shared address has no tunnel to probe through: the
+  // AFTR's answer over the WAN decides (tunnel/health.h, "without targets").
+  if (shared_with_ && !held_) h.targets.clear();
+  return h;
+}
+
 Tunnel::Tunnel(boost::asio::io_context& io, Netlink& netlink, LoopClock& clock, conf::Tunnel config,
                std::uint16_t identifier, TunnelHooks hooks)
     : netlink_(netlink),
@@ -37,6 +45,64 @@ Tunnel::Tunnel(boost::asio::io_context& io, Netlink& netlink, LoopClock& clock, 
       since_(clock.now()) {}
 
 Tunnel::~Tunnel() { dns_.cancel(); }
+
+void Tunnel::share_with(std::string instance) {
+  shared_with_ = std::move(instance);
+  health_.configure(current_settings());
+}
+
+void Tunnel::set_held(bool held, SteadyTime since) {
+  if (!shared_with_ || held == held_) return;
+  held_ = held;
+  health_.configure(current_settings());
+  if (held) {
+    ++takeovers_;
+    takeover_ = since;
+    spdlog::info("tunnel {}: {} is MASTER: the shared address {} is ours; bringing the link up", config_.name,
+                 *shared_with_, config_.local->to_string());
+    // The path under the probes changes: failures so far say nothing of it.
+    if (health_.probing()) health_.grace(clock_.now());
+  } else {
+    ++releases_;
+    takeover_.reset();
+    spdlog::info("tunnel {}: {} is no longer MASTER: the link goes, the AFTR is probed over {}", config_.name,
+                 *shared_with_, config_.wan_interface);
+    if (health_.probing()) health_.grace(clock_.now());
+    // At once, even when reconcile() stops short (the WAN is down).
+    if (started_ && config_.local) drop_link();
+  }
+  reconcile();
+}
+
+void Tunnel::takeover_step(const std::string& what) {
+  if (!takeover_) return;
+  const double ms = std::chrono::duration<double, std::milli>(clock_.now() - *takeover_).count();
+  spdlog::info("tunnel {}: takeover +{:.1f} ms: {}", config_.name, ms, what);
+}
+
+void Tunnel::release() {
+  drop_link();
+  if (!health_.probing()) {
+    apply(health_.start(aftr_.current(), clock_.now()));
+  } else {
+    health_.set_aftr(aftr_.current());
+  }
+}
+
+void Tunnel::drop_link() {
+  remove_route();
+  if (auto l = netlink_.ip6_tunnel(config_.name); l && l->local == *config_.local) {
+    // Ours (it carries the shared address), from now or from an earlier run.
+    if (auto ec = netlink_.remove_link(l->index)) {
+      spdlog::error("tunnel {}: cannot remove the link: {}", config_.name, ec.message());
+    } else {
+      ++link_changes_;
+      spdlog::info("tunnel {}: link removed (the shared address is the master's)", config_.name);
+    }
+  }
+  link_index_ = 0;
+  ipv4_.reset();
+}
 
 void Tunnel::start() {
   started_ = true;
@@ -69,7 +135,7 @@ void Tunnel::stop() {
 void Tunnel::reconfigure(const conf::Tunnel& config) {
   const conf::Tunnel before = config_;
   config_ = config;
-  if (before.health != config.health) health_.configure(settings(config_));
+  if (before.health != config.health) health_.configure(current_settings());
   if (before.aftr_name != config.aftr_name || before.aftr_addresses != config.aftr_addresses ||
       before.resolver != config.resolver) {
     aftr_ = AftrSet();
@@ -142,6 +208,10 @@ void Tunnel::reconcile() {
     halt(blocked_);
     return;
   }
+  if (shared_with_ && !held_) {
+    release();
+    return;
+  }
   const Ip6TunnelParams want = desired();
   auto have = netlink_.ip6_tunnel(config_.name);
   if (!have) {
@@ -199,6 +269,7 @@ void Tunnel::reconcile() {
       spdlog::error("tunnel {}: cannot set the link up: {}", config_.name, ec.message());
     }
   }
+  takeover_step("link up");
   ensure_ipv4_address();
   if (!health_.probing()) {
     apply(health_.start(aftr_.current(), clock_.now()));
@@ -206,6 +277,10 @@ void Tunnel::reconcile() {
     health_.set_aftr(aftr_.current());
   }
   if (config_.default_route && health_.state() != State::down && !route_) install_route();
+  if (route_) {
+    takeover_step("IPv4 default route");
+    takeover_.reset();
+  }
 }
 
 void Tunnel::apply(HealthEffects fx) {
@@ -500,6 +575,8 @@ void Tunnel::status(nlohmann::json& out) const {
          {"mtu", config_.mtu},
          {"ipv4_address", ipv4_ ? nlohmann::json(ipv4_->to_string()) : nlohmann::json(nullptr)},
          {"default_route", route_.has_value()},
+         {"shared_with", shared_with_ ? nlohmann::json(*shared_with_) : nlohmann::json(nullptr)},
+         {"held", shared_with_ ? nlohmann::json(held_) : nlohmann::json(nullptr)},
          {"aftr", std::move(aftr)},
          {"health", std::move(health)},
          {"counters",
@@ -507,7 +584,9 @@ void Tunnel::status(nlohmann::json& out) const {
            {"link_changes", link_changes_},
            {"aftr_switches", aftr_switches_},
            {"route_errors", route_errors_},
-           {"address_errors", address_errors_}}}};
+           {"address_errors", address_errors_},
+           {"takeovers", takeovers_},
+           {"releases", releases_}}}};
 }
 
 }  // namespace pairgate::tunnel

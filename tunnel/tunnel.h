@@ -54,6 +54,17 @@ class Tunnel {
   // the next round; link parameters are re-sent; a new AFTR is looked up.
   void reconfigure(const conf::Tunnel& config);
 
+  // Shared B4 address (conf/shared_b4.h): the link exists only while VRRP
+  // instance `instance` is MASTER here. Call before start().
+  void share_with(std::string instance);
+  // The owning instance entered MASTER (held) or left it, at `since`. While
+  // not held the link and the route are absent and the health engine
+  // probes only the AFTR over the WAN (from this router's own address),
+  // so that tracking says whether this router could take over.
+  void set_held(bool held, SteadyTime since);
+  const std::optional<std::string>& shared_with() const { return shared_with_; }
+  bool held() const { return held_; }
+
   void on_link(const LinkEvent& e);
   void on_address(const AddressEvent& e);
   void on_resync();
@@ -85,6 +96,13 @@ class Tunnel {
   void restore_previous_route();
   Ip6TunnelParams desired() const;
   static HealthSettings settings(const conf::Tunnel& c);
+  HealthSettings current_settings() const;
+  // Not held: no link, no route; probe the underlay.
+  void release();
+  // The route and the link (one on the shared address) go.
+  void drop_link();
+  // One step of a takeover, logged with the time since the transition.
+  void takeover_step(const std::string& what);
 
   Netlink& netlink_;
   LoopClock& clock_;
@@ -112,6 +130,11 @@ class Tunnel {
   std::vector<Resolver> resolvers_used_;
   std::string dns_error_;
   TimePoint since_;
+  std::optional<std::string> shared_with_;  // the VRRP instance that owns the local address
+  bool held_ = false;
+  std::optional<SteadyTime> takeover_;      // the owning instance's transition, until the route is in
+  std::uint64_t takeovers_ = 0;
+  std::uint64_t releases_ = 0;
   std::uint64_t transitions_ = 0;
   std::uint64_t link_changes_ = 0;
   std::uint64_t aftr_switches_ = 0;

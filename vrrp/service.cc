@@ -439,6 +439,18 @@ void Service::retrack(Router& r, const std::string& why) {
 }
 
 void Service::execute(Router& r, Effects effects) {
+  // A transition is published, and followed by the sync group, after this
+  // instance's own effects: at a takeover its addresses are on and
+  // announced (a shared B4 address, then its neighbour adverts) before the
+  // tunnel module hears of it and brings its link and route up, and only
+  // then do the other instances of the group (the LAN's GARP) follow.
+  std::optional<StateChanged> changed;
+  TimePoint changed_at{};
+  auto step = [&](const std::string& what) {
+    if (!changed || changed->to != State::master) return;
+    spdlog::info("({}) takeover +{:.1f} ms: {}", r.config.name,
+                 std::chrono::duration<double, std::milli>(now() - changed_at).count(), what);
+  };
   for (auto& effect : effects) {
     if (auto* s = std::get_if<SendAdvert>(&effect)) {
       const std::error_code ec = send_advert(r, *s);
@@ -457,6 +469,7 @@ void Service::execute(Router& r, Effects effects) {
           spdlog::error("({}) cannot add {} to {}: {}", r.config.name, p.to_string(), r.config.interface, ec.message());
         }
       }
+      step(std::to_string(add->addresses.size()) + " address(es) added");
     } else if (auto* rm = std::get_if<RemoveAddresses>(&effect)) {
       for (const auto& p : rm->addresses) {
         if (auto ec = ctx_.netlink.remove_address(r.ifindex, p)) {
@@ -464,26 +477,35 @@ void Service::execute(Router& r, Effects effects) {
         }
       }
     } else if (auto* g = std::get_if<SendGratuitousArp>(&effect)) {
+      const auto before = r.garp_sent;
       garp(r, g->addresses, r.config.garp.repeat);
       schedule_garp(r);
+      step(std::to_string(r.garp_sent - before) + " gratuitous ARP / unsolicited NA sent on " + r.config.interface);
     } else if (auto* t = std::get_if<StateChanged>(&effect)) {
       spdlog::info("({}) Entering {} STATE: {}", r.config.name, to_string(t->to), t->reason);
-      ctx_.events.publish("vrrp", r.config.name,
-                          "(" + r.config.name + ") Entering " + std::string(to_string(t->to)) + " STATE: " + t->reason,
-                          {{"from", to_string(t->from)},
-                           {"to", to_string(t->to)},
-                           {"reason", t->reason},
-                           {"interface", r.config.interface},
-                           {"vrid", r.config.vrid},
-                           {"priority", r.engine->effective_priority().value}});
+      if (changed) announce(r, *changed, changed_at);
+      changed = *t;
+      changed_at = now();
       r.reason = t->reason;
       r.changed_at = std::chrono::system_clock::now();
-      if (t->to == State::master || t->to == State::backup || t->to == State::fault) {
-        propagate(r, t->to, t->reason);
-      }
     }
   }
+  if (changed) announce(r, *changed, changed_at);
   arm(r);
+}
+
+void Service::announce(Router& r, const StateChanged& t, TimePoint at) {
+  ctx_.events.publish("vrrp", r.config.name,
+                      "(" + r.config.name + ") Entering " + std::string(to_string(t.to)) + " STATE: " + t.reason,
+                      {{"from", to_string(t.from)},
+                       {"to", to_string(t.to)},
+                       {"reason", t.reason},
+                       {"interface", r.config.interface},
+                       {"vrid", r.config.vrid},
+                       {"priority", r.engine->effective_priority().value},
+                       // The transition on the steady clock, for takeover step timings.
+                       {"monotonic_ms", std::chrono::duration<double, std::milli>(at.time_since_epoch()).count()}});
+  if (t.to == State::master || t.to == State::backup || t.to == State::fault) propagate(r, t.to, t.reason);
 }
 
 std::error_code Service::send_advert(Router& r, const SendAdvert& s) {

@@ -67,6 +67,8 @@ class Service final : public Module {
   void on_link(const LinkEvent& e);
   void on_address(const AddressEvent& e);
   void execute(Router& r, Effects effects);
+  // Publishes a transition on the event bus and lets the sync group follow.
+  void announce(Router& r, const StateChanged& t, TimePoint at);
   std::error_code send_advert(Router& r, const SendAdvert& s);
   void arm(Router& r);
   void garp(Router& r, const std::vector<IpPrefix>& addresses, unsigned repeat);

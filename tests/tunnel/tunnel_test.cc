@@ -318,5 +318,130 @@ TEST_F(TunnelTest, AftrFailureMovesToTheNextAddress) {
   EXPECT_EQ(j["counters"]["aftr_switches"], 1);
 }
 
+
+// Shared B4 address (conf/shared_b4.h): the backup has no link and probes
+// only the AFTR over the WAN; the master's link and route follow the
+// owning instance's MASTER, in that order; the backup removes them.
+class SharedTunnelTest : public TunnelTest {
+ protected:
+  SharedTunnelTest() {
+    config.local = *Ipv6Address::parse("2001:db8:1::b4");
+    previous = {IpPrefix(Ipv4Address(), 0), *IpAddress::parse("192.0.2.1"), kWan, 254, 4, 0, std::nullopt};
+    ON_CALL(nl, routes(Family::ipv4, 254u)).WillByDefault(Return(std::vector<RouteInfo>{previous}));
+    ON_CALL(nl, ip6_tunnel(std::string_view("ip6tnl1"))).WillByDefault([this] { return link; });
+    ON_CALL(nl, add_ip6_tunnel(_)).WillByDefault([this](const Ip6TunnelParams& p) {
+      link = p;
+      link->index = kLink;
+      return std::error_code();
+    });
+    ON_CALL(nl, remove_link(kLink)).WillByDefault([this](int) {
+      link.reset();
+      return std::error_code();
+    });
+  }
+  RouteInfo previous;
+  std::optional<Ip6TunnelParams> link;
+};
+
+TEST_F(SharedTunnelTest, TheBackupHasNoLinkAndProbesOnlyTheAftrOverTheWan) {
+  EXPECT_CALL(nl, add_ip6_tunnel(_)).Times(0);
+  EXPECT_CALL(nl, add_route(_, _)).Times(0);
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.share_with("VRRP1");
+  t.start();
+  ASSERT_EQ(probes.size(), 1u) << "the AFTR only, no target through a tunnel that is not there";
+  EXPECT_EQ(probes[0].destination, IpAddress(*Ipv6Address::parse("2001:db8:a::100")));
+  EXPECT_EQ(probes[0].ifindex, kWan);
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  EXPECT_EQ(t.state(), State::up) << "the underlay answers: this router could take over";
+  EXPECT_FALSE(t.held());
+  nlohmann::json j;
+  t.status(j);
+  EXPECT_EQ(j["shared_with"], "VRRP1");
+  EXPECT_EQ(j["held"], false);
+  EXPECT_EQ(j["default_route"], false);
+}
+
+TEST_F(SharedTunnelTest, ABackupWithADeadUplinkGoesDownSoItsTrackingKeepsItFromTakingOver) {
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.share_with("VRRP1");
+  t.start();
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  ASSERT_EQ(t.state(), State::up);
+  for (int i = 0; i < 4; ++i) timers.advance(100ms);  // the WAN is dead: no answers
+  EXPECT_EQ(t.state(), State::down);
+  ASSERT_FALSE(published.empty());
+  EXPECT_EQ(published.back().first, State::down) << "VRRP tracking hears it";
+}
+
+TEST_F(SharedTunnelTest, TakeoverBringsTheLinkUpOnTheSharedAddressThenTheRoute) {
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.share_with("VRRP1");
+  t.start();
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  ASSERT_EQ(t.state(), State::up);
+  ::testing::Mock::VerifyAndClearExpectations(&nl);
+  {
+    ::testing::InSequence order;
+    EXPECT_CALL(nl, add_ip6_tunnel(AllOf(Field(&Ip6TunnelParams::local, *Ipv6Address::parse("2001:db8:1::b4")),
+                                         Field(&Ip6TunnelParams::remote, *Ipv6Address::parse("2001:db8:a::100")),
+                                         Field(&Ip6TunnelParams::link, kWan))));
+    EXPECT_CALL(nl, add_route(AllOf(Field(&RouteInfo::oif, kLink), Field(&RouteInfo::gateway, std::nullopt)), true));
+  }
+  t.set_held(true, timers.now());
+  EXPECT_TRUE(t.held());
+  EXPECT_EQ(t.state(), State::up) << "the underlay's verdict carries over: no DOWN at takeover";
+  // From now on the rounds probe the targets through the tunnel too.
+  probes.clear();
+  timers.advance(100ms);
+  ASSERT_EQ(probes.size(), 2u);
+  EXPECT_EQ(probes[1].destination, IpAddress(*Ipv4Address::parse("203.0.113.1")));
+  EXPECT_EQ(probes[1].ifindex, kLink);
+  nlohmann::json j;
+  t.status(j);
+  EXPECT_EQ(j["held"], true);
+  EXPECT_EQ(j["counters"]["takeovers"], 1);
+}
+
+TEST_F(SharedTunnelTest, LeavingMasterRemovesTheRouteThenTheLink) {
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.share_with("VRRP1");
+  t.start();
+  t.on_reply(probes[0].destination, probes[0].sequence);
+  t.set_held(true, timers.now());
+  ASSERT_TRUE(link.has_value());
+  ::testing::Mock::VerifyAndClearExpectations(&nl);
+  {
+    ::testing::InSequence order;
+    EXPECT_CALL(nl, remove_route(Field(&RouteInfo::oif, kLink)));
+    EXPECT_CALL(nl, add_route(previous, true));
+    EXPECT_CALL(nl, remove_link(kLink));
+  }
+  t.set_held(false, timers.now());
+  EXPECT_FALSE(t.held());
+  EXPECT_FALSE(link.has_value());
+  probes.clear();
+  timers.advance(100ms);
+  ASSERT_EQ(probes.size(), 1u) << "back to probing the underlay only";
+  EXPECT_EQ(probes[0].ifindex, kWan);
+}
+
+TEST_F(SharedTunnelTest, ALeftoverLinkOnTheSharedAddressIsRemovedOnABackup) {
+  link = existing("2001:db8:1::b4", "2001:db8:a::100");
+  EXPECT_CALL(nl, remove_link(kLink)).Times(1);
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.share_with("VRRP1");
+  t.start();
+}
+
+TEST_F(SharedTunnelTest, MasterBeforeStartIsHeldFromTheStart) {
+  EXPECT_CALL(nl, add_ip6_tunnel(_)).Times(1);
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.share_with("VRRP1");
+  t.set_held(true, timers.now());
+  t.start();
+  EXPECT_TRUE(t.held());
+}
+
 }  // namespace
 }  // namespace pairgate::tunnel
