@@ -60,14 +60,25 @@ table ip aftr {
 NFT
 }
 
-# hitless_config NAME PRIORITY MODE DIR; MODE shared (the B4 address VRRP1
-# carries) or own (each router its SLAAC address, today's way).
-# HITLESS_FIREWALL: extra top-level YAML (the firewall with state_sync).
+# hitless_config NAME PRIORITY MODE DIR [SYNC]; MODE shared (the B4 address
+# VRRP1 carries) or own (each router its SLAAC address, today's way). SYNC
+# "sync": the firewall on both routers with its conntrack state sync over
+# the peer channel (on the LAN; one key file for both), and beagle waits 2 s
+# before preempting on its return, so that the master's dump is in its
+# cache when it takes over (docs/configuration.md, firewall.state_sync).
 hitless_config() {
-  local name=$1 prio=$2 mode=$3 dir=$4 excluded="" local=""
+  local name=$1 prio=$2 mode=$3 dir=$4 sync=${5:-} excluded="" local="" extra="" preempt=""
   if [[ $mode == shared ]]; then
     excluded=", excluded_addresses: [$SHARED_B4/64]"
     local="    local: $SHARED_B4"
+  fi
+  if [[ $sync == sync ]]; then
+    [[ -e $dir/peer.key ]] || { head -c 32 /dev/urandom | base64 >"$dir/peer.key"; chmod 600 "$dir/peer.key"; }
+    local me=198.51.100.2 other=198.51.100.3
+    [[ $name == primergy ]] && { me=198.51.100.3; other=198.51.100.2; }
+    extra="peer: {address: $other, local: $me, key_file: $dir/peer.key}
+firewall: {enabled: true, wan_interfaces: [eth0, ip6tnl1], state_sync: true}"
+    preempt=", preempt_delay: 2s"
   fi
   cat >"$dir/$name.yaml" <<YAML
 node: $name
@@ -77,9 +88,9 @@ sysctl: {net.ipv4.ip_forward: 1}
 vrrp:
   instances:
     - {name: VRRP1, interface: eth0, vrid: 1, priority: $prio, version: 3, advert_interval: $HITLESS_ADVERT,
-       virtual_addresses: [192.0.2.2/24]$excluded, garp: {delay: 1s, repeat: 2}, track: [{tunnel: ip6tnl1}]}
+       virtual_addresses: [192.0.2.2/24]$excluded, garp: {delay: 1s, repeat: 2}, track: [{tunnel: ip6tnl1}]$preempt}
     - {name: VRRP2, interface: eth1, vrid: 2, priority: $prio, version: 3, advert_interval: $HITLESS_ADVERT,
-       virtual_addresses: [198.51.100.1/24], garp: {delay: 1s, repeat: 2}, track: [{tunnel: ip6tnl1}]}
+       virtual_addresses: [198.51.100.1/24], garp: {delay: 1s, repeat: 2}, track: [{tunnel: ip6tnl1}]$preempt}
   sync_groups: [{name: LAN, instances: [VRRP1, VRRP2]}]
 tunnels:
   - name: ip6tnl1
@@ -87,7 +98,7 @@ tunnels:
     aftr: 2001:db8:a::1
 $local
     health: {interval: ${HITLESS_HEALTH_INTERVAL:-1s}, down_after: 3, up_after: 2, targets: [203.0.113.1]}
-${HITLESS_FIREWALL:-}
+$extra
 YAML
 }
 

@@ -13,8 +13,10 @@
 # printed. Then the contrast: the same power loss with per-router B4
 # addresses (today's way) resets the sessions.
 #
-# HITLESS_STATE_SYNC=1 adds `firewall: {state_sync: true, ...}` on both
-# routers (the firewall's conntrack sync; needs that feature's branch).
+# Both routers run the firewall with its conntrack state sync over the peer
+# channel (the flows that only receive need it: the new master's
+# `ct state established,related` rule would drop their first packet);
+# HITLESS_STATE_SYNC=0 leaves firewall and peer out.
 # HITLESS_MODES (default "shared own"), HITLESS_EVENTS (default all three).
 # Usage: hitless_test.sh BUILD_DIR
 set -uo pipefail
@@ -38,9 +40,8 @@ cleanup() {
 arm_cleanup "${HITLESS_CLEANUP_AFTER:-1400}"
 start=$SECONDS
 max_stall=${HITLESS_MAX_STALL_MS:-4000}  # TCG: see the ping RTT printed below
-if [[ ${HITLESS_STATE_SYNC:-0} == 1 ]]; then
-  HITLESS_FIREWALL="firewall: {enabled: true, wan_interfaces: [eth0, ip6tnl1], state_sync: true}"
-fi
+sync=sync
+[[ ${HITLESS_STATE_SYNC:-1} == 0 ]] && sync=
 
 modprobe ip6_tunnel || { echo "no ip6_tunnel in this kernel: run me through scripts/vmtest"; exit 1; }
 tunnel_topology_up "$id" || { echo "topology failed"; cat "$dir/dnsmasq.log"; exit 1; }
@@ -51,6 +52,11 @@ server_pid=$!
 rtt=$(ip netns exec $CLIENT ping -c 10 -i 0.2 -q 198.51.100.2 | awk -F/ '/rtt/ {print $5}')
 echo "# plain ping RTT client -> beagle in this guest: $rtt ms (QEMU TCG's inflation)"
 
+# How many takeovers committed synced flows (ctsync's log line), and whether
+# that number grew past $2 (read afresh on each call of wait_for).
+state_commits() { grep -c 'firewall state sync: committed [1-9]' "$dir/$1.log"; }
+state_commits_above() { (($(state_commits "$1") > $2)); }
+
 # One window: the flows for SECONDS, ACTION after 3 s, wait for NEW_MASTER.
 window() {  # window MODE NAME ACTION NEW_MASTER
   local mode=$1 name=$2 action=$3 master=$4 out="$dir/$1-$2.json"
@@ -58,9 +64,16 @@ window() {  # window MODE NAME ACTION NEW_MASTER
   local client=$!
   wait_for 30 test -e "$out.ready" || { echo "# $mode $name: the flows never started"; debug_dump; }
   sleep 1
+  local commits
+  commits=$(state_commits "$master")
   touch "$out.event"
   $action
   wait_for 20 is_master "$master" || echo "# $mode $name: $master did not become master"
+  if [[ -n $sync ]]; then
+    # The new master put the flows it had cached into its kernel table.
+    check "$mode $name: $master committed the synced firewall state" wait_for 10 state_commits_above "$master" "$commits"
+    echo "# $mode $name: $(grep -o 'firewall state sync: committed.*' "$dir/$master.log" | tail -1)"
+  fi
   wait $client
   echo "# $mode $name: hgw's neighbour $(ip -n $HGW -6 neigh show $SHARED_B4 | tr '\n' ' ')"
   python3 "$flows" verdict "$out" | while read -r flow state stall n rest; do
@@ -73,8 +86,8 @@ run_mode() {  # run_mode MODE EVENTS...
   shift
   : >"$dir/beagle.log"
   : >"$dir/primergy.log"
-  hitless_config beagle 200 "$mode" "$dir"
-  hitless_config primergy 100 "$mode" "$dir"
+  hitless_config beagle 200 "$mode" "$dir" $sync
+  hitless_config primergy 100 "$mode" "$dir" $sync
   "$build/pairgated" --config "$dir/beagle.yaml" --check | sed 's/^/# /'
   start_router beagle
   start_router primergy
