@@ -47,15 +47,17 @@ class PeerUser {
   // This user's part of the hello sent on each new connection (at most
   // PeerChannel::kMaxHelloPart bytes): what the peer must know before the
   // first message, e.g. what must agree between the two configurations.
-  virtual std::vector<std::byte> hello_part() = 0;
+  // None by default.
+  virtual std::vector<std::byte> hello_part() { return {}; }
   // A connection is authenticated and is now the channel.
   virtual void up(const PeerHello& peer) = 0;
   // A message of one of this user's types, decrypted and authenticated; the
   // payload is valid during the call only. The user parses it (its parser
   // is bounds-checked and fuzzed) and counts what it refuses.
   virtual void message(PeerMessageType type, std::span<const std::byte> payload) = 0;
-  // The send queue has room again after send() returned false.
-  virtual void writable() = 0;
+  // The send queue has room again after send() returned false (users that
+  // drop what does not fit need not listen).
+  virtual void writable() {}
   // The channel is gone (peer died, network cut, a better connection won);
   // what was sent and not acknowledged by the user's own protocol may be lost.
   virtual void down(std::string_view reason) = 0;

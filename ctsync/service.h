@@ -42,10 +42,8 @@ class Service final : public Module, public PeerUser {
   void status(nlohmann::json& out) const override;
 
   // PeerUser
-  std::vector<std::byte> hello_part() override { return {}; }
   void up(const PeerHello& peer) override;
   void message(PeerMessageType type, std::span<const std::byte> payload) override;
-  void writable() override {}
   void down(std::string_view reason) override;
 
   // The VRRP instances whose state the firewall follows (those of a sync
