@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/vrrp_transition.h"
+
 namespace pairgate::ctsync {
 
 Service::Service(ModuleContext ctx, PeerChannel& channel)
@@ -108,11 +110,11 @@ void Service::stop(std::function<void()> done) {
 }
 
 void Service::on_event(const Event& e) {
-  if (!engine_ || e.kind != "vrrp" || !followed_.contains(e.subject)) return;
-  const std::string to = e.data.value("to", "");
-  const Role role = to == "MASTER" ? Role::master : Role::backup;
+  auto t = vrrp_transition(e);
+  if (!engine_ || !t || !followed_.contains(t->instance)) return;
+  const Role role = t->master() ? Role::master : Role::backup;
   if (role == engine_->role()) return;
-  spdlog::info("firewall state sync: {} is {}: {}", e.subject, to,
+  spdlog::info("firewall state sync: {} is {}: {}", t->instance, t->to,
                role == Role::master ? "committing the cached state, then sending" : "stop sending, caching");
   apply(engine_->set_role(role, clock_->now()));
 }

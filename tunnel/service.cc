@@ -19,6 +19,7 @@
 #include "conf/shared_b4.h"
 #include "core/byte_io.h"
 #include "core/icmp_echo.h"
+#include "core/vrrp_transition.h"
 
 namespace pairgate::tunnel {
 
@@ -99,39 +100,17 @@ void Service::subscribe_vrrp() {
   vrrp_subscription_ = ctx_.events.subscribe([this](const Event& e) { on_vrrp(e); });
 }
 
-namespace {
-
-// The event's transition time on the steady clock ("monotonic_ms", set by
-// the VRRP service), else now.
-SteadyTime transition_time(const Event& e, SteadyTime now) {
-  if (auto it = e.data.find("monotonic_ms"); it != e.data.end() && it->is_number()) {
-    return SteadyTime(std::chrono::duration_cast<SteadyTime::duration>(std::chrono::duration<double, std::milli>(it->get<double>())));
-  }
-  return now;
-}
-
-bool to_master(const Event& e) {
-  auto it = e.data.find("to");
-  return it != e.data.end() && it->is_string() && it->get<std::string>() == "MASTER";
-}
-
-}  // namespace
-
 void Service::on_vrrp(const Event& e) {
-  if (e.kind != "vrrp" || stopping_) return;
-  for (auto& t : tunnels_) {
-    if (t->shared_with() == e.subject) t->set_held(to_master(e), transition_time(e, clock_->now()));
+  if (stopping_) return;
+  auto t = vrrp_transition(e);
+  if (!t) return;
+  for (auto& tunnel : tunnels_) {
+    if (tunnel->shared_with() == t->instance) tunnel->set_held(t->master(), t->at.value_or(clock_->now()));
   }
 }
 
 void Service::catch_up(Tunnel& t, const std::string& instance) {
-  const auto backlog = ctx_.events.since(0);
-  for (auto it = backlog.events.rbegin(); it != backlog.events.rend(); ++it) {
-    if (it->kind == "vrrp" && it->subject == instance && it->data.contains("to")) {
-      t.set_held(to_master(*it), clock_->now());
-      return;
-    }
-  }
+  if (auto last = last_vrrp_transition(ctx_.events, instance)) t.set_held(last->master(), clock_->now());
 }
 
 void Service::subscribe_netlink() {
