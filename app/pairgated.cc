@@ -10,6 +10,7 @@
 
 #include "app/daemon.h"
 #include "conf/parser.h"
+#include "conf/mape_check.h"
 #include "conf/print.h"
 #include "conf/shared_b4.h"
 #include "core/logging.h"
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
     std::cout << config_path << ": OK\n";
     for (const auto& t : loaded.config->tunnels) {
       if (auto s = pairgate::conf::shared_b4(*loaded.config, t)) std::cout << pairgate::conf::describe(t, *s) << "\n";
+      if (t.mape) std::cout << pairgate::conf::describe_mape(t) << "\n";
     }
     return 0;
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/address.h"
+#include "tunnel/map_rule.h"  // pure RFC 7597 types (library pairgate_map, core only)
 
 namespace pairgate::conf {
 
@@ -220,6 +221,20 @@ struct Health {
 // 192.0.0.2 the B4's.
 inline const IpPrefix kB4Address{Ipv4Address(0xc0000002u), 29};
 
+// type: mape (RFC 7597 MAP-E): the MAP domain as configured. The CE's IPv4
+// address, PSID, port sets and IPv6 address are computed from it and the
+// delegated prefix (tunnel/map_rule.h), by the tunnel at run time.
+struct Mape {
+  Ipv6Address br;                                   // the tunnel's remote end
+  std::vector<tunnel::MapRule> rules;               // at least one
+  tunnel::InterfaceIdForm interface_id = tunnel::InterfaceIdForm::rfc7597;
+  std::optional<IpPrefix> prefix;                   // none = auto: the /64 of the WAN's stable global address
+  std::string vrrp_instance;                        // non-empty: the CE address only while that instance is MASTER
+  Mark vrrp_instance_mark;
+  tunnel::MapDomain domain() const { return {br, rules, interface_id}; }
+  bool operator==(const Mape&) const = default;
+};
+
 struct Tunnel {
   std::string name;
   std::string type = "dslite";
@@ -235,6 +250,7 @@ struct Tunnel {
   std::optional<IpPrefix> ipv4_address = kB4Address;
   bool default_route = true;
   Health health;
+  std::optional<Mape> mape;                // set when type == "mape"
   Mark mark;
   bool operator==(const Tunnel&) const = default;
 };

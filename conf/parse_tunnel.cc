@@ -70,10 +70,11 @@ std::optional<Tunnel> parse_tunnel(Reader& r, const YAML::Node& n) {
   t.mark = m.mark();
   if (auto v = read_interface(r, m.required("name"), "tunnel name")) t.name = *v;
   if (auto v = m.get("type"); v.IsDefined()) {
-    if (auto i = r.choice(v, "type", {"dslite"})) t.type = "dslite";
+    if (auto i = r.choice(v, "type", {"dslite", "mape"})) t.type = *i == 1 ? "mape" : "dslite";
   }
   if (auto v = read_interface(r, m.required("wan_interface"), "wan_interface")) t.wan_interface = *v;
-  if (auto a = m.required("aftr"); a.IsDefined()) {
+  // mape: the BR is `br`, and aftr is refused (parse_mape).
+  if (auto a = t.type == "mape" ? YAML::Node() : m.required("aftr"); a.IsDefined()) {
     if (a.IsSequence()) {
       t.aftr_addresses = r.list<Ipv6Address>(a, "aftr", [&](const YAML::Node& e) { return unicast_v6(r, e, "aftr"); });
       if (a.size() == 0) r.error(a, "aftr: an empty list; give a name or at least one address");
@@ -106,6 +107,7 @@ std::optional<Tunnel> parse_tunnel(Reader& r, const YAML::Node& n) {
   }
   m.read("default_route", t.default_route);
   parse_health(r, m.get("health"), t.health);
+  if (t.type == "mape") parse_mape(r, m, t);
   return t;
 }
 

@@ -23,7 +23,7 @@ static_assert(sizeof(Garp) == 24 && sizeof(Track) == 56 && sizeof(VrrpInstance) 
 static_assert(sizeof(StaticRoute) == 28 && sizeof(RawOption) == 32 && sizeof(DhcpOptions) == 168 &&
                   sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 432 && sizeof(Dhcp) == 56,
               "a new field in dhcp: print it in conf/print.cc");
-static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 296, "a new field in tunnels: print it in conf/print.cc");
+static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 416 && sizeof(Mape) == 112 && sizeof(tunnel::MapRule) == 56, "a new field in tunnels: print it in conf/print.cc");
 static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 168, "a new field in firewall: print it in conf/print.cc");
 // Peer's key_stamp is not a key: it is read from the key file.
 static_assert(sizeof(Peer) == 136, "a new field in peer: print it in conf/print.cc");
@@ -332,6 +332,25 @@ void print_dhcp(Printer& p, const Dhcp& x) {
   o << YAML::EndMap;
 }
 
+// type: mape's keys (conf/parse_mape.cc).
+void print_mape(Printer& p, const std::string& at, const Mape& m) {
+  auto& o = p.out();
+  p.scalar(at + ".br", "br", m.br.to_string());
+  p.scalar(at + ".interface_id", "interface_id", std::string(tunnel::to_string(m.interface_id)),
+           m.interface_id == tunnel::InterfaceIdForm::rfc7597);
+  p.scalar(at + ".prefix", "prefix", m.prefix ? m.prefix->to_string() : std::string("auto"), !m.prefix);
+  p.begin(at + ".rules", "rules", m.rules.empty(), YAML::BeginSeq);
+  for (const auto& r : m.rules) {
+    o << YAML::Flow << YAML::BeginMap << YAML::Key << "ipv6_prefix" << YAML::Value << r.ipv6_prefix.to_string()
+      << YAML::Key << "ipv4_prefix" << YAML::Value << r.ipv4_prefix.to_string() << YAML::Key << "ea_length"
+      << YAML::Value << r.ea_length;
+    if (p.all() || r.psid_offset != 6) o << YAML::Key << "psid_offset" << YAML::Value << r.psid_offset;
+    o << YAML::EndMap;
+  }
+  p.end(YAML::EndSeq);
+  if (!m.vrrp_instance.empty()) p.scalar(at + ".vrrp_instance", "vrrp_instance", m.vrrp_instance);
+}
+
 void print_tunnel(Printer& p, const Tunnel& t) {
   const Tunnel d;
   const std::string at = "tunnels[" + t.name + "]";
@@ -341,17 +360,21 @@ void print_tunnel(Printer& p, const Tunnel& t) {
   p.comment(at);
   p.scalar(at + ".type", "type", t.type, t.type == d.type);
   p.scalar(at + ".wan_interface", "wan_interface", t.wan_interface);
-  if (!t.aftr_name.empty()) {
+  if (t.mape) {
+    print_mape(p, at, *t.mape);
+  } else if (!t.aftr_name.empty()) {
     p.scalar(at + ".aftr", "aftr", t.aftr_name);
   } else {
     p.flow_list(at + ".aftr", "aftr", t.aftr_addresses, [](const Ipv6Address& a) { return a.to_string(); }, true);
   }
-  p.flow_list(at + ".resolver", "resolver", t.resolver, [](const IpAddress& a) { return a.to_string(); });
-  p.scalar(at + ".local", "local", t.local ? t.local->to_string() : std::string("auto"), !t.local);
+  if (!t.mape) {
+    p.flow_list(at + ".resolver", "resolver", t.resolver, [](const IpAddress& a) { return a.to_string(); });
+    p.scalar(at + ".local", "local", t.local ? t.local->to_string() : std::string("auto"), !t.local);
+  }
   p.scalar(at + ".mtu", "mtu", t.mtu, t.mtu == d.mtu);
   p.scalar(at + ".encap_limit", "encap_limit", t.encap_limit ? std::to_string(*t.encap_limit) : std::string("none"),
            !t.encap_limit);
-  p.scalar(at + ".ipv4_address", "ipv4_address", t.ipv4_address ? t.ipv4_address->to_string() : std::string("none"),
+  if (!t.mape) p.scalar(at + ".ipv4_address", "ipv4_address", t.ipv4_address ? t.ipv4_address->to_string() : std::string("none"),
            t.ipv4_address == d.ipv4_address);
   p.scalar(at + ".default_route", "default_route", t.default_route, t.default_route == d.default_route);
   const Health& h = t.health;

@@ -11,6 +11,7 @@
 
 #include "conf/duration.h"
 #include "conf/key_file.h"
+#include "conf/mape_check.h"
 #include "conf/shared_b4.h"
 
 namespace pairgate::conf {
@@ -354,6 +355,7 @@ void check_tunnels(Reader& r, const Config& c) {
       r.error(t.mark, "tunnel " + t.name + ": local " + t.local->to_string() + " is carried by VRRP instance " +
                           *elsewhere + ", which is not on wan_interface " + t.wan_interface);
     }
+    if (t.mape) check_mape(r, c, t);
   }
 }
 

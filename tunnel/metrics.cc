@@ -40,4 +40,12 @@ void add_tunnel_metrics(MetricSet& out, const std::string& name, const HealthEng
   out.counter("pairgate_tunnel_transitions_total", "Health state changes.", l, d(transitions));
 }
 
+void add_map_metrics(MetricSet& out, const std::string& name, const MapResult& map) {
+  const Labels l = {{"tunnel", name}};
+  out.gauge("pairgate_tunnel_map_ports", "MAP-E: ports (and ICMP identifiers) in the CE's port sets.", l,
+            map.port_count());
+  out.gauge("pairgate_tunnel_map_port_sets", "MAP-E: port sets of the CE (RFC 7597 5.1).", l,
+            static_cast<double>(map.port_sets.size()));
+}
+
 }  // namespace pairgate::tunnel

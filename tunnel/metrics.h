@@ -8,6 +8,7 @@
 
 #include "core/metrics.h"
 #include "tunnel/health.h"
+#include "tunnel/map_rule.h"
 
 namespace pairgate::tunnel {
 
@@ -16,5 +17,9 @@ int state_number(State s);
 
 void add_tunnel_metrics(MetricSet& out, const std::string& name, const HealthEngine& health,
                         std::uint64_t transitions);
+
+// type mape: pairgate_tunnel_map_ports (ports of the CE's port sets) and
+// pairgate_tunnel_map_port_sets.
+void add_map_metrics(MetricSet& out, const std::string& name, const MapResult& map);
 
 }  // namespace pairgate::tunnel

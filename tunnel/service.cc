@@ -36,6 +36,15 @@ TunnelHealth to_health(State s) {
 
 constexpr std::chrono::seconds kSolicitEvery{10};
 
+// The VRRP instance a tunnel's local address follows: a shared B4 address
+// (dslite), or a mape tunnel's vrrp_instance (both routers on one /64
+// compute the same CE address: only the master may hold it).
+std::optional<std::string> owner_instance(const conf::Config& config, const conf::Tunnel& c) {
+  if (c.mape) return c.mape->vrrp_instance.empty() ? std::nullopt : std::optional<std::string>(c.mape->vrrp_instance);
+  if (auto shared = conf::shared_b4(config, c)) return shared->instance;
+  return std::nullopt;
+}
+
 // /etc/resolv.conf, at most 64 KiB of it, read close-on-exec.
 std::string read_resolv_conf() {
   std::string text;
@@ -53,7 +62,10 @@ Service::Service(ModuleContext ctx)
     : ctx_(ctx), clock_(make_steady_clock(ctx.io)), next_identifier_(static_cast<std::uint16_t>(std::random_device{}())) {
   // What status() shows of each tunnel's health, as metrics (tunnel/metrics.h).
   metrics_id_ = ctx_.metrics.add([this](MetricSet& out) {
-    for (const auto& t : tunnels_) add_tunnel_metrics(out, t->name(), t->health(), t->transitions());
+    for (const auto& t : tunnels_) {
+      add_tunnel_metrics(out, t->name(), t->health(), t->transitions());
+      if (t->mape() && t->mape()->result()) add_map_metrics(out, t->name(), *t->mape()->result());
+    }
   });
 }
 
@@ -135,6 +147,9 @@ void Service::launch(const conf::Config& config, const conf::Tunnel& c) {
   };
   hooks.publish = [this](const std::string& t, State s, const std::string& r) { publish(t, s, r); };
   hooks.resolvers = [this](int ifindex) { return resolvers(ifindex); };
+  hooks.publish_map = [this](const std::string& t, const std::string& message, const nlohmann::json& data) {
+    if (!stopping_) ctx_.events.publish("tunnel_map", t, message, data);
+  };
   tunnels_.push_back(std::make_unique<Tunnel>(ctx_.io, ctx_.netlink, *clock_, c, next_identifier_++, std::move(hooks)));
   Tunnel& t = *tunnels_.back();
   if (auto shared = conf::shared_b4(config, c)) {
@@ -142,6 +157,11 @@ void Service::launch(const conf::Config& config, const conf::Tunnel& c) {
     t.share_with(shared->instance);
     subscribe_vrrp();
     catch_up(t, shared->instance);
+  } else if (auto owner = owner_instance(config, c)) {
+    spdlog::info("tunnel {}: the CE address is held by VRRP instance {} while it is MASTER", c.name, *owner);
+    t.share_with(*owner);
+    subscribe_vrrp();
+    catch_up(t, *owner);
   }
   t.start();
 }
@@ -167,8 +187,9 @@ void Service::reload(const conf::Config& config, const conf::ConfigDiff& diff) {
     if (c == nullptr) continue;
     for (auto it = tunnels_.begin(); it != tunnels_.end(); ++it) {
       if ((*it)->name() != name) continue;
-      auto shared = conf::shared_b4(config, *c);
-      if ((shared ? std::optional<std::string>(shared->instance) : std::nullopt) == (*it)->shared_with()) {
+      // Another type (dslite, mape) is another tunnel: started afresh.
+      const bool same_type = ((*it)->mape() != nullptr) == c->mape.has_value();
+      if (same_type && owner_instance(config, *c) == (*it)->shared_with()) {
         (*it)->reconfigure(*c);
       } else {
         // Shared or not, or owned by another instance: started afresh.

@@ -42,7 +42,9 @@ Tunnel::Tunnel(boost::asio::io_context& io, Netlink& netlink, LoopClock& clock, 
       health_timer_(clock.make_timer()),
       retry_timer_(clock.make_timer()),
       ttl_timer_(clock.make_timer()),
-      since_(clock.now()) {}
+      since_(clock.now()) {
+  if (config_.mape) mape_ = std::make_unique<MapeState>(*config_.mape);
+}
 
 Tunnel::~Tunnel() { dns_.cancel(); }
 
@@ -59,7 +61,7 @@ void Tunnel::set_held(bool held, SteadyTime since) {
     ++takeovers_;
     takeover_ = since;
     spdlog::info("tunnel {}: {} is MASTER: the shared address {} is ours; bringing the link up", config_.name,
-                 *shared_with_, config_.local->to_string());
+                 *shared_with_, shared_address());
     // The path under the probes changes: failures so far say nothing of it.
     if (health_.probing()) health_.grace(clock_.now());
   } else {
@@ -69,7 +71,7 @@ void Tunnel::set_held(bool held, SteadyTime since) {
                  *shared_with_, config_.wan_interface);
     if (health_.probing()) health_.grace(clock_.now());
     // At once, even when reconcile() stops short (the WAN is down).
-    if (started_ && config_.local) drop_link();
+    if (started_ && (config_.local || mape_)) drop_link();
   }
   reconcile();
 }
@@ -89,9 +91,26 @@ void Tunnel::release() {
   }
 }
 
+std::string Tunnel::shared_address() const {
+  if (config_.local) return config_.local->to_string();
+  if (mape_ && mape_->result()) return mape_->result()->ce_ipv6.to_string();
+  return "(none yet)";
+}
+
 void Tunnel::drop_link() {
   remove_route();
-  if (auto l = netlink_.ip6_tunnel(config_.name); l && l->local == *config_.local) {
+  if (mape_ && mape_->placed()) {
+    const auto ce = *mape_->placed();
+    if (auto ec = mape_->unplace(netlink_)) {
+      ++address_errors_;
+      spdlog::error("tunnel {}: cannot remove the CE address {} from {}: {}", config_.name, ce.to_string(),
+                    config_.wan_interface, ec.message());
+    } else {
+      spdlog::info("tunnel {}: CE address {} removed from {}", config_.name, ce.to_string(), config_.wan_interface);
+    }
+  }
+  const std::optional<Ipv6Address> shared = config_.local ? config_.local : local_;
+  if (auto l = netlink_.ip6_tunnel(config_.name); l && shared && l->local == *shared) {
     // Ours (it carries the shared address), from now or from an earlier run.
     if (auto ec = netlink_.remove_link(l->index)) {
       spdlog::error("tunnel {}: cannot remove the link: {}", config_.name, ec.message());
@@ -107,6 +126,14 @@ void Tunnel::drop_link() {
 void Tunnel::start() {
   started_ = true;
   if (!config_.aftr_addresses.empty()) aftr_.set_static(config_.aftr_addresses);
+  if (config_.mape) {
+    aftr_.set_static({config_.mape->br});
+    spdlog::info("tunnel {}: starting MAP-E (wan {}, br {}, {} rule(s), prefix {})", config_.name, config_.wan_interface,
+                 config_.mape->br.to_string(), config_.mape->rules.size(),
+                 config_.mape->prefix ? config_.mape->prefix->to_string() : std::string("auto"));
+    reconcile();
+    return;
+  }
   spdlog::info("tunnel {}: starting (wan {}, aftr {})", config_.name, config_.wan_interface,
                config_.aftr_name.empty() ? std::to_string(config_.aftr_addresses.size()) + " address(es)" : config_.aftr_name);
   reconcile();
@@ -130,6 +157,16 @@ void Tunnel::stop() {
   }
   link_index_ = 0;
   ipv4_.reset();  // it went with the link
+  if (mape_) {
+    if (auto ce = mape_->placed(); ce && !mape_->unplace(netlink_)) {
+      spdlog::info("tunnel {}: CE address {} removed from {}", config_.name, ce->to_string(), config_.wan_interface);
+    }
+    if (published_ && hooks_.publish_map) {
+      hooks_.publish_map(config_.name, "tunnel " + config_.name + ": MAP-E mapping withdrawn (stopped)",
+                         map_event_data(config_.name, *published_, false));
+    }
+    published_.reset();
+  }
 }
 
 void Tunnel::reconfigure(const conf::Tunnel& config) {
@@ -147,6 +184,12 @@ void Tunnel::reconfigure(const conf::Tunnel& config) {
   // Our route names the old address as its source: it is put in again
   // (replacing itself) once the new address is on the link.
   if (before.ipv4_address != config.ipv4_address) route_.reset();
+  if (config_.mape && before.mape != config_.mape) {
+    if (!mape_) mape_ = std::make_unique<MapeState>(*config_.mape);
+    mape_->reconfigure(*config_.mape);
+    aftr_ = AftrSet();
+    aftr_.set_static({config_.mape->br});
+  }
   unsupported_ = false;  // a reload is the moment to try again
   blocked_.clear();
   backoff_ = std::chrono::seconds(1);
@@ -185,7 +228,13 @@ void Tunnel::reconcile() {
     return;
   }
   std::optional<Ipv6Address> local = config_.local;
-  if (!local) local = choose_local(netlink_.addresses(wan_index_, Family::ipv6), wan_index_, local_);
+  if (!local && !(mape_ && !mape_->follows_wan())) {
+    local = choose_local(wan_addresses(), wan_index_, mape_ ? wan_address_ : local_);
+  }
+  if (mape_) {
+    if (!map_step(local)) return;
+    local = mape_->result()->ce_ipv6;  // the link's local end (RFC 7597 §6)
+  }
   if (!local) {
     halt("waiting for a stable global IPv6 address on " + config_.wan_interface);
     return;
@@ -211,6 +260,21 @@ void Tunnel::reconcile() {
   if (shared_with_ && !held_) {
     release();
     return;
+  }
+  if (mape_) {
+    const auto before = mape_->placed();
+    if (auto ec = mape_->place(netlink_, wan_index_)) {
+      ++address_errors_;
+      spdlog::error("tunnel {}: cannot put the CE address {}/128 on {}: {}; retrying in {} s", config_.name,
+                    mape_->result()->ce_ipv6.to_string(), config_.wan_interface, ec.message(), backoff_.count());
+      halt("cannot put the CE address on " + config_.wan_interface + ": " + ec.message());
+      retry_in(backoff_);
+      return;
+    }
+    if (before != mape_->placed()) {
+      spdlog::info("tunnel {}: CE address {}/128 on {}", config_.name, mape_->placed()->to_string(), config_.wan_interface);
+      takeover_step("CE address on the WAN");
+    }
   }
   const Ip6TunnelParams want = desired();
   auto have = netlink_.ip6_tunnel(config_.name);
@@ -399,9 +463,13 @@ void Tunnel::on_resolvers_learned(int ifindex) {
 // tunnel — the health probes first of all — have a source even when the
 // host has no other IPv4 address.
 void Tunnel::ensure_ipv4_address() {
-  const auto& want = config_.ipv4_address;
+  // type mape: the CE's IPv4 address from the mapping (RFC 7597 §5.2).
+  const std::optional<IpPrefix> want =
+      mape_ ? (mape_->result() ? std::optional<IpPrefix>(mape_->result()->ipv4) : std::nullopt) : config_.ipv4_address;
   if (ipv4_ == want) return;
   if (ipv4_) {
+    // The kernel drops the routes whose source it was: ours is put in again.
+    route_.reset();
     if (auto ec = netlink_.remove_address(link_index_, *ipv4_)) {
       ++address_errors_;
       spdlog::warn("tunnel {}: cannot remove {} from the link: {}", config_.name, ipv4_->to_string(), ec.message());
@@ -521,17 +589,82 @@ void Tunnel::on_address(const AddressEvent& e) {
     }
     return;
   }
+  if (mape_ && e.address.ifindex == wan_index_ && mape_->placed() &&
+      e.address.prefix == IpPrefix(IpAddress(*mape_->placed()), 128)) {
+    // Our CE address: put back when someone else removed it.
+    if (e.removed) {
+      spdlog::warn("tunnel {}: CE address {} was removed from {}; putting it back", config_.name,
+                   mape_->placed()->to_string(), config_.wan_interface);
+      mape_->forget_placed();
+      reconcile();
+    }
+    return;
+  }
   if (config_.local || e.address.ifindex != wan_index_ || e.address.prefix.family() != Family::ipv6) return;
-  const auto chosen = choose_local(netlink_.addresses(wan_index_, Family::ipv6), wan_index_, local_);
-  if (chosen == local_ && health_.probing()) return;
+  if (mape_ && !mape_->follows_wan()) return;
+  auto& current = mape_ ? wan_address_ : local_;
+  const auto chosen = choose_local(wan_addresses(), wan_index_, current);
+  if (chosen == current && health_.probing()) return;
   if (!chosen) {
     spdlog::warn("tunnel {}: no stable global IPv6 address left on {}", config_.name, config_.wan_interface);
-    local_.reset();
+    current.reset();
   }
   reconcile();
 }
 
 void Tunnel::on_resync() { reconcile(); }
+
+std::vector<AddressInfo> Tunnel::wan_addresses() {
+  auto all = netlink_.addresses(wan_index_, Family::ipv6);
+  return mape_ ? mape_->without_ours(std::move(all)) : all;
+}
+
+bool Tunnel::map_step(const std::optional<Ipv6Address>& wan) {
+  if (mape_->follows_wan()) {
+    if (!wan) {
+      halt("waiting for a stable global IPv6 address on " + config_.wan_interface);
+      return false;
+    }
+    wan_address_ = wan;
+  }
+  if (mape_->compute(wan)) {
+    ++map_changes_;
+    if (const auto& r = mape_->result()) {
+      spdlog::info("tunnel {}: MAP-E from {}: rule {}, CE {} PSID {} ({} bits), {} port set(s), {} ports, CE IPv6 {}",
+                   config_.name, mape_->delegated()->to_string(), r->rule_index, r->ipv4.to_string(), r->psid,
+                   r->psid_length, r->port_sets.size(), r->port_count(), r->ce_ipv6.to_string());
+    } else {
+      spdlog::error("tunnel {}: no MAP-E mapping for {}: {}", config_.name, mape_->delegated()->to_string(),
+                    mape_->error());
+    }
+    publish_map();
+  }
+  if (!mape_->result()) {
+    drop_link();
+    halt(mape_->error().empty() ? "no MAP-E mapping" : mape_->error());
+    return false;
+  }
+  return true;
+}
+
+void Tunnel::publish_map() {
+  const auto& r = mape_->result();
+  if (!hooks_.publish_map) {
+    published_ = r;
+    return;
+  }
+  if (r) {
+    published_ = *r;
+    hooks_.publish_map(config_.name,
+                       "tunnel " + config_.name + ": MAP-E CE " + r->ipv4.to_string() + " PSID " + std::to_string(r->psid) +
+                           ", " + std::to_string(r->port_sets.size()) + " port set(s), CE IPv6 " + r->ce_ipv6.to_string(),
+                       map_event_data(config_.name, *r, true));
+  } else if (published_) {
+    hooks_.publish_map(config_.name, "tunnel " + config_.name + ": MAP-E mapping withdrawn: " + mape_->error(),
+                       map_event_data(config_.name, *published_, false));
+    published_.reset();
+  }
+}
 
 void Tunnel::status(nlohmann::json& out) const {
   nlohmann::json aftr = {{"addresses", nlohmann::json::array()}, {"index", aftr_.index()}};
@@ -565,6 +698,7 @@ void Tunnel::status(nlohmann::json& out) const {
   for (const auto& t : config_.health.targets) targets.push_back(t.to_string());
   health["targets"] = std::move(targets);
   out = {{"name", config_.name},
+         {"type", config_.type},
          {"state", to_string(health_.state())},
          {"reason", health_.reason()},
          {"since_s", std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - since_).count()},
@@ -587,6 +721,12 @@ void Tunnel::status(nlohmann::json& out) const {
            {"address_errors", address_errors_},
            {"takeovers", takeovers_},
            {"releases", releases_}}}};
+  if (mape_) {
+    out["map"] = mape_->result() ? map_status(*mape_->result(), *mape_->delegated()) : nlohmann::json(nullptr);
+    if (!mape_->error().empty()) out["map_error"] = mape_->error();
+    out["counters"]["map_changes"] = map_changes_;
+    // firewall/map_usage fills out["map"]["usage"] (port-set use, insert_failed) from the service.
+  }
 }
 
 }  // namespace pairgate::tunnel

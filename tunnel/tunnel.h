@@ -21,6 +21,7 @@
 #include "tunnel/aftr.h"
 #include "tunnel/dns_client.h"
 #include "tunnel/health.h"
+#include "tunnel/mape.h"
 #include "tunnel/resolvers.h"
 
 namespace pairgate::tunnel {
@@ -36,6 +37,9 @@ struct TunnelHooks {
   // DNS servers for the AFTR name when none is configured: RDNSS learned on
   // `ifindex`, else the system's. May ask for an RA (router solicitation).
   std::function<std::pair<std::vector<Resolver>, ResolverSource>(int ifindex)> resolvers;
+  // type mape: the mapping was computed, changed or withdrawn (data as
+  // tunnel/mape.h's map_event_data; the service publishes "tunnel_map").
+  std::function<void(const std::string& tunnel, const std::string& message, const nlohmann::json& data)> publish_map;
 };
 
 class Tunnel {
@@ -80,6 +84,8 @@ class Tunnel {
   const HealthEngine& health() const { return health_; }
   std::uint64_t transitions() const { return transitions_; }
   void status(nlohmann::json& out) const;
+  // type mape: the MAP-E state (null for dslite).
+  const MapeState* mape() const { return mape_.get(); }
 
  private:
   void reconcile();
@@ -103,6 +109,14 @@ class Tunnel {
   void drop_link();
   // One step of a takeover, logged with the time since the transition.
   void takeover_step(const std::string& what);
+  // type mape: the mapping from the WAN's address (or the configured
+  // prefix), published when it changed; false (after halt) without one.
+  bool map_step(const std::optional<Ipv6Address>& wan);
+  void publish_map();
+  // The WAN's IPv6 addresses, without the CE address of a mape tunnel.
+  std::vector<AddressInfo> wan_addresses();
+  // The local end while shared: the configured one, or the CE address.
+  std::string shared_address() const;
 
   Netlink& netlink_;
   LoopClock& clock_;
@@ -140,6 +154,10 @@ class Tunnel {
   std::uint64_t aftr_switches_ = 0;
   std::uint64_t route_errors_ = 0;
   std::uint64_t address_errors_ = 0;
+  std::unique_ptr<MapeState> mape_;               // type mape
+  std::optional<Ipv6Address> wan_address_;        // type mape: the WAN's chosen address (prefix: auto)
+  std::optional<MapResult> published_;            // type mape: the mapping last published as active
+  std::uint64_t map_changes_ = 0;
 };
 
 }  // namespace pairgate::tunnel
