@@ -59,7 +59,15 @@ int main(int argc, char** argv) {
       std::cerr << config_path << ": no firewall section\n";
       return 1;
     }
-    std::cout << pairgate::firewall::render_table(*loaded.config);
+    // A mape tunnel with a static prefix: its NAT as the daemon will render it.
+    std::vector<pairgate::firewall::MapNat> maps;
+    for (const auto& t : loaded.config->tunnels) {
+      if (!t.mape || !t.mape->prefix) continue;
+      if (auto m = pairgate::tunnel::map(t.mape->domain(), *t.mape->prefix)) {
+        maps.push_back({t.name, m->ipv4.address().v4(), m->port_sets});
+      }
+    }
+    std::cout << pairgate::firewall::render_table(*loaded.config, maps);
     return 0;
   }
   if (check) {

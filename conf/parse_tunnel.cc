@@ -74,7 +74,7 @@ std::optional<Tunnel> parse_tunnel(Reader& r, const YAML::Node& n) {
   }
   if (auto v = read_interface(r, m.required("wan_interface"), "wan_interface")) t.wan_interface = *v;
   // mape: the BR is `br`, and aftr is refused (parse_mape).
-  if (auto a = t.type == "mape" ? YAML::Node() : m.required("aftr"); a.IsDefined()) {
+  if (auto a = t.type == "mape" ? YAML::Node(YAML::NodeType::Undefined) : m.required("aftr"); a.IsDefined()) {
     if (a.IsSequence()) {
       t.aftr_addresses = r.list<Ipv6Address>(a, "aftr", [&](const YAML::Node& e) { return unicast_v6(r, e, "aftr"); });
       if (a.size() == 0) r.error(a, "aftr: an empty list; give a name or at least one address");

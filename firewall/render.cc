@@ -113,8 +113,9 @@ void own_input_rules(const conf::Config& c, const std::vector<std::string>& wan,
       for (std::size_t i = 0; i < t.aftr_addresses.size(); ++i) from += (i ? ", " : "") + t.aftr_addresses[i].to_string();
       from += " } ";
     }
-    line("iifname \"" + t.wan_interface + "\" meta nfproto ipv6 " + from +
-         "meta l4proto 4 counter accept comment \"DS-Lite from the AFTR of " + t.name + "\"");
+    if (t.mape) from = "ip6 saddr " + t.mape->br.to_string() + " ";
+    line("iifname \"" + t.wan_interface + "\" meta nfproto ipv6 " + from + "meta l4proto 4 counter accept comment \"" +
+         (t.mape ? "MAP-E from the BR of " : "DS-Lite from the AFTR of ") + t.name + "\"");
   }
 }
 
@@ -153,13 +154,14 @@ void chain(const conf::Config& c, const std::vector<std::string>& wan, bool inpu
 
 }  // namespace
 
-std::string render_table(const conf::Config& c) {
+std::string render_table(const conf::Config& c, const std::vector<MapNat>& maps) {
   const auto& f = *c.firewall;
   const auto wan = wan_interfaces(c);
   std::string out = "table inet " + f.table + " {\n";
   out += "\tcomment \"pairgate firewall of " + c.node + "; generated, edits are overwritten\"\n\n";
   out += "\tcounter input_drops {\n\t}\n\n";
   out += "\tcounter forward_drops {\n\t}\n\n";
+  for (const auto& m : maps) out += render_map_nat(m) + "\n";
   chain(c, wan, true, out);
   out += "\n";
   chain(c, wan, false, out);
@@ -167,11 +169,12 @@ std::string render_table(const conf::Config& c) {
   return out;
 }
 
-std::string render_apply_script(const conf::Config& config, const std::string& old_table) {
+std::string render_apply_script(const conf::Config& config, const std::string& old_table,
+                                const std::vector<MapNat>& maps) {
   std::string out;
   if (!old_table.empty() && old_table != config.firewall->table) out += render_delete_script(old_table);
   out += render_delete_script(config.firewall->table);
-  return out + render_table(config);
+  return out + render_table(config, maps);
 }
 
 std::string render_delete_script(const std::string& table) {

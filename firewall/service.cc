@@ -11,6 +11,30 @@
 
 namespace pairgate::firewall {
 
+namespace {
+
+// A "tunnel_map" event's data (tunnel/mape.h map_event_data) as the NAT's
+// input; nullopt when it does not read (counted by the caller).
+std::optional<MapNat> map_nat_of(const nlohmann::json& d) {
+  if (!d.is_object() || !d.contains("tunnel") || !d["tunnel"].is_string() || !d.contains("ipv4") ||
+      !d["ipv4"].is_string() || !d.contains("port_sets") || !d["port_sets"].is_array()) {
+    return std::nullopt;
+  }
+  auto a = Ipv4Address::parse(d["ipv4"].get<std::string>());
+  const auto& sets = d["port_sets"];
+  if (!a || sets.empty() || sets.size() > 65535) return std::nullopt;
+  MapNat nat{d["tunnel"].get<std::string>(), *a, {}};
+  for (const auto& s : sets) {
+    if (!s.is_array() || s.size() != 2 || !s[0].is_number_unsigned() || !s[1].is_number_unsigned()) return std::nullopt;
+    const auto first = s[0].get<std::uint64_t>(), last = s[1].get<std::uint64_t>();
+    if (first > last || last > 65535) return std::nullopt;
+    nat.port_sets.push_back({static_cast<std::uint16_t>(first), static_cast<std::uint16_t>(last)});
+  }
+  return nat;
+}
+
+}  // namespace
+
 Service::Service(ModuleContext ctx, std::unique_ptr<Nft> nft, std::chrono::milliseconds check_every, Offload offload)
     : ctx_(ctx), nft_(std::move(nft)), check_every_(check_every), timer_(ctx.io), offload_(std::move(offload)) {
   if (!offload_) {
@@ -27,6 +51,7 @@ Service::Service(ModuleContext ctx, std::unique_ptr<Nft> nft, std::chrono::milli
 
 Service::~Service() {
   ctx_.metrics.remove(metrics_id_);
+  if (events_subscription_) ctx_.events.unsubscribe(*events_subscription_);
   *alive_ = false;
   if (pool_) pool_->join();  // a reading in progress ends before nft_ goes
 }
@@ -39,6 +64,10 @@ std::expected<std::string, std::string> Service::run(const std::string& script, 
 // A table that cannot be applied at start-up stops the daemon: forwarding
 // without the firewall the file asks for is worse than not starting.
 void Service::start(const conf::Config& config) {
+  // Mappings published before the firewall started (the tunnel module
+  // started first), then every later one.
+  for (const auto& e : ctx_.events.since(0).events) take_map(e);
+  events_subscription_ = ctx_.events.subscribe([this](const Event& e) { on_event(e); });
   apply(config);
   if (enabled_ && applied_.empty()) throw std::runtime_error("firewall: " + error_);
   if (check_every_.count() != 0) read_counters();  // the first reading at once
@@ -114,6 +143,44 @@ void Service::reload(const conf::Config& config, const conf::ConfigDiff&) {
   read_counters();
 }
 
+bool Service::take_map(const Event& e) {
+  if (e.kind != "tunnel_map") return false;
+  if (e.data.value("active", false)) {
+    auto nat = map_nat_of(e.data);
+    if (!nat || nat->tunnel != e.subject) {
+      ++map_events_refused_;
+      spdlog::error("firewall: a tunnel_map event for {} does not read; its NAT is not changed", e.subject);
+      return false;
+    }
+    auto it = maps_.find(e.subject);
+    if (it != maps_.end() && it->second.address == nat->address && it->second.port_sets == nat->port_sets) return false;
+    maps_[e.subject] = std::move(*nat);
+  } else if (maps_.erase(e.subject) == 0) {
+    return false;
+  }
+  ++map_updates_;
+  return true;
+}
+
+void Service::on_event(const Event& e) {
+  if (take_map(e) && configured_) {
+    spdlog::info("firewall: MAP-E mapping of {} {}; re-rendering the NAT", e.subject,
+                 maps_.contains(e.subject) ? "changed" : "withdrawn");
+    apply(last_);
+  }
+}
+
+// Only tunnels of the configuration in force that are of type mape: a
+// stale mapping of a removed tunnel renders nothing.
+std::vector<MapNat> Service::maps_for(const conf::Config& config) const {
+  std::vector<MapNat> out;
+  for (const auto& t : config.tunnels) {
+    if (!t.mape) continue;
+    if (auto it = maps_.find(t.name); it != maps_.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
 void Service::apply(const conf::Config& config) {
   last_ = config;
   configured_ = config.firewall.has_value();
@@ -123,7 +190,8 @@ void Service::apply(const conf::Config& config) {
     if (!applied_.empty()) remove();
     return;
   }
-  const std::string text = render_table(config);
+  const auto maps = maps_for(config);
+  const std::string text = render_table(config, maps);
   if (text == applied_) return;  // unchanged: leave the kernel alone
   // libnftables is loaded only when a table is wanted: it costs memory.
   if (!nft_) {
@@ -136,7 +204,7 @@ void Service::apply(const conf::Config& config) {
       return;
     }
   }
-  auto r = run(render_apply_script(config, applied_table_));
+  auto r = run(render_apply_script(config, applied_table_, maps));
   if (!r) {
     ++failures_;
     error_ = r.error();
@@ -178,6 +246,8 @@ void Service::forget() {
 
 void Service::stop(std::function<void()> done) {
   timer_.cancel();
+  if (events_subscription_) ctx_.events.unsubscribe(*events_subscription_);
+  events_subscription_.reset();
   if (!applied_.empty()) remove();
   done();
 }
@@ -190,6 +260,14 @@ void Service::status(nlohmann::json& out) const {
   nlohmann::json f = {{"applied", !applied_.empty()}, {"enabled", enabled_}, {"table", table_},
                       {"applies", applies_}, {"failures", failures_}, {"restored", restored_}};
   if (!error_.empty()) f["error"] = error_;
+  if (!maps_.empty() || map_updates_ != 0) {
+    auto m = nlohmann::json::object();
+    for (const auto& [tunnel, nat] : maps_) {
+      m[tunnel] = {{"address", nat.address.to_string()}, {"port_sets", nat.port_sets.size()},
+                   {"counter", map_nat_counter(tunnel)}};
+    }
+    f["mape"] = {{"nat", std::move(m)}, {"updates", map_updates_}, {"refused_events", map_events_refused_}};
+  }
   if (!applied_.empty()) {
     if (check_every_.count() != 0 &&
         (!reading_in_force_ || std::chrono::steady_clock::now() - read_at_ > std::chrono::seconds(1))) {

@@ -16,14 +16,17 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
 #include "conf/config.h"
+#include "core/events.h"
 #include "core/metrics.h"
 #include "core/module.h"
+#include "firewall/map_nat.h"
 #include "firewall/nft.h"
 
 namespace pairgate::firewall {
@@ -49,6 +52,11 @@ class Service final : public Module {
 
  private:
   void apply(const conf::Config& config);
+  // MAP-E: the tunnels' mappings (events of kind "tunnel_map", and the
+  // bus's history at start); a changed one re-applies the table.
+  void on_event(const Event& e);
+  bool take_map(const Event& e);
+  std::vector<MapNat> maps_for(const conf::Config& config) const;
   void remove();
   void forget();  // no table of ours is in the kernel any more
   void watch();
@@ -84,6 +92,10 @@ class Service final : public Module {
   boost::asio::steady_timer timer_;
   conf::Config last_;
   MetricsRegistry::Id metrics_id_ = 0;
+  std::map<std::string, MapNat> maps_;  // tunnel -> its MAP-E NAT, while a mapping is active
+  std::optional<std::uint64_t> events_subscription_;
+  std::uint64_t map_updates_ = 0;
+  std::uint64_t map_events_refused_ = 0;  // tunnel_map events whose data did not read
   mutable std::mutex nft_mutex_;     // every nft_->run, from either thread
   std::uint64_t generation_ = 0;     // bumped by each apply and removal: older readings are stale
   mutable bool reading_ = false;     // a reading is on its way
