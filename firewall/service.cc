@@ -25,9 +25,9 @@ std::optional<MapNat> map_nat_of(const nlohmann::json& d) {
   if (!a || sets.empty() || sets.size() > 65535) return std::nullopt;
   MapNat nat{d["tunnel"].get<std::string>(), *a, {}};
   for (const auto& s : sets) {
-    if (!s.is_array() || s.size() != 2 || !s[0].is_number_unsigned() || !s[1].is_number_unsigned()) return std::nullopt;
-    const auto first = s[0].get<std::uint64_t>(), last = s[1].get<std::uint64_t>();
-    if (first > last || last > 65535) return std::nullopt;
+    if (!s.is_array() || s.size() != 2 || !s[0].is_number_integer() || !s[1].is_number_integer()) return std::nullopt;
+    const auto first = s[0].get<std::int64_t>(), last = s[1].get<std::int64_t>();
+    if (first < 0 || first > last || last > 65535) return std::nullopt;
     nat.port_sets.push_back({static_cast<std::uint16_t>(first), static_cast<std::uint16_t>(last)});
   }
   return nat;
@@ -260,7 +260,7 @@ void Service::status(nlohmann::json& out) const {
   nlohmann::json f = {{"applied", !applied_.empty()}, {"enabled", enabled_}, {"table", table_},
                       {"applies", applies_}, {"failures", failures_}, {"restored", restored_}};
   if (!error_.empty()) f["error"] = error_;
-  if (!maps_.empty() || map_updates_ != 0) {
+  if (!maps_.empty() || map_updates_ != 0 || map_events_refused_ != 0) {
     auto m = nlohmann::json::object();
     for (const auto& [tunnel, nat] : maps_) {
       m[tunnel] = {{"address", nat.address.to_string()}, {"port_sets", nat.port_sets.size()},

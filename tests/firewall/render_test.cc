@@ -29,11 +29,35 @@ conf::Config load_text(const std::string& text) {
   return r.config.value_or(conf::Config{});
 }
 
-void expect_golden(const conf::Config& c, const std::string& name) {
-  const std::string got = render_table(c);
+void expect_golden(const conf::Config& c, const std::string& name, const std::vector<MapNat>& maps = {}) {
+  const std::string got = render_table(c, maps);
   const std::string path = kGolden + name;
   if (std::getenv("PAIRGATE_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << got;
   EXPECT_EQ(got, read(path)) << "golden file " << path;
+}
+
+// A mape tunnel with its mapping known (the firewall service has it from a
+// tunnel_map event): the NAT's chains in the table, and IPIP only from the BR.
+TEST(Render, AMapeMappingIsSplicedIntoTheTable) {
+  auto c = load_text(R"(node: mape
+tunnels:
+  - name: mape0
+    type: mape
+    wan_interface: wan0
+    br: 2001:db8:ffff::1
+    rules: [{ipv6_prefix: 2001:db8::/40, ipv4_prefix: 198.51.100.0/24, ea_length: 16, psid_offset: 4}]
+firewall:
+  wan_interfaces: [wan0]
+)");
+  auto m = tunnel::map(c.tunnels[0].mape->domain(), *IpPrefix::parse("2001:db8:12:3400::/56"));
+  ASSERT_TRUE(m);
+  const MapNat nat{"mape0", m->ipv4.address().v4(), m->port_sets};
+  expect_golden(c, "mape.nft", {nat});
+  const auto text = render_table(c, {nat});
+  EXPECT_NE(text.find("snat ip to 198.51.100.18:4928-4943"), std::string::npos);
+  EXPECT_NE(text.find("ip6 saddr 2001:db8:ffff::1 meta l4proto 4"), std::string::npos);
+  // Without a mapping (not computed yet): no NAT, the rest alike.
+  EXPECT_EQ(render_table(c).find("mape_mape0"), std::string::npos);
 }
 
 TEST(Render, Beagle) {

@@ -229,5 +229,58 @@ TEST_F(FirewallServiceTest, MetricsAreWhatStatusShows) {
   testing::expect_lint_clean(m);
 }
 
+constexpr const char* kMape = R"(tunnels:
+  - name: mape0
+    type: mape
+    wan_interface: wan0
+    br: 2001:db8:ffff::1
+    rules: [{ipv6_prefix: 2001:db8::/40, ipv4_prefix: 198.51.100.0/24, ea_length: 16, psid_offset: 4}]
+firewall: {wan_interfaces: [wan0]}
+)";
+
+nlohmann::json map_data(const char* ipv4, bool active) {
+  return {{"tunnel", "mape0"}, {"type", "mape"}, {"active", active}, {"ipv4", ipv4}, {"psid", 52}, {"psid_length", 8},
+          {"port_sets", {{4928, 4943}, {9024, 9039}}}, {"ce_ipv6", "2001:db8:12:3400:c6:3364:1200:3400"},
+          {"br", "2001:db8:ffff::1"}, {"rule_index", 0}};
+}
+
+// The tunnel publishes its mapping (tunnel/mape.h); the firewall renders its
+// NAT, again when it changes, and drops it when it is withdrawn.
+TEST_F(FirewallServiceTest, ATunnelMapEventPutsTheNatIntoTheTable) {
+  // Published before the firewall started: read from the bus's history.
+  registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.18", true));
+  service_.start(config(kMape));
+  ASSERT_EQ(nft_->scripts.size(), 1u);
+  EXPECT_NE(nft_->scripts[0].find("snat ip to 198.51.100.18:9024-9039"), std::string::npos) << nft_->scripts[0];
+  // The same mapping again (a restart of the tunnel): no nft call.
+  registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.18", true));
+  EXPECT_EQ(nft_->scripts.size(), 1u);
+  // Renumbered: the table is replaced with the new address.
+  registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.19", true));
+  ASSERT_EQ(nft_->scripts.size(), 2u);
+  EXPECT_NE(nft_->scripts[1].find("snat ip to 198.51.100.19:4928-4943"), std::string::npos);
+  EXPECT_EQ(nft_->scripts[1].find("198.51.100.18"), std::string::npos);
+  EXPECT_EQ(status()["mape"]["nat"]["mape0"]["address"], "198.51.100.19");
+  // Withdrawn: no NAT.
+  registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.19", false));
+  ASSERT_EQ(nft_->scripts.size(), 3u);
+  EXPECT_EQ(nft_->scripts[2].find("mape_mape0"), std::string::npos);
+}
+
+TEST_F(FirewallServiceTest, ATunnelMapEventThatDoesNotReadIsCountedAndChangesNothing) {
+  service_.start(config(kMape));
+  auto bad = map_data("198.51.100.18", true);
+  bad["port_sets"] = {{9000, 8000}};
+  registries_.events.publish("tunnel_map", "mape0", "m", bad);
+  bad = map_data("not an address", true);
+  registries_.events.publish("tunnel_map", "mape0", "m", bad);
+  // A tunnel the configuration does not have as mape renders nothing.
+  auto other = map_data("198.51.100.18", true);
+  other["tunnel"] = "tun9";
+  registries_.events.publish("tunnel_map", "tun9", "m", other);
+  EXPECT_EQ(nft_->scripts.size(), 1u);
+  EXPECT_EQ(status()["mape"]["refused_events"], 2);
+}
+
 }  // namespace
 }  // namespace pairgate::firewall
