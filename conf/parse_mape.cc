@@ -15,13 +15,13 @@ std::optional<tunnel::MapRule> parse_rule(Reader& r, const YAML::Node& n) {
   auto v4 = r.prefix(m.required("ipv4_prefix"), "rules.ipv4_prefix");
   if (v6 && v6->family() != Family::ipv6) r.error(m.get("ipv6_prefix"), "rules.ipv6_prefix: expected an IPv6 prefix, got " + v6->to_string());
   if (v4 && v4->family() != Family::ipv4) r.error(m.get("ipv4_prefix"), "rules.ipv4_prefix: expected an IPv4 prefix, got " + v4->to_string());
-  if (!v6 || !v4 || v6->family() != Family::ipv6 || v4->family() != Family::ipv4) return std::nullopt;
-  rule.ipv6_prefix = *v6;
-  rule.ipv4_prefix = *v4;
   if (auto e = m.required("ea_length"); e.IsDefined()) {
     if (auto v = r.integer(e, "rules.ea_length", 0, 48)) rule.ea_length = static_cast<unsigned>(*v);  // RFC 7597 §5.2
   }
   m.read("psid_offset", rule.psid_offset, 0, 15);  // §5.1: a, 6 by default
+  if (!v6 || !v4 || v6->family() != Family::ipv6 || v4->family() != Family::ipv4) return std::nullopt;
+  rule.ipv6_prefix = *v6;
+  rule.ipv4_prefix = *v4;
   return rule;
 }
 
