@@ -82,7 +82,10 @@ def check(seen, proto, dport, sets_json, ce):
     sets = json.loads(sets_json)
     used, outside, wrong, flows = set(), 0, 0, set()
     for line in open(seen):
-        p, addr, sport, port = line.split()
+        fields = line.split()
+        if len(fields) != 4:
+            continue  # being written
+        p, addr, sport, port = fields
         if p != proto or int(port) != int(dport):
             continue
         sport = int(sport)

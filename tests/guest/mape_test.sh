@@ -32,6 +32,9 @@ dir=$(mktemp -d /var/tmp/pairgate-mape.XXXXXX)
 pid=
 source "$here/../integration/lib.sh"
 cleanup() {
+  local rc=$?
+  echo "# cleanup: status $rc, last command: $BASH_COMMAND" >&2
+  ((rc != 0)) && { tail -30 "$dir/ce.log"; dmesg | tail -15; } >&2
   [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null
   del_namespaces $CE $BR $SRV $LAN
   rm -rf "$dir"
@@ -90,8 +93,8 @@ status() { "$build/pairgatectl" --socket "$dir/ce.sock" status --json; }
 map() { status | python3 -c 'import json,sys; m=json.load(sys.stdin)["tunnels"][0]["map"]; print(json.dumps(m[sys.argv[1]]) if sys.argv[1]=="port_sets" else m[sys.argv[1]])' "$1"; }
 ipv4_is() { [[ $(map ipv4) == "$1" ]]; }
 state_is() { [[ $(status | python3 -c 'import json,sys; print(json.load(sys.stdin)["tunnels"][0]["state"])') == "$1" ]]; }
-check "ready" wait_for 30 grep -q "pairgated ready" "$dir/ce.log"
-check "the mapping is computed" wait_for 10 ipv4_is 198.51.100.18
+check "ready" wait_for 90 grep -q "pairgated ready" "$dir/ce.log"
+check "the mapping is computed" wait_for 30 ipv4_is 198.51.100.18
 ce6=$(map ce_ipv6)
 sets=$(map port_sets)
 echo "# CE 198.51.100.18 psid $(map psid) CE IPv6 $ce6, $(map port_count) ports; up in $((SECONDS - start)) s"
@@ -216,4 +219,4 @@ pid=
 check "stops with 0" test "$rc" = 0
 check "the CE address is gone from the WAN" bash -c "! ip -n $CE -6 -o addr show dev eth0 | grep -q ' $ce6b/128 '"
 echo "# took $((SECONDS - start)) s"
-summary || { echo "== ce"; tail -60 "$dir/ce.log"; exit 1; }
+summary || { echo "== ce"; tail -60 "$dir/ce.log"; dmesg | tail -20; exit 1; }
