@@ -19,6 +19,7 @@
 #include "conf/shared_b4.h"
 #include "core/byte_io.h"
 #include "core/icmp_echo.h"
+#include "core/nd.h"
 #include "core/vrrp_transition.h"
 
 namespace pairgate::tunnel {
@@ -147,6 +148,14 @@ void Service::launch(const conf::Config& config, const conf::Tunnel& c) {
   };
   hooks.publish = [this](const std::string& t, State s, const std::string& r) { publish(t, s, r); };
   hooks.resolvers = [this](int ifindex) { return resolvers(ifindex); };
+  hooks.announce = [this](int ifindex, const Ipv6Address& address) {
+    // RFC 4861 §7.2.6: unsolicited NA to all-nodes, hop limit 255 (the socket's multicast hops).
+    auto link = ctx_.netlink.link(ifindex);
+    if (!icmp6_ || !link) return;
+    if (auto ec = icmp6_->send_to(unsolicited_na(link->mac, address), *Ipv6Address::parse("ff02::1"), ifindex)) {
+      spdlog::warn("tunnel: unsolicited NA for {} not sent: {}", address.to_string(), ec.message());
+    }
+  };
   hooks.publish_map = [this](const std::string& t, const std::string& message, const nlohmann::json& data) {
     if (!stopping_) ctx_.events.publish("tunnel_map", t, message, data);
   };

@@ -273,7 +273,8 @@ void Tunnel::reconcile() {
     }
     if (before != mape_->placed()) {
       spdlog::info("tunnel {}: CE address {}/128 on {}", config_.name, mape_->placed()->to_string(), config_.wan_interface);
-      takeover_step("CE address on the WAN");
+      if (hooks_.announce) hooks_.announce(wan_index_, *mape_->placed());
+      takeover_step("CE address on the WAN, NA sent");
     }
   }
   const Ip6TunnelParams want = desired();

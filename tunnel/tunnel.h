@@ -40,6 +40,10 @@ struct TunnelHooks {
   // type mape: the mapping was computed, changed or withdrawn (data as
   // tunnel/mape.h's map_event_data; the service publishes "tunnel_map").
   std::function<void(const std::string& tunnel, const std::string& message, const nlohmann::json& data)> publish_map;
+  // type mape: the CE address was put on `ifindex` (start, takeover,
+  // renumbering): an unsolicited NA with Override (core/nd.h) tells the BR
+  // and the home gateway at once, rather than at their next ND.
+  std::function<void(int ifindex, const Ipv6Address& address)> announce;
 };
 
 class Tunnel {

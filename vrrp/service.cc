@@ -14,6 +14,7 @@
 #include "core/arp.h"
 #include "core/byte_io.h"
 #include "core/events.h"
+#include "core/nd.h"
 #include "vrrp/accept_mode.h"
 #include "vrrp/addresses.h"
 #include "vrrp/metrics.h"
@@ -79,21 +80,6 @@ InstanceConfig engine_config(const conf::VrrpInstance& c) {
   return e;
 }
 
-// RFC 4861 §4.4 unsolicited neighbour advertisement for `address` at `mac`:
-// Router and Override set, Solicited clear, with the target link-layer
-// address option. The kernel fills the ICMPv6 checksum.
-std::vector<std::byte> unsolicited_na(const MacAddress& mac, const Ipv6Address& address) {
-  ByteWriter w;
-  w.u8(136);  // Neighbor Advertisement
-  w.u8(0);
-  w.u16(0);
-  w.u32(0xa0000000);  // R | O
-  for (auto b : address.bytes()) w.u8(b);
-  w.u8(2);  // Target Link-Layer Address
-  w.u8(1);  // 8 bytes
-  for (auto b : mac.bytes()) w.u8(b);
-  return w.take();
-}
 
 
 }  // namespace

@@ -154,7 +154,10 @@ u=$!
 tcp_out=$(nsx $LAN python3 "$flows" tcp 1000)
 wait $u
 echo "# 1000 UDP + 1000 TCP flows in $((SECONDS - t0)) s; tcp: $tcp_out"
-seen_is() { read -r n used outside wrong < <(python3 "$flows" check "$dir/seen" "$1" "$2" "$sets" "$3"); [[ "$n $used $outside $wrong" == "$4" ]]; }
+# "FLOWS SETS_USED OUTSIDE WRONG_ADDRESS" of the flows the server saw (no
+# process substitution: the guest has no /dev/fd).
+seen() { python3 "$flows" check "$dir/seen" "$1" "$2" "$3" "$4"; }
+seen_is() { [[ $(seen "$1" "$2" "$sets" "$3") == "$4" ]]; }
 check "1000 TCP connections, none failed" test "$tcp_out" = "1000 0"
 check "1000 UDP flows arrive, all 15 sets used, no port outside, all from the CE" wait_for 10 seen_is udp 9999 198.51.100.18 "1000 15 0 0"
 check "1000 TCP flows arrive, all 15 sets used, no port outside, all from the CE" wait_for 10 seen_is tcp 9998 198.51.100.18 "1000 15 0 0"
@@ -164,7 +167,7 @@ python3 "$flows" check "$dir/seen" udp 9999 "$sets" 198.51.100.18 | sed 's/^/# u
 failed_before=$(ct_failed)
 nsx $LAN python3 "$flows" udp 4000 9997 >/dev/null
 sleep 1
-read -r n used outside wrong < <(python3 "$flows" check "$dir/seen" udp 9997 "$sets" 198.51.100.18)
+read -r n used outside wrong <<<"$(seen udp 9997 "$sets" 198.51.100.18)"
 dropped=$(($(ct_failed) - failed_before))
 echo "# 4000 flows to one destination: $n arrived over $used sets, insert_failed +$dropped"
 check "every one of the 3840 ports used, none outside" test "$n $used $outside $wrong" = "3840 15 0 0"
@@ -207,7 +210,7 @@ check "UP again through the BR" wait_for 30 state_is UP
 check "the default route is back" wait_for 10 bash -c "ip -n $CE -4 route show default | grep -q 'dev mape0'"
 : >"$dir/seen"
 nsx $LAN python3 "$flows" udp 200 9999 >/dev/null
-read -r n used outside wrong < <(python3 "$flows" check "$dir/seen" udp 9999 "$setsb" 198.51.100.86)
+read -r n used outside wrong <<<"$(seen udp 9999 "$setsb" 198.51.100.86)"
 echo "# after renumbering: $n flows over $used sets, $outside outside, $wrong from another address"
 check "new flows leave from the new address inside its sets" test "$n $used $outside $wrong" = "200 15 0 0"
 check "nothing outside the new sets at the BR" test "$(br_count outside_sets)/$(br_count wrong_address)" = 0/0

@@ -78,6 +78,7 @@ class MapeTunnelTest : public ::testing::Test {
     });
     hooks.send_probe = [](const IpAddress&, std::uint16_t, std::uint16_t, int) {};
     hooks.publish = [](const std::string&, State, const std::string&) {};
+    hooks.announce = [this](int ifindex, const Ipv6Address& a) { announced.push_back({ifindex, a}); };
     hooks.publish_map = [this](const std::string& t, const std::string&, const nlohmann::json& d) {
       EXPECT_EQ(t, "mape0");
       events.push_back(d);
@@ -99,6 +100,7 @@ class MapeTunnelTest : public ::testing::Test {
   int links_added = 0, links_changed = 0;
   TunnelHooks hooks;
   std::vector<nlohmann::json> events;
+  std::vector<std::pair<int, Ipv6Address>> announced;
 };
 
 // The CE of 2001:db8:12:3456::/64: EA bits 0x1234 -> 198.51.100.18, PSID 0x34.
@@ -232,8 +234,12 @@ TEST_F(MapeTunnelTest, ASharedCeAddressIsHeldOnlyWhileMaster) {
   EXPECT_FALSE(on_wan("2001:db8:12:3456:0:c633:6412:34/128")) << "BACKUP: not ours";
   EXPECT_FALSE(link);
   ASSERT_EQ(events.size(), 1u) << "the mapping is published all the same (the firewall keeps the NAT ready)";
+  EXPECT_TRUE(announced.empty());
   t.set_held(true, timers.now());
   EXPECT_TRUE(on_wan("2001:db8:12:3456:0:c633:6412:34/128"));
+  ASSERT_EQ(announced.size(), 1u) << "an unsolicited NA at takeover";
+  EXPECT_EQ(announced[0].first, kWan);
+  EXPECT_EQ(announced[0].second.to_string(), kCe);
   ASSERT_TRUE(link);
   EXPECT_EQ(link->local.to_string(), kCe);
   t.set_held(false, timers.now());
