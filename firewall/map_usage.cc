@@ -149,6 +149,7 @@ MapUsage count_map_usage(Ipv4Address address, std::span<const PortRange> sets, s
     auto& set = u.sets[static_cast<std::size_t>(std::prev(it) - sets.begin())];
     ++set.flows;
     ++u.flows;
+    ++(e.l4 == kTcp ? u.tcp : e.l4 == kUdp ? u.udp : u.icmp);
     if (!in_use[e.port]) {
       in_use[e.port] = true;
       ++set.ports;
@@ -225,6 +226,9 @@ void to_json(nlohmann::json& out, const MapUsage& u) {
   }
   out = {{"sets", std::move(sets)},
          {"flows", u.flows},
+         {"tcp", u.tcp},
+         {"udp", u.udp},
+         {"icmp", u.icmp},
          {"ports_in_use", u.ports_in_use},
          {"ports", u.ports},
          {"outside", u.outside},
@@ -248,6 +252,10 @@ void collect_map_usage(const MapUsage& u, const std::string& tunnel, MetricSet& 
   out.gauge("pairgate_mape_ports_in_use", "MAP-E: ports of the sets in use", t, static_cast<double>(u.ports_in_use));
   out.gauge("pairgate_mape_flows", "MAP-E: conntrack entries mapped into the port sets", t,
             static_cast<double>(u.flows));
+  for (auto [name, n] : {std::pair{"tcp", u.tcp}, std::pair{"udp", u.udp}, std::pair{"icmp", u.icmp}}) {
+    out.gauge("pairgate_mape_protocol_flows", "MAP-E: conntrack entries mapped into the port sets, by protocol",
+              {{"tunnel", tunnel}, {"protocol", name}}, static_cast<double>(n));
+  }
   out.gauge("pairgate_mape_outside_flows", "MAP-E: entries to the CE address outside the port sets", t,
             static_cast<double>(u.outside));
   out.gauge("pairgate_mape_use_ratio", "MAP-E: most used set's flows over the least used set's (+Inf: a set unused)",

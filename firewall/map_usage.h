@@ -112,6 +112,7 @@ struct SetUse {
 struct MapUsage {
   std::vector<SetUse> sets;     // in the order of the port sets given
   std::uint64_t flows = 0;      // entries counted in a set
+  std::uint64_t tcp = 0, udp = 0, icmp = 0;  // flows by protocol
   std::uint64_t ports_in_use = 0;  // sum of sets[i].ports
   std::uint64_t ports = 0;      // ports the sets hold
   // Entries to the CE address whose port is in no set (TCP, UDP, ICMP):
@@ -200,7 +201,7 @@ class MapUsageMonitor {
   std::array<std::uint64_t, kConntrackStatErrorCount> stat_errors_{};
 };
 
-// Status: {"sets": [{"first","last","flows","ports"}...], "flows",
+// Status: {"sets": [{"first","last","flows","ports"}...], "flows", "tcp", "udp", "icmp",
 // "ports_in_use", "ports", "outside", "max_min_ratio" (null: a set unused),
 // "exhausted_drops", "entries_read", "truncated", "took_ms"}.
 void to_json(nlohmann::json& out, const MapUsage& usage);

@@ -102,6 +102,9 @@ TEST(MapUsage, CountsEntriesToTheAddressPerSet) {
   EXPECT_EQ(u.sets[2].flows, 1u);
   EXPECT_EQ(u.sets[2].range, (PortRange{13664, 13679}));
   EXPECT_EQ(u.flows, 5u);
+  EXPECT_EQ(u.tcp, 2u);
+  EXPECT_EQ(u.udp, 2u);
+  EXPECT_EQ(u.icmp, 1u);
   EXPECT_EQ(u.ports_in_use, 4u);
   EXPECT_EQ(u.ports, 48u);
   EXPECT_EQ(u.outside, 1u);
