@@ -165,6 +165,9 @@ MapUsage count_map_usage(Ipv4Address address, std::span<const PortRange> sets, s
   return u;
 }
 
+static_assert(std::tuple_size_v<decltype(MapUsage::errors)> == kMapUsageErrorCount);
+static_assert(std::tuple_size_v<decltype(MapUsage::stat_errors)> == kConntrackStatErrorCount);
+
 std::string_view to_string(MapUsageError e) {
   static constexpr std::string_view names[] = {"dump_failed", "stat_failed", "counter_went_back"};
   static_assert(std::size(names) == kMapUsageErrorCount);
@@ -215,6 +218,9 @@ MapUsage MapUsageMonitor::read() {
     fail(MapUsageError::stat_failed, "conntrack statistics: " + std::string(to_string(s.error())));
   }
   u.exhausted_drops = last_drops_;
+  u.errors = errors_;
+  u.stat_errors = stat_errors_;
+  u.last_error = last_error_;
   u.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   return u;
 }
@@ -237,6 +243,14 @@ void to_json(nlohmann::json& out, const MapUsage& u) {
          {"entries_read", u.entries_read},
          {"truncated", u.truncated},
          {"took_ms", u.took.count()}};
+  auto& errors = out["errors"] = nlohmann::json::object();
+  for (std::size_t i = 0; i < kMapUsageErrorCount; ++i) {
+    errors[std::string(to_string(static_cast<MapUsageError>(i)))] = u.errors[i];
+  }
+  for (std::size_t i = 0; i < kConntrackStatErrorCount; ++i) {
+    errors["stat_" + std::string(to_string(static_cast<ConntrackStatError>(i)))] = u.stat_errors[i];
+  }
+  out["last_error"] = u.last_error;
 }
 
 void collect_map_usage(const MapUsage& u, const std::string& tunnel, MetricSet& out) {
@@ -263,18 +277,15 @@ void collect_map_usage(const MapUsage& u, const std::string& tunnel, MetricSet& 
   out.counter("pairgate_mape_exhausted_drops_total",
               "MAP-E: new flows the kernel dropped at conntrack confirm (insert_failed) since start", t,
               static_cast<double>(u.exhausted_drops));
-}
-
-void collect_map_usage_errors(const MapUsageMonitor& m, const std::string& tunnel, MetricSet& out) {
   for (std::size_t i = 0; i < kMapUsageErrorCount; ++i) {
     out.counter("pairgate_mape_read_errors_total", "MAP-E: port-set readings that failed, by reason",
                 {{"tunnel", tunnel}, {"reason", std::string(to_string(static_cast<MapUsageError>(i)))}},
-                static_cast<double>(m.errors()[i]));
+                static_cast<double>(u.errors[i]));
   }
   for (std::size_t i = 0; i < kConntrackStatErrorCount; ++i) {
     out.counter("pairgate_mape_stat_errors_total", "MAP-E: /proc/net/stat/nf_conntrack readings refused, by reason",
                 {{"tunnel", tunnel}, {"reason", std::string(to_string(static_cast<ConntrackStatError>(i)))}},
-                static_cast<double>(m.stat_errors()[i]));
+                static_cast<double>(u.stat_errors[i]));
   }
 }
 

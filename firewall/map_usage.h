@@ -15,23 +15,38 @@
 //   count_map_usage().
 //
 // How to wire it into firewall::Service (firewall/service.h):
-// - Make one MapUsageMonitor per MAP-E tunnel when the table holding its
-//   render_map_nat() objects is applied (and a new one on renumbering: new
-//   address or sets). Its constructor reads the baseline of insert_failed.
-// - Call monitor.read() on the helper thread, in the same job that reads the
-//   table's counters (Service::read_counters, every `check_every`, 5 s by
-//   default), and post the MapUsage back with the Reading; read() blocks
-//   (one /proc read, one conntrack dump) and must never run on the loop.
-//   The monitor is used from that thread only (the service runs one
-//   reading at a time); it holds no lock.
-// - status(): `out["firewall"]["mape"][tunnel] = usage` (to_json below).
-//   collect(): collect_map_usage(usage, tunnel, metrics).
+// - The service keeps `std::map<std::string, std::shared_ptr<MapUsageMonitor>>`
+//   by tunnel: apply() makes one for each MapNat it rendered into the table
+//   (a new one when the tunnel's address or sets change on renumbering, so
+//   the baseline restarts with the new sets; removed with the table).
+//   Construct it in the offloaded job rather than on the loop if possible
+//   (the constructor reads /proc/net/stat/nf_conntrack once: well under a
+//   millisecond, but a blocking read).
+// - read_counters() hands the shared_ptrs to the job it offloads (every
+//   `check_every`, 5 s by default, and on a status request with a stale
+//   reading); the job calls `usage[tunnel] = monitor->read()` after its
+//   `list counters`, and the Reading carries the std::map<std::string,
+//   MapUsage> back to the loop (on_reading's generation check drops it with
+//   the rest when stale). read() blocks (a /proc read and a conntrack dump)
+//   and must never run on the loop. A monitor is touched only by that job,
+//   and the service runs one reading at a time (`reading_`): no lock. The
+//   loop reads only the MapUsage copies, errors included.
+// - status(): `f["mape"][tunnel] = usage;` (to_json below) beside the drop
+//   counters, with the reading's age.
+// - collect(): `collect_map_usage(usage, tunnel, out);` for each tunnel.
 // - Log (rate-limited, on the loop) when exhausted_drops grew since the
 //   previous reading: "MAP-E <tunnel>: N new flows dropped, port sets
-//   exhausted (U of P ports in use)".
-// Cost, measured with scripts/bench/mape's map_usage_probe (shared 2-core
-// machine): a dump of 65,000 entries takes about 60 ms of one core off the
-// loop; /proc/net/stat/nf_conntrack is read in well under a millisecond.
+//   exhausted (U of P ports in use)", and once per new last_error.
+// Cost, measured by scripts/bench/mape (map_usage_probe --repeat 5 in the
+// router namespace after 65,280 UDP flows through the NAT; a shared 2-core
+// machine at load 7): one read() of 65,280 entries took 293-373 ms median,
+// 682 ms worst (about 5 us an entry, nearly all in the ctnetlink dump and
+// libnetfilter_conntrack's parsing); /proc/net/stat/nf_conntrack well under
+// a millisecond. A home router's few thousand entries cost a few ms. To
+// bound it on a full table: after a read() that took longer than a
+// twentieth of check_every (250 ms at 5 s), skip the next readings until
+// that much time has passed, and serve the last one with its age, as the
+// counters are served: at most 5% of one core, off the loop.
 #pragma once
 
 #include <array>
@@ -68,7 +83,7 @@ enum class ConntrackStatError {
   too_many_rows,   // more than kMaxConntrackStatRows CPU lines
 };
 std::string_view to_string(ConntrackStatError e);
-inline constexpr std::size_t kConntrackStatErrorCount = 8;
+inline constexpr std::size_t kConntrackStatErrorCount = 8;  // MapUsage::stat_errors' size
 
 // Bounds: the kernel prints 17 columns of 8 digits per possible CPU.
 inline constexpr std::size_t kMaxConntrackStatBytes = 4u << 20;
@@ -126,6 +141,11 @@ struct MapUsage {
   std::uint64_t entries_read = 0;     // conntrack entries dumped
   bool truncated = false;             // the dump hit its bound: the counts are low
   std::chrono::milliseconds took{0};  // how long the dump and count took
+  // The monitor's failure counters at this reading (MapUsageError,
+  // ConntrackStatError order) and its last failure's message.
+  std::array<std::uint64_t, 3> errors{};
+  std::array<std::uint64_t, 8> stat_errors{};
+  std::string last_error;
 };
 
 // Pure: the entries whose reply goes to `address`, by set. Protocols other
@@ -152,7 +172,7 @@ enum class MapUsageError {
   counter_went_back,  // insert_failed is below the baseline: a new baseline was taken
 };
 std::string_view to_string(MapUsageError e);
-inline constexpr std::size_t kMapUsageErrorCount = 3;
+inline constexpr std::size_t kMapUsageErrorCount = 3;  // MapUsage::errors' size
 
 // Where a monitor gets its inputs; the defaults are the kernel's. A dump
 // returns the reply ends of the IPv4 TCP/UDP/ICMP entries whose reply goes
@@ -202,6 +222,7 @@ class MapUsageMonitor {
 };
 
 // Status: {"sets": [{"first","last","flows","ports"}...], "flows", "tcp", "udp", "icmp",
+// "errors": {reason: n} (both kinds, "stat_" before a ConntrackStatError), "last_error",
 // "ports_in_use", "ports", "outside", "max_min_ratio" (null: a set unused),
 // "exhausted_drops", "entries_read", "truncated", "took_ms"}.
 void to_json(nlohmann::json& out, const MapUsage& usage);
@@ -210,11 +231,11 @@ void to_json(nlohmann::json& out, const MapUsage& usage);
 // samples as sets, at most 2^15 - 1, 15 for v6plus, 63 for OCN):
 //   pairgate_mape_port_set_flows, pairgate_mape_port_set_ports_in_use (gauges),
 //   pairgate_mape_ports, pairgate_mape_ports_in_use, pairgate_mape_flows,
-//   pairgate_mape_outside_flows, pairgate_mape_use_ratio (+Inf when a set
-//   is unused), pairgate_mape_exhausted_drops_total (counter).
+//   pairgate_mape_protocol_flows{protocol}, pairgate_mape_outside_flows,
+//   pairgate_mape_use_ratio (+Inf when a set is unused),
+//   pairgate_mape_exhausted_drops_total (counter),
+//   pairgate_mape_read_errors_total{reason} (MapUsageError) and
+//   pairgate_mape_stat_errors_total{reason} (ConntrackStatError) (counters).
 void collect_map_usage(const MapUsage& usage, const std::string& tunnel, MetricSet& out);
-// pairgate_mape_read_errors_total{tunnel, reason} (MapUsageError) and
-// pairgate_mape_stat_errors_total{tunnel, reason} (ConntrackStatError).
-void collect_map_usage_errors(const MapUsageMonitor& monitor, const std::string& tunnel, MetricSet& out);
 
 }  // namespace pairgate::firewall

@@ -252,9 +252,16 @@ TEST(MapUsageMonitor, FailuresAreCountedAndLoseNothing) {
   EXPECT_EQ(m.stat_errors()[static_cast<std::size_t>(ConntrackStatError::bad_row)], 1u);
   EXPECT_EQ(m.read().exhausted_drops, 5u);  // went back: a new baseline, the 5 kept
   EXPECT_EQ(m.errors()[static_cast<std::size_t>(MapUsageError::counter_went_back)], 1u);
-  EXPECT_EQ(m.read().exhausted_drops, 7u);
+  const auto last = m.read();
+  EXPECT_EQ(last.exhausted_drops, 7u);
+  EXPECT_EQ(last.errors, m.errors());  // the reading carries the counters to the loop
+  EXPECT_EQ(last.last_error, m.last_error());
+  nlohmann::json j;
+  to_json(j, last);
+  EXPECT_EQ(j["errors"]["dump_failed"], 5);
+  EXPECT_EQ(j["errors"]["stat_bad_row"], 1);
   MetricSet metrics;
-  collect_map_usage_errors(m, "mape0", metrics);
+  collect_map_usage(last, "mape0", metrics);
   EXPECT_EQ(*metrics.find("pairgate_mape_read_errors_total", {{"tunnel", "mape0"}, {"reason", "dump_failed"}}), 5.0);
   EXPECT_EQ(*metrics.find("pairgate_mape_stat_errors_total", {{"tunnel", "mape0"}, {"reason", "unreadable"}}), 1.0);
 }
