@@ -56,6 +56,12 @@ std::optional<Entry> from_kernel(const nf_conntrack* ct) {
   e.reply.src = ntohl(nfct_get_attr_u32(ct, ATTR_REPL_IPV4_SRC));
   e.reply.dst = ntohl(nfct_get_attr_u32(ct, ATTR_REPL_IPV4_DST));
   if (e.key.l4 == L4::icmp) {
+    // A NATed echo: the identifier NAT chose (a MAP-E CE maps it into its
+    // port sets) is in the reply tuple, which libnetfilter_conntrack does
+    // not expose; committed without it the entry would translate the echo
+    // with the LAN's identifier. Not synced: the next echo request makes a
+    // new entry through the NAT rules at the new master.
+    if (e.reply.dst != e.key.orig.src) return std::nullopt;
     e.key.orig.sport = ntohs(nfct_get_attr_u16(ct, ATTR_ICMP_ID));
     e.key.orig.dport = static_cast<std::uint16_t>(nfct_get_attr_u8(ct, ATTR_ICMP_TYPE) << 8 |
                                                   nfct_get_attr_u8(ct, ATTR_ICMP_CODE));
