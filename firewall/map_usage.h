@@ -39,14 +39,15 @@
 //   exhausted (U of P ports in use)", and once per new last_error.
 // Cost, measured by scripts/bench/mape (map_usage_probe --repeat 5 in the
 // router namespace after 65,280 UDP flows through the NAT; a shared 2-core
-// machine at load 7): one read() of 65,280 entries took 293-373 ms median,
-// 682 ms worst (about 5 us an entry, nearly all in the ctnetlink dump and
-// libnetfilter_conntrack's parsing); /proc/net/stat/nf_conntrack well under
-// a millisecond. A home router's few thousand entries cost a few ms. To
-// bound it on a full table: after a read() that took longer than a
-// twentieth of check_every (250 ms at 5 s), skip the next readings until
-// that much time has passed, and serve the last one with its age, as the
-// counters are served: at most 5% of one core, off the loop.
+// machine at load 7-8): one read() of 65,280 entries took 0.29-0.40 s
+// (median of 5, in each of five bench runs), 0.72 s at worst: about 5 us
+// an entry for the ctnetlink dump, libnetfilter_conntrack's parsing and the
+// count together (not profiled further); /proc/net/stat/nf_conntrack well
+// under a millisecond. A home router's few thousand entries cost a few ms.
+// To bound it on a full table: when a read() took T (MapUsage::took), read
+// again no sooner than 20 x T later (so 7.4 s instead of 5 s after a 0.37 s
+// read), serving the last reading with its age meanwhile, as the counters
+// are served: at most 5% of one core, off the loop.
 #pragma once
 
 #include <array>
