@@ -261,12 +261,14 @@ void Service::status(nlohmann::json& out) const {
                       {"applies", applies_}, {"failures", failures_}, {"restored", restored_}};
   if (!error_.empty()) f["error"] = error_;
   if (!maps_.empty() || map_updates_ != 0 || map_events_refused_ != 0) {
+    // By tunnel, so that firewall/map_usage's reading can join each entry.
     auto m = nlohmann::json::object();
     for (const auto& [tunnel, nat] : maps_) {
       m[tunnel] = {{"address", nat.address.to_string()}, {"port_sets", nat.port_sets.size()},
                    {"counter", map_nat_counter(tunnel)}};
     }
-    f["mape"] = {{"nat", std::move(m)}, {"updates", map_updates_}, {"refused_events", map_events_refused_}};
+    f["mape"] = std::move(m);
+    f["mape_events"] = {{"updates", map_updates_}, {"refused", map_events_refused_}};
   }
   if (!applied_.empty()) {
     if (check_every_.count() != 0 &&

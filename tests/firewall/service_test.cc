@@ -260,7 +260,7 @@ TEST_F(FirewallServiceTest, ATunnelMapEventPutsTheNatIntoTheTable) {
   ASSERT_EQ(nft_->scripts.size(), 2u);
   EXPECT_NE(nft_->scripts[1].find("snat ip to 198.51.100.19:4928-4943"), std::string::npos);
   EXPECT_EQ(nft_->scripts[1].find("198.51.100.18"), std::string::npos);
-  EXPECT_EQ(status()["mape"]["nat"]["mape0"]["address"], "198.51.100.19");
+  EXPECT_EQ(status()["mape"]["mape0"]["address"], "198.51.100.19");
   // Withdrawn: no NAT.
   registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.19", false));
   ASSERT_EQ(nft_->scripts.size(), 3u);
@@ -279,7 +279,7 @@ TEST_F(FirewallServiceTest, ATunnelMapEventThatDoesNotReadIsCountedAndChangesNot
   other["tunnel"] = "tun9";
   registries_.events.publish("tunnel_map", "tun9", "m", other);
   EXPECT_EQ(nft_->scripts.size(), 1u);
-  EXPECT_EQ(status()["mape"]["refused_events"], 2);
+  EXPECT_EQ(status()["mape_events"]["refused"], 2);
 }
 
 }  // namespace

@@ -87,7 +87,7 @@ firewall:
 YAML
 check "--check accepts the file" "$build/pairgated" --check --config "$dir/ce.yaml"
 nsx $SRV python3 "$flows" server "$dir" &
-nsx $CE "$build/pairgated" --config "$dir/ce.yaml" >"$dir/ce.log" 2>&1 &
+ip netns exec $CE "$build/pairgated" --config "$dir/ce.yaml" >"$dir/ce.log" 2>&1 &
 pid=$!
 status() { "$build/pairgatectl" --socket "$dir/ce.sock" status --json; }
 map() { status | python3 -c 'import json,sys; m=json.load(sys.stdin)["tunnels"][0]["map"]; print(json.dumps(m[sys.argv[1]]) if sys.argv[1]=="port_sets" else m[sys.argv[1]])' "$1"; }
