@@ -226,6 +226,21 @@ TEST_F(MapeTunnelTest, SomeoneRemovingTheCeAddressGetsItPutBack) {
   EXPECT_TRUE(on_wan("2001:db8:12:3456:0:c633:6412:34/128"));
 }
 
+TEST_F(MapeTunnelTest, AReloadWithAnotherRuleRecomputesInPlace) {
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  t.start();
+  ASSERT_EQ(events.size(), 1u);
+  auto changed = config;
+  changed.mape->rules[0].ipv4_prefix = pfx("203.0.113.0/24");
+  t.reconfigure(changed);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1]["ipv4"], "203.0.113.18");
+  EXPECT_EQ(links_added, 1) << "the link is kept";
+  EXPECT_TRUE(std::any_of(added.begin(), added.end(), [](const AddressInfo& a) {
+    return a.ifindex == kLink && a.prefix == pfx("203.0.113.18/32");
+  }));
+}
+
 // Both routers on one /64 compute the same CE: only the MASTER holds it.
 TEST_F(MapeTunnelTest, ASharedCeAddressIsHeldOnlyWhileMaster) {
   Tunnel t(io, nl, timers, config, 1, hooks);
