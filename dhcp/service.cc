@@ -23,16 +23,20 @@ constexpr auto kReclaimEvery = std::chrono::seconds(5);
 constexpr auto kDiskRetryEvery = std::chrono::seconds(1);
 constexpr std::uint64_t kUnwritten = std::numeric_limits<std::uint64_t>::max();
 
-// Receive pacing (dhcp/transport.h): under load the loop wakes once a
+// Receive pacing (dhcp/pacer.h): above 4,000 datagrams a second (2,000
+// DORA/s), or when a drain finds 4 or more queued, the loop wakes once a
 // millisecond for the DHCP socket instead of once a message, and what one
-// wakeup reads is committed as one journal batch. scripts/bench/dhcp-rate at
-// 4,000 DORA/s on a 2-CPU VM: 56-60 us of CPU per DORA against 74-81 us
-// unpaced, REQUEST-ACK 1.7 ms on average (issue 11).
-constexpr std::chrono::microseconds kReceivePace{1000};
+// wakeup reads is committed as one journal batch; below that each datagram
+// is answered at once. scripts/bench/dhcp-rate at 4,000 DORA/s on a 2-CPU VM:
+// 56-60 us of CPU per DORA paced against 74-81 us unpaced, REQUEST-ACK 1.7 ms
+// on average paced (issue 11); most of the difference is the journal's
+// fdatasyncs (one a millisecond paced, one per loop turn unpaced).
 // The journal takes a batch as soon as its writer is free: the pacing above
 // already gathers a millisecond of ACKs per batch. A group-commit window on
 // the writer thread was tried on the same VM (1-2 ms): it moved CPU from
 // the journal thread to the loop and cost latency, so it is not there.
+constexpr ReceivePacer::Limits kReceivePacing{
+    .pace = std::chrono::microseconds(1000), .busy_drain = 4, .busy_rate = 4000, .window = std::chrono::milliseconds(10)};
 
 std::string hex_colons(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -60,7 +64,7 @@ std::string utc(std::int64_t t) {
 Service::Backends Service::Backends::system() {
   Backends b;
   b.open_socket = [](boost::asio::io_context& io, const std::string& interface, int ifindex) {
-    return std::unique_ptr<Transport>(std::make_unique<ServerSocket>(io, interface, ifindex, kReceivePace));
+    return std::unique_ptr<Transport>(std::make_unique<ServerSocket>(io, interface, ifindex, kReceivePacing));
   };
   b.load = [](const std::string& path) { return Journal::load(path); };
   b.open_journal = [](boost::asio::io_context& io, const std::string& path, Journal::Snapshot snapshot,

@@ -52,11 +52,11 @@ std::vector<std::byte> ipv4_udp(Ipv4Address from, Ipv4Address to, std::uint16_t 
 }
 
 ServerSocket::ServerSocket(boost::asio::io_context& io, const std::string& interface, int ifindex,
-                           std::chrono::microseconds pace)
+                           ReceivePacer::Limits pacing)
     : interface_(interface),
       ifindex_(ifindex),
       socket_(io),
-      pace_(pace),
+      pacer_(pacing),
       pace_timer_(io),
       buffer_(std::make_unique_for_overwrite<std::byte[]>(kSlots * kSlotBytes)) {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
@@ -107,15 +107,16 @@ void ServerSocket::wait() {
 
 void ServerSocket::resume(std::size_t received) {
   if (!handler_) return;
-  if (received > 0 && pace_.count() > 0) {
-    paced_wait();
+  const auto delay = pacer_.after_drain(std::chrono::steady_clock::now(), received);
+  if (delay.count() > 0) {
+    paced_wait(delay);
   } else {
     wait();
   }
 }
 
-void ServerSocket::paced_wait() {
-  pace_timer_.expires_after(pace_);
+void ServerSocket::paced_wait(std::chrono::microseconds delay) {
+  pace_timer_.expires_after(delay);
   pace_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || !handler_) return;  // closed
     resume(drain());

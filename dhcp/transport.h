@@ -19,6 +19,7 @@
 
 #include "core/address.h"
 #include "core/raw_socket.h"
+#include "dhcp/pacer.h"
 
 namespace pairgate::dhcp {
 
@@ -56,12 +57,10 @@ class Transport {
 // (kSlots datagrams a call, into buffers allocated once): what arrives in one
 // turn of the loop is answered in that turn (and committed as one batch).
 //
-// With a receive `pace` above zero, a wakeup that found datagrams is followed
-// by the next drain `pace` later, on a timer, instead of a wakeup per
-// datagram: under load the loop wakes once per pace, not once per message
-// (each wakeup is a context switch, most of the server's CPU time at a few
-// thousand DORA/s), at the price of up to `pace` of added delay per message.
-// A drain that finds nothing goes back to waiting for the socket.
+// After each drain a ReceivePacer (dhcp/pacer.h) decides: under load the next
+// drain follows `pace` later, on a timer, instead of a wakeup per datagram;
+// under light load (and after a drain that found nothing) it waits for the
+// socket, and the next datagram is answered at once.
 class ServerSocket final : public Transport {
  public:
   static constexpr std::size_t kSlots = 16;
@@ -70,7 +69,7 @@ class ServerSocket final : public Transport {
   // Throws std::system_error when the socket cannot be opened or bound (the
   // interface is missing, the port is taken).
   ServerSocket(boost::asio::io_context& io, const std::string& interface, int ifindex,
-               std::chrono::microseconds pace = {});
+               ReceivePacer::Limits pacing = {});
   ServerSocket(const ServerSocket&) = delete;
   ServerSocket& operator=(const ServerSocket&) = delete;
 
@@ -89,7 +88,7 @@ class ServerSocket final : public Transport {
 
  private:
   void wait();
-  void paced_wait();
+  void paced_wait(std::chrono::microseconds delay);
   void resume(std::size_t received);
   // Hands each queued datagram (at most 256) to the handler; how many.
   std::size_t drain();
@@ -99,7 +98,7 @@ class ServerSocket final : public Transport {
   boost::asio::ip::udp::socket socket_;
   std::optional<RawSocket> frames_;
   Handler handler_;
-  std::chrono::microseconds pace_;
+  ReceivePacer pacer_;
   boost::asio::steady_timer pace_timer_;
   // kSlots * kSlotBytes, left uninitialised: only the pages datagrams land
   // in become resident (a zeroed 1 MiB would cost 1 MiB of RSS).
