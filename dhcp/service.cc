@@ -245,7 +245,10 @@ void Service::open_links() {
     if (!link.socket) {
       try {
         link.socket = backends_.open_socket(ctx_.io, s.interface, info->index);
-        link.socket->start([this, name = s.interface](const Datagram& d) { receive(name, d); });
+        link.socket->start([this, name = s.interface](std::span<const Datagram> batch) {
+          SendScope scope(*this);
+          for (const auto& d : batch) receive(name, d);
+        });
         link.error.clear();
         spdlog::info("dhcp: listening on {} port 67", s.interface);
       } catch (const std::exception& e) {
@@ -421,6 +424,7 @@ void Service::batch_done(std::uint64_t batch, std::error_code ec) {
     }
   } else {
     if (!stopping_) {
+      SendScope scope(*this);
       for (std::size_t i = 0; i < n; ++i) {
         if (held_[i].reply) send(*held_[i].reply);
       }
@@ -538,21 +542,53 @@ void Service::send(const Reply& r) {
   // (the VRRP backup): sent from its own address; the message says the VIP.
   Ipv4Address from = r.from;
   if (from != Ipv4Address{} && !local_.contains(from) && it->second.own) from = *it->second.own;
-  std::error_code ec;
-  switch (r.delivery) {
-    case Delivery::relay: ec = it->second.socket->send(encoded.bytes, from, r.to, kServerPort); break;
-    case Delivery::unicast:
-    case Delivery::broadcast: ec = it->second.socket->send(encoded.bytes, from, r.to, kClientPort); break;
-    case Delivery::unicast_chaddr: ec = it->second.socket->send_to_hardware(encoded.bytes, from, r.to, *r.to_mac); break;
-  }
-  if (ec) {
-    if (send_errors_++ == 0 || send_errors_ % 1000 == 0) {
-      spdlog::warn("dhcp: cannot send to {} on {}: {} ({} send errors)", r.to.to_string(), r.interface, ec.message(),
-                   send_errors_);
+  if (r.delivery == Delivery::unicast_chaddr) {
+    if (auto ec = it->second.socket->send_to_hardware(encoded.bytes, from, r.to, *r.to_mac)) {
+      count_send_error(r.interface, r.to, ec);
+    } else {
+      ++sent_;
     }
     return;
   }
-  ++sent_;
+  const std::uint16_t port = r.delivery == Delivery::relay ? kServerPort : kClientPort;
+  const std::size_t slot = out_queue_.size();
+  if (out_buffers_.size() <= slot) out_buffers_.resize(slot + 1);
+  out_buffers_[slot] = std::move(encoded.bytes);
+  out_queue_.push_back(Queued{r.interface, slot, Outgoing{out_buffers_[slot], from, r.to, port}});
+  if (send_depth_ == 0) flush();
+}
+
+void Service::flush() {
+  std::size_t i = 0;
+  while (i < out_queue_.size()) {
+    // A run of replies on one interface: one send_batch.
+    const std::string& interface = out_queue_[i].interface;
+    std::size_t end = i;
+    out_batch_.clear();
+    while (end < out_queue_.size() && out_queue_[end].interface == interface) {
+      Outgoing o = out_queue_[end].out;
+      o.payload = out_buffers_[out_queue_[end].buffer];  // the buffer may have moved since
+      out_batch_.push_back(o);
+      ++end;
+    }
+    auto it = links_.find(interface);
+    if (it == links_.end() || !it->second.socket) {
+      send_errors_ += end - i;
+    } else {
+      sent_ += it->second.socket->send_batch(out_batch_, [&](std::size_t k, std::error_code ec) {
+        count_send_error(interface, out_batch_[k].to, ec);
+      });
+    }
+    i = end;
+  }
+  out_queue_.clear();
+}
+
+void Service::count_send_error(const std::string& interface, Ipv4Address to, std::error_code ec) {
+  if (send_errors_++ == 0 || send_errors_ % 1000 == 0) {
+    spdlog::warn("dhcp: cannot send to {} on {}: {} ({} send errors)", to.to_string(), interface, ec.message(),
+                 send_errors_);
+  }
 }
 
 void Service::schedule_reclaim() {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <expected>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -30,19 +31,35 @@ struct Datagram {
   Ipv4Address destination;  // from IP_PKTINFO: 255.255.255.255 or one of ours
 };
 
+// One UDP datagram to send (Transport::send's arguments).
+struct Outgoing {
+  std::span<const std::byte> payload;
+  Ipv4Address from;
+  Ipv4Address to;
+  std::uint16_t port = 0;
+};
+// Called with the index (into the batch) and the error of each datagram of a
+// batch that could not be sent.
+using SendFailed = std::function<void(std::size_t index, std::error_code ec)>;
+
 // What the service needs of an interface's port 67 (dhcp::Service takes
 // any; tests use a double).
 class Transport {
  public:
-  using Handler = std::function<void(const Datagram&)>;
+  // The datagrams one receive call read, in order (the replies they cause
+  // can leave together).
+  using Handler = std::function<void(std::span<const Datagram>)>;
   virtual ~Transport() = default;
 
-  // Calls handler for each datagram until close().
+  // Calls handler with the datagrams read, batch by batch, until close().
   virtual void start(Handler handler) = 0;
   virtual void close() = 0;
   // A datagram from `from` (the server identifier) to `to`:`port`.
   virtual std::error_code send(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to,
                                std::uint16_t port) = 0;
+  // Each of `batch` as send() would; `failed` for each that was not sent.
+  // Returns how many were sent. (This default: one send() each.)
+  virtual std::size_t send_batch(std::span<const Outgoing> batch, const SendFailed& failed);
   // RFC 2131 §4.1: to yiaddr at chaddr, for a client that cannot answer ARP
   // yet, without an ARP entry.
   virtual std::error_code send_to_hardware(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to,
@@ -65,6 +82,7 @@ class ServerSocket final : public Transport {
  public:
   static constexpr std::size_t kSlots = 16;
   static constexpr std::size_t kSlotBytes = 65536;  // a whole UDP datagram
+  static constexpr std::size_t kSendSlots = 64;
 
   // Throws std::system_error when the socket cannot be opened or bound (the
   // interface is missing, the port is taken).
@@ -77,6 +95,8 @@ class ServerSocket final : public Transport {
   void close() override;
   std::error_code send(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to,
                        std::uint16_t port) override;
+  // sendmmsg, kSendSlots datagrams a call (send_all below).
+  std::size_t send_batch(std::span<const Outgoing> batch, const SendFailed& failed) override;
   // The IPv4 and UDP headers are built here (ipv4_udp) and the frame goes
   // out through AF_PACKET.
   std::error_code send_to_hardware(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to,
@@ -105,6 +125,15 @@ class ServerSocket final : public Transport {
   std::unique_ptr<std::byte[]> buffer_;
   std::uint64_t receive_errors_ = 0;
 };
+
+// The sendmmsg loop without the socket (the seam its unit test uses).
+// `send_from(first)` sends datagrams first, first + 1, ... of `count` in one
+// call and returns how many the kernel took, or the error of datagram
+// `first` (sendmmsg's -1: nothing of the rest was sent). A partial send
+// continues with the rest; a refused datagram is reported to `failed` and
+// skipped; EINTR retries. Returns how many were sent.
+std::size_t send_all(std::size_t count, const std::function<std::expected<std::size_t, std::error_code>(std::size_t first)>& send_from,
+                     const SendFailed& failed);
 
 // IPv4 + UDP headers around `payload` (RFC 791, RFC 768 with its checksum).
 std::vector<std::byte> ipv4_udp(Ipv4Address from, Ipv4Address to, std::uint16_t sport, std::uint16_t dport,
