@@ -537,13 +537,19 @@ void Service::send(const Reply& r) {
     ++send_errors_;
     return;
   }
-  auto encoded = build(r.message, std::max<std::size_t>(r.max_size, kMinMessage - kIpUdpHeaders));
+  // Built into a buffer kept from earlier replies: no allocation per reply.
+  const std::size_t slot = out_queue_.size();
+  if (out_buffers_.size() <= slot) out_buffers_.resize(slot + 1);
+  encoded_.bytes = std::move(out_buffers_[slot]);
+  build(r.message, std::max<std::size_t>(r.max_size, kMinMessage - kIpUdpHeaders), encoded_);
+  out_buffers_[slot] = std::move(encoded_.bytes);
+  const std::vector<std::byte>& bytes = out_buffers_[slot];
   // A shared server identifier that this router does not hold right now
   // (the VRRP backup): sent from its own address; the message says the VIP.
   Ipv4Address from = r.from;
   if (from != Ipv4Address{} && !local_.contains(from) && it->second.own) from = *it->second.own;
   if (r.delivery == Delivery::unicast_chaddr) {
-    if (auto ec = it->second.socket->send_to_hardware(encoded.bytes, from, r.to, *r.to_mac)) {
+    if (auto ec = it->second.socket->send_to_hardware(bytes, from, r.to, *r.to_mac)) {
       count_send_error(r.interface, r.to, ec);
     } else {
       ++sent_;
@@ -551,10 +557,7 @@ void Service::send(const Reply& r) {
     return;
   }
   const std::uint16_t port = r.delivery == Delivery::relay ? kServerPort : kClientPort;
-  const std::size_t slot = out_queue_.size();
-  if (out_buffers_.size() <= slot) out_buffers_.resize(slot + 1);
-  out_buffers_[slot] = std::move(encoded.bytes);
-  out_queue_.push_back(Queued{r.interface, slot, Outgoing{out_buffers_[slot], from, r.to, port}});
+  out_queue_.push_back(Queued{r.interface, slot, Outgoing{bytes, from, r.to, port}});
   if (send_depth_ == 0) flush();
 }
 

@@ -193,6 +193,7 @@ class Service final : public Module, public LeaseSource, public LeaseSink {
   std::vector<Queued> out_queue_;
   std::vector<std::vector<std::byte>> out_buffers_;
   std::vector<Outgoing> out_batch_;
+  Encoded encoded_;  // build()'s scratch
   int send_depth_ = 0;
   std::uint64_t receive_errors_closed_ = 0;  // of sockets closed since
   // The lease file: read once it can be; why it cannot be used, if so.
