@@ -1,5 +1,7 @@
 #include "firewall/service.h"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -92,8 +94,11 @@ void Service::read_counters() const {
   // The answer is a later event of the loop's, on the service itself (status,
   // which is const, only asks for it).
   auto* self = const_cast<Service*>(this);
-  offload_([self, table = applied_table_, generation = generation_, alive = alive_] {
+  auto maps = maps_for(last_);
+  offload_([self, table = applied_table_, generation = generation_, alive = alive_, maps = std::move(maps),
+            monitors = usage_monitors_, sources = usage_sources_] {
     Reading r;
+    read_usage(*monitors, maps, sources, r.usage);
     auto out = self->run("list counters table inet " + table, true);
     r.present = out.has_value();
     if (out) {
@@ -114,6 +119,26 @@ void Service::read_counters() const {
   });
 }
 
+void Service::read_usage(UsageMonitors& monitors, const std::vector<MapNat>& maps, const MapUsageSources& sources,
+                         std::map<std::string, MapUsage>& out) {
+  std::erase_if(monitors.tunnels, [&](const auto& m) {
+    return std::ranges::none_of(maps, [&](const MapNat& n) { return n.tunnel == m.first; });
+  });
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& nat : maps) {
+    auto& one = monitors.tunnels[nat.tunnel];
+    if (!one.monitor || one.nat.address != nat.address || one.nat.port_sets != nat.port_sets) {
+      // A new mapping (renumbered): a new baseline for the exhaustion drops.
+      one = {nat, std::make_unique<MapUsageMonitor>(nat.address, nat.port_sets, sources), {}, std::nullopt};
+    }
+    if (!one.read_at || now - *one.read_at >= 20 * one.last.took) {
+      one.last = one.monitor->read();
+      one.read_at = now;
+    }
+    out[nat.tunnel] = one.last;
+  }
+}
+
 void Service::on_reading(const Reading& r, std::uint64_t generation) {
   reading_ = false;
   if (generation != generation_ || applied_.empty()) return;  // the table changed meanwhile
@@ -129,6 +154,19 @@ void Service::on_reading(const Reading& r, std::uint64_t generation) {
     return;
   }
   ++readings_;
+  // MAP-E port sets exhausted: new flows were dropped at conntrack confirm
+  // (nothing in the table sees them). Said once a reading, while it grows.
+  std::uint64_t exhausted = 0;
+  for (const auto& [tunnel, u] : r.usage) exhausted += u.exhausted_drops;
+  if (exhausted > exhaustion_logged_) {
+    for (const auto& [tunnel, u] : r.usage) {
+      if (u.exhausted_drops == 0) continue;
+      spdlog::warn("firewall: MAP-E {}: port sets exhausted: {} new flows dropped since the mapping began ({} of {} ports "
+                   "in use)",
+                   tunnel, u.exhausted_drops, u.ports_in_use, u.ports);
+    }
+  }
+  exhaustion_logged_ = exhausted;
   reading_in_force_ = r;
   read_at_ = std::chrono::steady_clock::now();
 }
@@ -266,6 +304,12 @@ void Service::status(nlohmann::json& out) const {
     for (const auto& [tunnel, nat] : maps_) {
       m[tunnel] = {{"address", nat.address.to_string()}, {"port_sets", nat.port_sets.size()},
                    {"counter", map_nat_counter(tunnel)}};
+      // The port sets' use as of the last reading (firewall/map_usage.h).
+      if (reading_in_force_) {
+        if (auto u = reading_in_force_->usage.find(tunnel); u != reading_in_force_->usage.end()) {
+          to_json(m[tunnel]["usage"], u->second);
+        }
+      }
     }
     f["mape"] = std::move(m);
     f["mape_events"] = {{"updates", map_updates_}, {"refused", map_events_refused_}};
@@ -313,6 +357,7 @@ void Service::collect(MetricSet& out) const {
   for (const auto& [chain, n] : chains) {
     if (n) out.counter("pairgate_firewall_drops_total", "Packets the table dropped, by chain.", {{"chain", chain}}, d(*n));
   }
+  for (const auto& [tunnel, u] : r.usage) collect_map_usage(u, tunnel, out);
 }
 
 }  // namespace pairgate::firewall

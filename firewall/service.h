@@ -27,6 +27,7 @@
 #include "core/metrics.h"
 #include "core/module.h"
 #include "firewall/map_nat.h"
+#include "firewall/map_usage.h"
 #include "firewall/nft.h"
 
 namespace pairgate::firewall {
@@ -49,6 +50,10 @@ class Service final : public Module {
   void reload(const conf::Config& config, const conf::ConfigDiff& diff) override;
   void stop(std::function<void()> done) override;
   void status(nlohmann::json& out) const override;
+  // Where the MAP-E port-set readings come from (default: the kernel's
+  // conntrack table and /proc/net/stat/nf_conntrack); tests give their own.
+  // Call before start().
+  void set_map_usage_sources(MapUsageSources sources) { usage_sources_ = std::move(sources); }
 
  private:
   void apply(const conf::Config& config);
@@ -70,7 +75,23 @@ class Service final : public Module {
     bool present = false;
     std::optional<std::uint64_t> input_drops;
     std::optional<std::uint64_t> forward_drops;
+    std::map<std::string, MapUsage> usage;  // MAP-E tunnel -> its port sets' use
   };
+  // The MAP-E monitors, touched only by the reading job (one at a time):
+  // one per tunnel's mapping, made anew when the mapping changes; a tunnel
+  // is read again no sooner than 20 times its last dump took (at most 5% of
+  // a core on the helper thread), its last reading repeated meanwhile.
+  struct UsageMonitors {
+    struct One {
+      MapNat nat;
+      std::unique_ptr<MapUsageMonitor> monitor;
+      MapUsage last;
+      std::optional<std::chrono::steady_clock::time_point> read_at;
+    };
+    std::map<std::string, One> tunnels;
+  };
+  static void read_usage(UsageMonitors& monitors, const std::vector<MapNat>& maps, const MapUsageSources& sources,
+                         std::map<std::string, MapUsage>& out);
   // Posts a reading unless one is on its way (const: status asks for one).
   void read_counters() const;
   void on_reading(const Reading& r, std::uint64_t generation);
@@ -92,6 +113,9 @@ class Service final : public Module {
   boost::asio::steady_timer timer_;
   conf::Config last_;
   MetricsRegistry::Id metrics_id_ = 0;
+  MapUsageSources usage_sources_ = kernel_map_usage_sources();
+  std::shared_ptr<UsageMonitors> usage_monitors_ = std::make_shared<UsageMonitors>();
+  std::uint64_t exhaustion_logged_ = 0;  // the exhausted drops the last warning counted, all tunnels
   std::map<std::string, MapNat> maps_;  // tunnel -> its MAP-E NAT, while a mapping is active
   std::optional<std::uint64_t> events_subscription_;
   std::uint64_t map_updates_ = 0;

@@ -41,6 +41,25 @@ class FakeNft : public Nft {
 
 class FirewallServiceTest : public ::testing::Test {
  protected:
+  FirewallServiceTest() {
+    // The MAP-E readings: two flows in the first set, one echo in the
+    // second, and a table that saw 5 failed inserts since the monitor began.
+    service_.set_map_usage_sources(MapUsageSources{
+        .dump = [this](Ipv4Address address, std::size_t) -> std::expected<MapUsageSources::Dump, std::string> {
+          ++dumps_;
+          MapUsageSources::Dump d;
+          d.ends = {{6, address, 4930}, {17, address, 4931}, {1, address, 9030}};
+          d.seen = d.ends.size();
+          return d;
+        },
+        .stat = [this]() -> std::expected<ConntrackStat, ConntrackStatError> {
+          ConntrackStat s;
+          s.cpus = 1;
+          s.insert_failed = insert_failed_;
+          insert_failed_ += 5;
+          return s;
+        }});
+  }
   conf::Config config(const std::string& firewall) {
     auto r = conf::parse("node: n\n" + firewall, "t.yaml");
     EXPECT_TRUE(r.config) << r.report();
@@ -69,6 +88,8 @@ class FirewallServiceTest : public ::testing::Test {
   testing::Registries registries_;
   FakeNft* nft_ = new FakeNft;
   std::vector<std::function<void()>> jobs_;
+  int dumps_ = 0;
+  std::uint64_t insert_failed_ = 100;
   Service service_{registries_.context(io_, netlink_), std::unique_ptr<Nft>(nft_), std::chrono::seconds(5),
                    [this](std::function<void()> job) { jobs_.push_back(std::move(job)); }};
 };
@@ -265,6 +286,39 @@ TEST_F(FirewallServiceTest, ATunnelMapEventPutsTheNatIntoTheTable) {
   registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.19", false));
   ASSERT_EQ(nft_->scripts.size(), 3u);
   EXPECT_EQ(nft_->scripts[2].find("mape_mape0"), std::string::npos);
+}
+
+// Status and metrics show the port sets' use of each MAP-E tunnel, read off
+// the loop with the counters (firewall/map_usage.h).
+TEST_F(FirewallServiceTest, TheReadingShowsEachMapeTunnelsPortSetUse) {
+  registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.18", true));
+  service_.start(config(kMape));
+  status();  // the first reading: the monitor's baseline and one dump
+  auto u = status()["mape"]["mape0"]["usage"];
+  ASSERT_TRUE(u.is_object()) << status().dump();
+  EXPECT_EQ(u["ports"], 32);
+  EXPECT_EQ(u["ports_in_use"], 3);
+  EXPECT_EQ(u["tcp"], 1);
+  EXPECT_EQ(u["udp"], 1);
+  EXPECT_EQ(u["icmp"], 1);
+  EXPECT_EQ(u["sets"][0]["flows"], 2);
+  EXPECT_EQ(u["sets"][1]["flows"], 1);
+  EXPECT_GE(u["exhausted_drops"].get<int>(), 5);
+  auto m = registries_.metrics.collect();
+  const double* drops = m.find("pairgate_mape_exhausted_drops_total", {{"tunnel", "mape0"}});
+  ASSERT_NE(drops, nullptr);
+  EXPECT_GE(*drops, 5);
+  const double* in_use = m.find("pairgate_mape_ports_in_use", {{"tunnel", "mape0"}});
+  ASSERT_NE(in_use, nullptr);
+  EXPECT_EQ(*in_use, 3);
+  // Renumbered: a new monitor (a new baseline) for the new mapping.
+  const int before = dumps_;
+  registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.19", true));
+  status();  // the apply dropped the old reading: this asks for a new one
+  u = status()["mape"]["mape0"]["usage"];
+  EXPECT_GT(dumps_, before);
+  // Counted from the new monitor's baseline: one step of the fake's 5.
+  EXPECT_EQ(u["exhausted_drops"], 5);
 }
 
 TEST_F(FirewallServiceTest, ATunnelMapEventThatDoesNotReadIsCountedAndChangesNothing) {
