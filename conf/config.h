@@ -220,6 +220,19 @@ struct Health {
 // 192.0.0.2 the B4's.
 inline const IpPrefix kB4Address{Ipv4Address(0xc0000002u), 29};
 
+// type: ipip, a fixed IPv4 address over IPv6 (conf/parse_ipip.cc). The
+// remote end is kept in aftr_name/aftr_addresses (the key is `remote`), the
+// fixed address on the link in ipv4_address (as a /32).
+enum class Snat { automatic, on, off };
+struct Ipip {
+  IpPrefix block;                           // ipv4_address as written: the address and the block routed to it
+  std::optional<Ipv6Address> interface_id;  // local = the WAN's /64 + this; none: `local`
+  Snat snat = Snat::automatic;
+  std::string update_url;                   // empty: none
+  std::string update_credentials;           // a file "user:password" (HTTP basic); empty: none
+  bool operator==(const Ipip&) const = default;
+};
+
 struct Tunnel {
   std::string name;
   std::string type = "dslite";
@@ -235,6 +248,7 @@ struct Tunnel {
   std::optional<IpPrefix> ipv4_address = kB4Address;
   bool default_route = true;
   Health health;
+  std::optional<Ipip> ipip;                // set when type == "ipip"
   Mark mark;
   bool operator==(const Tunnel&) const = default;
 };

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <cstdio>
 #include <sstream>
 
@@ -23,7 +24,7 @@ static_assert(sizeof(Garp) == 24 && sizeof(Track) == 56 && sizeof(VrrpInstance) 
 static_assert(sizeof(StaticRoute) == 28 && sizeof(RawOption) == 32 && sizeof(DhcpOptions) == 168 &&
                   sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 432 && sizeof(Dhcp) == 56,
               "a new field in dhcp: print it in conf/print.cc");
-static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 296, "a new field in tunnels: print it in conf/print.cc");
+static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 296 + sizeof(std::optional<Ipip>) && sizeof(Ipip) == 112, "a new field in tunnels: print it in conf/print.cc");
 static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 168, "a new field in firewall: print it in conf/print.cc");
 // Peer's key_stamp is not a key: it is read from the key file.
 static_assert(sizeof(Peer) == 136, "a new field in peer: print it in conf/print.cc");
@@ -341,18 +342,29 @@ void print_tunnel(Printer& p, const Tunnel& t) {
   p.comment(at);
   p.scalar(at + ".type", "type", t.type, t.type == d.type);
   p.scalar(at + ".wan_interface", "wan_interface", t.wan_interface);
+  const std::string end = t.ipip ? "remote" : "aftr";
   if (!t.aftr_name.empty()) {
-    p.scalar(at + ".aftr", "aftr", t.aftr_name);
+    p.scalar(at + "." + end, end, t.aftr_name);
   } else {
-    p.flow_list(at + ".aftr", "aftr", t.aftr_addresses, [](const Ipv6Address& a) { return a.to_string(); }, true);
+    p.flow_list(at + "." + end, end, t.aftr_addresses, [](const Ipv6Address& a) { return a.to_string(); }, true);
   }
   p.flow_list(at + ".resolver", "resolver", t.resolver, [](const IpAddress& a) { return a.to_string(); });
   p.scalar(at + ".local", "local", t.local ? t.local->to_string() : std::string("auto"), !t.local);
   p.scalar(at + ".mtu", "mtu", t.mtu, t.mtu == d.mtu);
   p.scalar(at + ".encap_limit", "encap_limit", t.encap_limit ? std::to_string(*t.encap_limit) : std::string("none"),
            !t.encap_limit);
-  p.scalar(at + ".ipv4_address", "ipv4_address", t.ipv4_address ? t.ipv4_address->to_string() : std::string("none"),
-           t.ipv4_address == d.ipv4_address);
+  if (const auto& x = t.ipip) {
+    const auto a = t.ipv4_address ? t.ipv4_address->address() : x->block.address();
+    p.scalar(at + ".ipv4_address", "ipv4_address", x->block.length() == 32 ? a.to_string() : IpPrefix(a, x->block.length()).to_string());
+    if (x->interface_id) p.scalar(at + ".interface_id", "interface_id", x->interface_id->to_string());
+    p.scalar(at + ".snat", "snat", std::string(std::array{"auto", "true", "false"}[static_cast<int>(x->snat)]),
+             x->snat == Snat::automatic);
+    if (!x->update_url.empty()) p.scalar(at + ".update_url", "update_url", x->update_url);
+    if (!x->update_credentials.empty()) p.scalar(at + ".update_credentials", "update_credentials", x->update_credentials);
+  } else {
+    p.scalar(at + ".ipv4_address", "ipv4_address", t.ipv4_address ? t.ipv4_address->to_string() : std::string("none"),
+             t.ipv4_address == d.ipv4_address);
+  }
   p.scalar(at + ".default_route", "default_route", t.default_route, t.default_route == d.default_route);
   const Health& h = t.health;
   const bool default_health = h.interval == d.health.interval && h.timeout == h.interval &&
