@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "firewall/ipip_snat.h"
+
 namespace pairgate::firewall {
 
 namespace {
@@ -114,7 +116,8 @@ void own_input_rules(const conf::Config& c, const std::vector<std::string>& wan,
       from += " } ";
     }
     line("iifname \"" + t.wan_interface + "\" meta nfproto ipv6 " + from +
-         "meta l4proto 4 counter accept comment \"DS-Lite from the AFTR of " + t.name + "\"");
+         "meta l4proto 4 counter accept comment \"" + (t.ipip ? "IPv4 in IPv6 from the remote end" : "DS-Lite from the AFTR") +
+         " of " + t.name + "\"");
   }
 }
 
@@ -163,6 +166,7 @@ std::string render_table(const conf::Config& c) {
   chain(c, wan, true, out);
   out += "\n";
   chain(c, wan, false, out);
+  out += render_ipip_snat(c);
   out += "}\n";
   return out;
 }
