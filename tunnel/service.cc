@@ -54,6 +54,9 @@ Service::Service(ModuleContext ctx)
   // What status() shows of each tunnel's health, as metrics (tunnel/metrics.h).
   metrics_id_ = ctx_.metrics.add([this](MetricSet& out) {
     for (const auto& t : tunnels_) add_tunnel_metrics(out, t->name(), t->health(), t->transitions());
+    for (const auto& t : tunnels_) {
+      if (auto* u = t->updater()) u->metrics(out);
+    }
   });
 }
 
@@ -135,6 +138,13 @@ void Service::launch(const conf::Config& config, const conf::Tunnel& c) {
   };
   hooks.publish = [this](const std::string& t, State s, const std::string& r) { publish(t, s, r); };
   hooks.resolvers = [this](int ifindex) { return resolvers(ifindex); };
+  hooks.update_result = [this](const std::string& t, const UpdateResult& r) {
+    if (stopping_) return;
+    ctx_.events.publish("tunnel_update", t,
+                        "tunnel " + t + " update URL " + (r.ok ? "answered" : "failed: " + r.error) +
+                            (r.http_status != 0 ? " (HTTP " + std::to_string(r.http_status) + ")" : ""),
+                        {{"result", r.ok ? "success" : "failure"}, {"http_status", r.http_status}, {"error", r.error}});
+  };
   tunnels_.push_back(std::make_unique<Tunnel>(ctx_.io, ctx_.netlink, *clock_, c, next_identifier_++, std::move(hooks)));
   Tunnel& t = *tunnels_.back();
   if (auto shared = conf::shared_b4(config, c)) {

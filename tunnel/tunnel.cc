@@ -42,7 +42,8 @@ Tunnel::Tunnel(boost::asio::io_context& io, Netlink& netlink, LoopClock& clock, 
       health_timer_(clock.make_timer()),
       retry_timer_(clock.make_timer()),
       ttl_timer_(clock.make_timer()),
-      since_(clock.now()) {}
+      since_(clock.now()),
+      io_(io) {}
 
 Tunnel::~Tunnel() { dns_.cancel(); }
 
@@ -109,6 +110,7 @@ void Tunnel::start() {
   if (!config_.aftr_addresses.empty()) aftr_.set_static(config_.aftr_addresses);
   spdlog::info("tunnel {}: starting (wan {}, aftr {})", config_.name, config_.wan_interface,
                config_.aftr_name.empty() ? std::to_string(config_.aftr_addresses.size()) + " address(es)" : config_.aftr_name);
+  ipip_make_updater();
   reconcile();
 }
 
@@ -120,6 +122,7 @@ void Tunnel::stop() {
   ttl_timer_->cancel();
   dns_.cancel();
   health_.halt("stopped");
+  ipip_stop();
   remove_route();
   if (auto l = netlink_.ip6_tunnel(config_.name); l && l->index == link_index_ && link_index_ != 0) {
     if (auto ec = netlink_.remove_link(link_index_)) {
@@ -147,6 +150,7 @@ void Tunnel::reconfigure(const conf::Tunnel& config) {
   // Our route names the old address as its source: it is put in again
   // (replacing itself) once the new address is on the link.
   if (before.ipv4_address != config.ipv4_address) route_.reset();
+  if (before.ipip != config.ipip || before.ipv4_address != config.ipv4_address) ipip_make_updater();
   unsupported_ = false;  // a reload is the moment to try again
   blocked_.clear();
   backoff_ = std::chrono::seconds(1);
@@ -185,7 +189,7 @@ void Tunnel::reconcile() {
     return;
   }
   std::optional<Ipv6Address> local = config_.local;
-  if (!local) local = choose_local(netlink_.addresses(wan_index_, Family::ipv6), wan_index_, local_);
+  if (!local) local = find_local();
   if (!local) {
     halt("waiting for a stable global IPv6 address on " + config_.wan_interface);
     return;
@@ -271,6 +275,7 @@ void Tunnel::reconcile() {
   }
   takeover_step("link up");
   ensure_ipv4_address();
+  ipip_step();
   if (!health_.probing()) {
     apply(health_.start(aftr_.current(), clock_.now()));
   } else {
@@ -521,8 +526,9 @@ void Tunnel::on_address(const AddressEvent& e) {
     }
     return;
   }
+  if (ipip_on_address(e)) return;
   if (config_.local || e.address.ifindex != wan_index_ || e.address.prefix.family() != Family::ipv6) return;
-  const auto chosen = choose_local(netlink_.addresses(wan_index_, Family::ipv6), wan_index_, local_);
+  const auto chosen = find_local();
   if (chosen == local_ && health_.probing()) return;
   if (!chosen) {
     spdlog::warn("tunnel {}: no stable global IPv6 address left on {}", config_.name, config_.wan_interface);
@@ -587,6 +593,7 @@ void Tunnel::status(nlohmann::json& out) const {
            {"address_errors", address_errors_},
            {"takeovers", takeovers_},
            {"releases", releases_}}}};
+  ipip_status(out);
 }
 
 }  // namespace pairgate::tunnel

@@ -21,6 +21,7 @@
 #include "tunnel/aftr.h"
 #include "tunnel/dns_client.h"
 #include "tunnel/health.h"
+#include "tunnel/ipip_update.h"
 #include "tunnel/resolvers.h"
 
 namespace pairgate::tunnel {
@@ -36,6 +37,8 @@ struct TunnelHooks {
   // DNS servers for the AFTR name when none is configured: RDNSS learned on
   // `ifindex`, else the system's. May ask for an RA (router solicitation).
   std::function<std::pair<std::vector<Resolver>, ResolverSource>(int ifindex)> resolvers;
+  // type ipip: a call of the update URL ended (tunnel/ipip_update.h).
+  std::function<void(const std::string& tunnel, const UpdateResult& result)> update_result;
 };
 
 class Tunnel {
@@ -80,8 +83,18 @@ class Tunnel {
   const HealthEngine& health() const { return health_; }
   std::uint64_t transitions() const { return transitions_; }
   void status(nlohmann::json& out) const;
+  // type ipip with update_url: its caller; else null.
+  const IpipUpdater* updater() const { return updater_.get(); }
 
  private:
+  // type ipip (tunnel/tunnel_ipip.cc): the local address (interface_id), the
+  // address pairgate adds to the WAN for it, the update URL.
+  std::optional<Ipv6Address> find_local() const;
+  void ipip_make_updater();
+  void ipip_step();
+  bool ipip_on_address(const AddressEvent& e);
+  void ipip_stop();
+  void ipip_status(nlohmann::json& out) const;
   void reconcile();
   void halt(const std::string& reason);
   void apply(HealthEffects fx);
@@ -140,6 +153,11 @@ class Tunnel {
   std::uint64_t aftr_switches_ = 0;
   std::uint64_t route_errors_ = 0;
   std::uint64_t address_errors_ = 0;
+  // type ipip
+  boost::asio::io_context& io_;
+  std::unique_ptr<IpipUpdater> updater_;
+  std::optional<Ipv6Address> wan_added_;      // the local address pairgate put on the WAN (interface_id)
+  std::optional<std::pair<Ipv6Address, int>> update_wanted_;  // local address and link last told
 };
 
 }  // namespace pairgate::tunnel
