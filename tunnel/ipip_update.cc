@@ -201,7 +201,7 @@ void IpipUpdater::on_done(UpdateResult r) {
     spdlog::info("tunnel {}: update URL {} answered HTTP {}", tunnel_, r.url, r.http_status);
   } else if (auto d = schedule_.deadline()) {
     spdlog::warn("tunnel {}: update URL {} failed: {}; retrying in {} s", tunnel_, r.url, r.error,
-                 std::chrono::duration_cast<std::chrono::seconds>(*d - clock_.now()).count());
+                 std::chrono::ceil<std::chrono::seconds>(*d - clock_.now()).count());
   } else {
     spdlog::warn("tunnel {}: update URL {} failed: {}", tunnel_, r.url, r.error);
   }
@@ -232,7 +232,7 @@ void IpipUpdater::status(nlohmann::json& out) const {
          {"error", last_ && !last_->ok ? nlohmann::json(last_->error) : nlohmann::json(nullptr)},
          {"address", told_ ? nlohmann::json(told_->to_string()) : nlohmann::json(nullptr)},
          {"in_flight", schedule_.in_flight()},
-         {"retry_in_s", schedule_.deadline() ? nlohmann::json(std::chrono::duration_cast<std::chrono::seconds>(
+         {"retry_in_s", schedule_.deadline() ? nlohmann::json(std::chrono::ceil<std::chrono::seconds>(
                                                                    *schedule_.deadline() - clock_.now())
                                                                    .count())
                                              : nlohmann::json(nullptr)},
