@@ -56,6 +56,12 @@ std::optional<Entry> from_kernel(const nf_conntrack* ct) {
   e.reply.src = ntohl(nfct_get_attr_u32(ct, ATTR_REPL_IPV4_SRC));
   e.reply.dst = ntohl(nfct_get_attr_u32(ct, ATTR_REPL_IPV4_DST));
   if (e.key.l4 == L4::icmp) {
+    // A NATed echo: the identifier NAT chose (a MAP-E CE maps it into its
+    // port sets) is in the reply tuple, which libnetfilter_conntrack does
+    // not expose; committed without it the entry would translate the echo
+    // with the LAN's identifier. Not synced: the next echo request makes a
+    // new entry through the NAT rules at the new master.
+    if (e.reply.dst != e.key.orig.src) return std::nullopt;
     e.key.orig.sport = ntohs(nfct_get_attr_u16(ct, ATTR_ICMP_ID));
     e.key.orig.dport = static_cast<std::uint16_t>(nfct_get_attr_u8(ct, ATTR_ICMP_TYPE) << 8 |
                                                   nfct_get_attr_u8(ct, ATTR_ICMP_CODE));
@@ -78,17 +84,18 @@ std::optional<Entry> from_kernel(const nf_conntrack* ct) {
 
 namespace {
 
-// The entry as ctnetlink wants it for a create: both tuples, the timeout,
-// and NAT where the reply tuple says there was NAT.
+// The entry as ctnetlink wants it for a create: the original tuple, the
+// reply tuple as it was before NAT (the original inverted), and the NAT the
+// old master's reply tuple shows as SNAT/DNAT attributes: the kernel's NAT
+// setup then rewrites the reply tuple itself and marks the entry as NATed
+// (IPS_SRC_NAT/IPS_DST_NAT), which is what makes it translate packets. A
+// reply tuple given already translated leaves nothing for the setup to do,
+// so the entry lists the mapping but no packet is translated.
 void to_kernel(const Entry& e, nf_conntrack* ct) {
   nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
-  nfct_set_attr_u8(ct, ATTR_REPL_L3PROTO, AF_INET);
   nfct_set_attr_u8(ct, ATTR_L4PROTO, static_cast<std::uint8_t>(e.key.l4));
-  nfct_set_attr_u8(ct, ATTR_REPL_L4PROTO, static_cast<std::uint8_t>(e.key.l4));
   nfct_set_attr_u32(ct, ATTR_IPV4_SRC, htonl(e.key.orig.src));
   nfct_set_attr_u32(ct, ATTR_IPV4_DST, htonl(e.key.orig.dst));
-  nfct_set_attr_u32(ct, ATTR_REPL_IPV4_SRC, htonl(e.reply.src));
-  nfct_set_attr_u32(ct, ATTR_REPL_IPV4_DST, htonl(e.reply.dst));
   if (e.key.l4 == L4::icmp) {
     nfct_set_attr_u8(ct, ATTR_ICMP_TYPE, static_cast<std::uint8_t>(e.key.orig.dport >> 8));
     nfct_set_attr_u8(ct, ATTR_ICMP_CODE, static_cast<std::uint8_t>(e.key.orig.dport & 0xff));
@@ -96,9 +103,8 @@ void to_kernel(const Entry& e, nf_conntrack* ct) {
   } else {
     nfct_set_attr_u16(ct, ATTR_PORT_SRC, htons(e.key.orig.sport));
     nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(e.key.orig.dport));
-    nfct_set_attr_u16(ct, ATTR_REPL_PORT_SRC, htons(e.reply.sport));
-    nfct_set_attr_u16(ct, ATTR_REPL_PORT_DST, htons(e.reply.dport));
   }
+  nfct_setobjopt(ct, NFCT_SOPT_SETUP_REPLY);
   if (e.reply.dst != e.key.orig.src) nfct_set_attr_u32(ct, ATTR_SNAT_IPV4, htonl(e.reply.dst));
   if (e.reply.src != e.key.orig.dst) nfct_set_attr_u32(ct, ATTR_DNAT_IPV4, htonl(e.reply.src));
   if (e.key.l4 != L4::icmp) {

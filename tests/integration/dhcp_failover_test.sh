@@ -34,26 +34,9 @@ chmod 755 "$dir"
 declare -A pid
 source "$here/lib.sh"
 source "$here/dhcp_pair_lib.sh"
-cleanup() {
-  for p in "${pid[@]}" "${client_pid[@]}"; do kill -9 "$p" 2>/dev/null; done
-  local all=("$sw" "$beagle" "$primergy" "$stranger")
-  for c in "${client_ns[@]}"; do all+=("$id-$c"); done
-  del_namespaces "${all[@]}"
-  if ((${failed:-0} > 0)); then
-    for n in beagle primergy; do echo "--- $n log"; grep -v "debug" "$dir/$n.log" | tail -n 30; done
-    for c in "${client_ns[@]}"; do echo "--- $c: $(tr '\n' '|' <"$dir/$c.events" 2>/dev/null)"; done
-  fi
-  [[ -n ${KEEP:-} ]] || rm -rf "$dir"
-}
 arm_cleanup 265
 
-add_namespaces "$sw" "$beagle" "$primergy" "$stranger"
-bridge "$sw" "$beagle" "$primergy" "$stranger"
-ip -n "$beagle" addr add 198.51.100.2/24 dev eth0
-ip -n "$primergy" addr add 198.51.100.3/24 dev eth0
-ip -n "$stranger" addr add 198.51.100.66/24 dev eth0
-head -c 32 /dev/urandom | base64 >"$dir/peer.key"
-chmod 600 "$dir/peer.key"
+pair_topology
 for ((i = 1; i <= clients; i++)); do
   add_client "c$i" "$([[ $((i % 2)) == 1 ]] && echo udhcpc || echo dhclient)"
 done

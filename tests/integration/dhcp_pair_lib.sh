@@ -106,3 +106,31 @@ status_field() {
   "$ctl" --socket "$dir/$1.sock" status --json 2>/dev/null | python3 -c "import json, sys; s = json.load(sys.stdin); print($2)"
 }
 peer_state_is() { [[ $(status_field "$1" 's.get("peer", {}).get("state")') == "$2" ]]; }
+
+# The lease-sync scripts' pair: a switch, beagle (198.51.100.2), primergy
+# (198.51.100.3) and a stranger (198.51.100.66) on one bridge, and the
+# pair's peer key in $dir/peer.key. Expects $sw, $beagle, $primergy and
+# $stranger (namespace names) besides the above.
+pair_topology() {
+  add_namespaces "$sw" "$beagle" "$primergy" "$stranger"
+  bridge "$sw" "$beagle" "$primergy" "$stranger"
+  ip -n "$beagle" addr add 198.51.100.2/24 dev eth0
+  ip -n "$primergy" addr add 198.51.100.3/24 dev eth0
+  ip -n "$stranger" addr add 198.51.100.66/24 dev eth0
+  head -c 32 /dev/urandom | base64 >"$dir/peer.key"
+  chmod 600 "$dir/peer.key"
+}
+
+# cleanup (armed by lib.sh's arm_cleanup): the daemons and clients die, every
+# namespace goes; on failure the routers' logs and the clients' events.
+cleanup() {
+  for p in "${pid[@]}" "${client_pid[@]}"; do kill -9 "$p" 2>/dev/null; done
+  local all=("$sw" "$beagle" "$primergy" "$stranger") c n
+  for c in "${client_ns[@]}"; do all+=("$id-$c"); done
+  del_namespaces "${all[@]}"
+  if ((${failed:-0} > 0)); then
+    for n in beagle primergy; do echo "--- $n log"; grep -v "debug" "$dir/$n.log" | tail -n 30; done
+    for c in "${client_ns[@]}"; do echo "--- $c: $(tr '\n' '|' <"$dir/$c.events" 2>/dev/null)"; done
+  fi
+  [[ -n ${KEEP:-} ]] || rm -rf "$dir"
+}

@@ -12,7 +12,11 @@
 # primergy's kernel table must hold both entries after the takeover, and the
 # UDP stream must keep reaching the client. The contrast: the same with
 # state_sync off, where the forward chain's `ct state established,related`
-# rule drops both flows at primergy. Usage: state_sync_test.sh BUILD_DIR
+# rule drops both flows at primergy. Then with NAT: both routers SNAT what
+# leaves by the WAN to the WAN VIP, into ports 20000-29999 (a table of the
+# test's own, as a MAP-E CE's NAT44 would), and I no longer routes the LAN:
+# the flows survive only if the committed entries carry the NAT mapping
+# (address and port) that beagle chose. Usage: state_sync_test.sh BUILD_DIR
 set -uo pipefail
 build=$(cd "${1:?build dir}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,7 +40,7 @@ cleanup() {
   fi
   [[ -n ${KEEP:-} ]] || rm -rf "$dir"
 }
-arm_cleanup 250
+arm_cleanup 400
 
 plug() {  # plug SWITCH HOST IFNAME PORT: HOST's IFNAME on SWITCH's br0
   ip -n "$1" link add "$4" type veth peer name "$3" netns "$2"
@@ -63,7 +67,21 @@ topology() {
   ip -n "$client" addr add 192.0.2.10/24 dev eth0
   ip -n "$client" route add default via 192.0.2.1
   ip -n "$inet" addr add 198.51.100.9/24 dev eth0
-  ip -n "$inet" route add 192.0.2.0/24 via 198.51.100.1
+  if [[ $mode == nat ]]; then
+    local r
+    for r in "$beagle" "$primergy"; do
+      ip netns exec "$r" nft -f - <<'NFT'
+table ip sstest {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "eth1" ip saddr 192.0.2.0/24 meta l4proto { tcp, udp } snat to 198.51.100.1:20000-29999
+	}
+}
+NFT
+    done
+  else
+    ip -n "$inet" route add 192.0.2.0/24 via 198.51.100.1
+  fi
 }
 
 config() {  # config NODE PRIORITY PEER STATE_SYNC
@@ -123,9 +141,20 @@ in_table() {  # in_table NS PROTO PORT: conntrack -L in NS lists a PROTO flow to
   grep -q "dst=198.51.100.9 .*dport=$3 " <<<"$table"
 }
 
-# scenario STATE_SYNC: one run; sets $udp_after (packets in 3 s after the takeover)
+# nat_in_table NS PROTO PORT: NS's entry of that flow is SNATed to the VIP
+# and a port of the test's range; prints the mapped port.
+nat_in_table() {
+  local table
+  table=$(ip netns exec "$1" conntrack -L -p "$2" 2>/dev/null)
+  grep "dst=198.51.100.9 .*dport=$3 " <<<"$table" | grep -Eo 'src=198.51.100.9 dst=198.51.100.1 sport=[0-9]+ dport=(2[0-9]{4})' |
+    grep -Eo '[0-9]+$'
+}
+
+# scenario true|false|nat: one run (nat: state sync on, both routers NAT);
+# sets $udp_after (packets in 3 s after the takeover)
 scenario() {
-  local sync=$1
+  local mode=$1 sync=$1
+  [[ $mode == nat ]] && sync=true
   topology
   head -c 32 /dev/urandom | base64 >"$dir/beagle.key"
   cp "$dir/beagle.key" "$dir/primergy.key"
@@ -138,11 +167,11 @@ scenario() {
   fi
   start beagle
   start primergy
-  check "[$sync] beagle becomes master" wait_for 10 is_master beagle
-  check "[$sync] the peer channel is in sync" wait_for 10 peer_in_sync primergy
+  check "[$mode] beagle becomes master" wait_for 10 is_master beagle
+  check "[$mode] the peer channel is in sync" wait_for 10 peer_in_sync primergy
   if [[ $sync == true ]]; then
-    check "[$sync] primergy caches as backup" test "$(sync_status primergy 's["role"]')" = backup
-    check "[$sync] primergy asked beagle for a dump" wait_for 5 test "$(sync_status beagle 's["dump_requests_received"]')" -ge 1
+    check "[$mode] primergy caches as backup" test "$(sync_status primergy 's["role"]')" = backup
+    check "[$mode] primergy asked beagle for a dump" wait_for 5 test "$(sync_status beagle 's["dump_requests_received"]')" -ge 1
   fi
   rm -f "$dir/tcp.log" "$dir/udp.log"
   ip netns exec "$inet" python3 "$flows" tcp-server 8080 &
@@ -154,12 +183,18 @@ scenario() {
   pid[tcp_client]=$!
   ip netns exec "$client" python3 "$flows" udp-sink 198.51.100.9 9000 5000 "$dir/udp.log" &
   pid[udp_sink]=$!
-  check "[$sync] the TCP download flows through beagle" grows tcp.log 5 2000
-  check "[$sync] the UDP stream flows through beagle" grows udp.log 5 50
-  check "[$sync] beagle's kernel table has both flows" eval 'in_table "$beagle" tcp 8080 && in_table "$beagle" udp 9000'
+  check "[$mode] the TCP download flows through beagle" grows tcp.log 5 2000
+  check "[$mode] the UDP stream flows through beagle" grows udp.log 5 50
+  check "[$mode] beagle's kernel table has both flows" eval 'in_table "$beagle" tcp 8080 && in_table "$beagle" udp 9000'
+  if [[ $mode == nat ]]; then
+    beagle_tcp_port=$(nat_in_table "$beagle" tcp 8080)
+    beagle_udp_port=$(nat_in_table "$beagle" udp 9000)
+    echo "[$mode] beagle mapped TCP to port ${beagle_tcp_port:-none}, UDP to ${beagle_udp_port:-none}"
+    check "[$mode] beagle NATs both flows into the range" test -n "$beagle_tcp_port" -a -n "$beagle_udp_port"
+  fi
   if [[ $sync == true ]]; then
-    check "[$sync] beagle marks and sends them" wait_for 5 test "$(sync_status beagle 's["sent"]')" -ge 2
-    check "[$sync] primergy's cache holds both" wait_for 5 cached_at_least primergy 2
+    check "[$mode] beagle marks and sends them" wait_for 5 test "$(sync_status beagle 's["sent"]')" -ge 2
+    check "[$mode] primergy's cache holds both" wait_for 5 cached_at_least primergy 2
     [[ -n ${DEBUG:-} ]] && { "$ctl" --socket "$dir/beagle.sock" status --json; "$ctl" --socket "$dir/primergy.sock" status --json; } >"$dir/debug.json"
     if ((${BULK:-0} > 0)); then
       # A measurement, not a check (BULK=N): N more marked UDP entries made by hand on beagle.
@@ -167,9 +202,9 @@ scenario() {
         echo "-I -p udp -s 192.0.2.$((100 + i / 60000)) -d 198.51.100.9 --sport $((1024 + i % 60000)) --dport 53 --timeout 600 --mark 0x10000"
       done | ip netns exec "$beagle" xargs -L1 conntrack >/dev/null 2>&1
       wait_for 30 cached_at_least primergy $((BULK + 2))
-      echo "[$sync] with BULK=$BULK: primergy caches $(sync_status primergy 's["cached"]')"
+      echo "[$mode] with BULK=$BULK: primergy caches $(sync_status primergy 's["cached"]')"
     fi
-    check "[$sync] primergy's kernel table has neither before the takeover" \
+    check "[$mode] primergy's kernel table has neither before the takeover" \
       fails eval 'in_table "$primergy" tcp 8080 || in_table "$primergy" udp 9000'
   fi
   # beagle loses power: the daemon dies at once, and so do its links.
@@ -177,7 +212,9 @@ scenario() {
   unset "pid[beagle]"
   ip -n "$beagle" link set eth0 down
   ip -n "$beagle" link set eth1 down
-  check "[$sync] primergy takes over" wait_for 5 is_master primergy
+  check "[$mode] primergy takes over" wait_for 5 is_master primergy
+  # DEBUG=1 KEEP=1: what primergy's kernel holds right after the takeover.
+  if [[ -n ${DEBUG:-} ]]; then ip -n "$primergy" link show eth1; ip netns exec "$primergy" conntrack -L; ip netns exec "$primergy" conntrack -S; ip netns exec "$primergy" nft list ruleset; ip netns exec "$inet" ip neigh; fi >"$dir/debug-$mode.txt" 2>&1
   local before
   before=$(count udp.log)
   sleep 3
@@ -188,36 +225,41 @@ scenario() {
   local tcp_age udp_age
   tcp_age=$(python3 -c "import os,sys,time; print(f'{max(0.0, time.time() - os.path.getmtime(sys.argv[1])):.1f}')" "$dir/tcp.log")
   udp_age=$(python3 -c "import os,sys,time; print(f'{max(0.0, time.time() - os.path.getmtime(sys.argv[1])):.1f}')" "$dir/udp.log")
-  echo "[$sync] after the takeover: $udp_after UDP packets in 3 s; longest ended stall TCP ${tcp_gap} s, UDP ${udp_gap} s; last data TCP ${tcp_age} s ago, UDP ${udp_age} s ago"
+  echo "[$mode] after the takeover: $udp_after UDP packets in 3 s; longest ended stall TCP ${tcp_gap} s, UDP ${udp_gap} s; last data TCP ${tcp_age} s ago, UDP ${udp_age} s ago"
   if [[ $sync == true ]]; then
-    check "[$sync] primergy committed the cache" wait_for 3 test "$(sync_status primergy 's["committed"]')" -ge 2
-    check "[$sync] status shows the commit's duration and count" \
+    check "[$mode] primergy committed the cache" wait_for 3 test "$(sync_status primergy 's["committed"]')" -ge 2
+    check "[$mode] status shows the commit's duration and count" \
       test "$(sync_status primergy 's["last_commit_ms"] is not None and s["last_commit_entries"] >= 2')" = True
-    check "[$sync] primergy's kernel table holds the TCP flow" in_table "$primergy" tcp 8080
-    check "[$sync] primergy's kernel table holds the UDP flow" in_table "$primergy" udp 9000
-    check "[$sync] the inbound-only UDP stream keeps reaching the client" test "$udp_after" -ge 100
-    check "[$sync] the TCP download keeps flowing" grows tcp.log 3 2000
-    echo "[$sync] $(grep -o 'firewall state sync: committed.*' "$dir/primergy.log" | tail -1)"
-    check "[$sync] primergy is master and sends" test "$(sync_status primergy 's["role"]')" = master
-    check "[$sync] nothing malformed, nothing over the cap" \
+    check "[$mode] primergy's kernel table holds the TCP flow" in_table "$primergy" tcp 8080
+    check "[$mode] primergy's kernel table holds the UDP flow" in_table "$primergy" udp 9000
+    if [[ $mode == nat ]]; then
+      check "[$mode] the TCP flow keeps beagle's NAT mapping" \
+        test -n "$beagle_tcp_port" -a "$(nat_in_table "$primergy" tcp 8080)" = "$beagle_tcp_port"
+      check "[$mode] the UDP flow keeps beagle's NAT mapping" \
+        test -n "$beagle_udp_port" -a "$(nat_in_table "$primergy" udp 9000)" = "$beagle_udp_port"
+    fi
+    check "[$mode] the inbound-only UDP stream keeps reaching the client" test "$udp_after" -ge 100
+    check "[$mode] the TCP download keeps flowing" grows tcp.log 3 2000
+    echo "[$mode] $(grep -o 'firewall state sync: committed.*' "$dir/primergy.log" | tail -1)"
+    check "[$mode] primergy is master and sends" test "$(sync_status primergy 's["role"]')" = master
+    check "[$mode] nothing malformed, nothing over the cap" \
       test "$(sync_status primergy 's["dropped"]["malformed"] + s["dropped"]["cap"]')" -eq 0
   else
-    check "[$sync] without state sync the UDP stream is dropped at primergy" test "$udp_after" -le 5
+    check "[$mode] without state sync the UDP stream is dropped at primergy" test "$udp_after" -le 5
     # The client only acknowledges what arrives: nothing arrives, so nothing
     # from the LAN lets primergy pick the connection up.
-    check "[$sync] and so is the TCP download" fails grows tcp.log 2 1
-    check "[$sync] primergy's forward chain counted the drops" \
+    check "[$mode] and so is the TCP download" fails grows tcp.log 2 1
+    check "[$mode] primergy's forward chain counted the drops" \
       eval 'ip netns exec "$primergy" nft list counter inet pairgate forward_drops | grep -Eq "packets [1-9]"'
   fi
   kill -TERM "${pid[primergy]}"
   wait "${pid[primergy]}"
-  check "[$sync] primergy exits 0 on SIGTERM" test $? -eq 0
+  check "[$mode] primergy exits 0 on SIGTERM" test $? -eq 0
   unset "pid[primergy]"
   for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null; done
   pid=()
   del_namespaces "${all[@]}"
 }
 
-scenario true
-scenario false
+for m in ${SCENARIOS:-true false nat}; do scenario "$m"; done
 summary
