@@ -34,19 +34,21 @@ void Tunnel::ipip_make_updater() {
 // prefix changes and removes it on stop. The update URL is called for each
 // new local address or link.
 void Tunnel::ipip_step() {
-  if (!config_.ipip || !local_) return;
-  if (config_.ipip->interface_id) {
-    if (wan_added_ && *wan_added_ != *local_) {
-      if (auto ec = netlink_.remove_address(wan_index_, IpPrefix(*wan_added_, 128))) {
-        ++address_errors_;
-        spdlog::warn("tunnel {}: cannot remove {} from {}: {}", config_.name, wan_added_->to_string(),
-                     config_.wan_interface, ec.message());
-      } else {
-        spdlog::info("tunnel {}: {} removed from {} (the prefix changed)", config_.name, wan_added_->to_string(),
-                     config_.wan_interface);
-      }
-      wan_added_.reset();
+  const bool iid = config_.ipip && config_.ipip->interface_id && local_;
+  // The prefix changed, or a reload dropped interface_id or type ipip.
+  if (wan_added_ && (!iid || *wan_added_ != *local_)) {
+    if (auto ec = netlink_.remove_address(wan_index_, IpPrefix(*wan_added_, 128))) {
+      ++address_errors_;
+      spdlog::warn("tunnel {}: cannot remove {} from {}: {}", config_.name, wan_added_->to_string(),
+                   config_.wan_interface, ec.message());
+    } else {
+      spdlog::info("tunnel {}: {} removed from {} ({})", config_.name, wan_added_->to_string(),
+                   config_.wan_interface, iid ? "the prefix changed" : "no interface_id any more");
     }
+    wan_added_.reset();
+  }
+  if (!config_.ipip || !local_) return;
+  if (iid) {
     bool there = wan_added_.has_value();
     for (const auto& a : netlink_.addresses(wan_index_, Family::ipv6)) there |= a.prefix.address() == IpAddress(*local_);
     if (!there) {

@@ -126,6 +126,22 @@ TEST_F(IpipTunnelTest, AnAddressAlreadyThereIsUsedAndLeftAlone) {
   t.stop();
 }
 
+TEST_F(IpipTunnelTest, AReloadWithoutInterfaceIdRemovesTheAddressItAdded) {
+  Tunnel t(io, nl, timers, config, 1, hooks);
+  EXPECT_CALL(nl, add_address(kWan, *IpPrefix::parse("2001:db8:1:1::feed/128"), _)).WillOnce(Return(std::error_code()));
+  t.start();
+  ::testing::Mock::VerifyAndClearExpectations(&nl);
+  allow_link_address();
+  EXPECT_CALL(nl, remove_address(kWan, *IpPrefix::parse("2001:db8:1:1::feed/128"))).WillOnce(Return(std::error_code()));
+  auto c = config;
+  c.ipip->interface_id.reset();
+  t.reconfigure(c);
+  EXPECT_EQ(link->local, *Ipv6Address::parse("2001:db8:1:1::1"));
+  nlohmann::json j;
+  t.status(j);
+  EXPECT_TRUE(j["wan_address_added"].is_null());
+}
+
 TEST(IpipUpdateUrl, PlaceholdersAreTheAddresses) {
   EXPECT_EQ(expand_url("https://u.example/x?a={ipv6}&b={ipv4}&c={other}", *Ipv6Address::parse("2001:db8::feed"),
                        Ipv4Address::parse("203.0.113.10")),
