@@ -230,6 +230,14 @@ struct Ipip {
   Snat snat = Snat::automatic;
   std::string update_url;                   // empty: none
   std::string update_credentials;           // a file "user:password" (HTTP basic); empty: none
+  // The credentials file as it was when the configuration was read (inode,
+  // size, modification time), so that a reload after it was rewritten is a
+  // change of the tunnel (as peer.key_stamp); never the secret itself.
+  struct Stamp {
+    std::uint64_t inode = 0, size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const Stamp&) const = default;
+  } credentials_stamp;
   bool operator==(const Ipip&) const = default;
 };
 

@@ -1,6 +1,8 @@
 // type: ipip (fixed IPv4 address over IPv6): the keys dslite does not have.
 #include "conf/parse_sections.h"
 
+#include <sys/stat.h>
+
 #include <array>
 
 namespace pairgate::conf {
@@ -76,6 +78,10 @@ void parse_ipip(Reader& r, MapReader& m, Tunnel& t) {
       r.error(v, "update_credentials: must be an absolute file path");
     } else if (s) {
       x.update_credentials = *s;
+      if (struct stat st {}; ::stat(s->c_str(), &st) == 0) {
+        x.credentials_stamp = {static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_size),
+                               std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec};
+      }
       if (!m.has("update_url")) r.error(v, "update_credentials: no update_url to use them with");
     }
   }

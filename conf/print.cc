@@ -24,9 +24,9 @@ static_assert(sizeof(Garp) == 24 && sizeof(Track) == 56 && sizeof(VrrpInstance) 
 static_assert(sizeof(StaticRoute) == 28 && sizeof(RawOption) == 32 && sizeof(DhcpOptions) == 168 &&
                   sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 432 && sizeof(Dhcp) == 56,
               "a new field in dhcp: print it in conf/print.cc");
-static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 296 + sizeof(std::optional<Ipip>) && sizeof(Ipip) == 112, "a new field in tunnels: print it in conf/print.cc");
+static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 296 + sizeof(std::optional<Ipip>) && sizeof(Ipip) == 136, "a new field in tunnels: print it in conf/print.cc");
 static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 168, "a new field in firewall: print it in conf/print.cc");
-// Peer's key_stamp is not a key: it is read from the key file.
+// Peer's key_stamp is not a key: it is read from the key file (so is Ipip's credentials_stamp).
 static_assert(sizeof(Peer) == 136, "a new field in peer: print it in conf/print.cc");
 static_assert(sizeof(SysctlEntry) == 72 &&
                   sizeof(Config) == 600 + sizeof(std::optional<Peer>) + sizeof(std::optional<Http>),

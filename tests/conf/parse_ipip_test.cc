@@ -128,6 +128,14 @@ TEST(ParseIpip, CredentialsAreRefusedWhenOthersMayReadThem) {
   EXPECT_THAT(headlines(with_ipip(keys)), ElementsAre(HasSubstr("lets group or others read")));
   ::chmod(path.c_str(), 0600);
   EXPECT_THAT(headlines(with_ipip(keys)), IsEmpty());
+  // A rewritten file makes the tunnel differ, so a reload reads it again.
+  const auto before = parse("node: ce\ntunnels:\n  - name: ipip0\n    type: ipip\n    wan_interface: eth0\n"
+                            "    remote: 2001:db8:ff::1\n    ipv4_address: 203.0.113.10\n    " + keys + "\n", "t.yaml");
+  std::ofstream(path) << "user:another-secret\n";
+  const auto after = parse("node: ce\ntunnels:\n  - name: ipip0\n    type: ipip\n    wan_interface: eth0\n"
+                           "    remote: 2001:db8:ff::1\n    ipv4_address: 203.0.113.10\n    " + keys + "\n", "t.yaml");
+  ASSERT_TRUE(before.config && after.config);
+  EXPECT_NE(before.config->tunnels.at(0), after.config->tunnels.at(0));
   std::ofstream(path) << "nocolon\n";
   EXPECT_THAT(headlines(with_ipip(keys)), ElementsAre(HasSubstr("expected user:password")));
   std::remove(path.c_str());
