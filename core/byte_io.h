@@ -64,6 +64,11 @@ class ByteReader {
 
 class ByteWriter {
  public:
+  ByteWriter() = default;
+  // Writes into `reuse`, emptied first: its capacity is kept (no allocation
+  // once it has grown to the size written).
+  explicit ByteWriter(std::vector<std::byte> reuse) : out_(std::move(reuse)) { out_.clear(); }
+
   void u8(std::uint8_t v) { out_.push_back(static_cast<std::byte>(v)); }
   void u16(std::uint16_t v) {
     u8(static_cast<std::uint8_t>(v >> 8));

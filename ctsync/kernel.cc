@@ -186,28 +186,30 @@ int on_event(enum nf_conntrack_msg_type type, nf_conntrack* ct, void* self) {
 }  // namespace
 
 namespace {
-struct DumpState {
-  std::vector<Entry>* out;
-  std::size_t max;
-};
-int on_dump(enum nf_conntrack_msg_type, nf_conntrack* ct, void* data) {
-  auto* d = static_cast<DumpState*>(data);
-  if (d->out->size() >= d->max) return NFCT_CB_CONTINUE;
-  if (auto e = from_kernel(ct)) d->out->push_back(*e);
+int on_dump(const nlmsghdr* message, enum nf_conntrack_msg_type, nf_conntrack* ct, void* data) {
+  (*static_cast<const Visit*>(data))(message, ct);
   return NFCT_CB_CONTINUE;
 }
 }  // namespace
 
-std::expected<std::vector<Entry>, std::string> dump_table(std::size_t max_entries) {
+std::expected<void, std::string> for_each_entry(const Visit& visit) {
   Handle h(0);
   if (!h.h) return std::unexpected(std::string("conntrack: ") + std::strerror(errno));
-  std::vector<Entry> out;
-  DumpState state{&out, max_entries};
-  nfct_callback_register(h.h, NFCT_T_ALL, &on_dump, &state);
+  nfct_callback_register2(h.h, NFCT_T_ALL, &on_dump, const_cast<Visit*>(&visit));
   std::uint32_t family = AF_INET;
   if (nfct_query(h.h, NFCT_Q_DUMP, &family) < 0) {
     return std::unexpected(std::string("conntrack dump: ") + std::strerror(errno));
   }
+  return {};
+}
+
+std::expected<std::vector<Entry>, std::string> dump_table(std::size_t max_entries) {
+  std::vector<Entry> out;
+  auto done = for_each_entry([&](const nlmsghdr*, const nf_conntrack* ct) {
+    if (out.size() >= max_entries) return;
+    if (auto e = from_kernel(ct)) out.push_back(*e);
+  });
+  if (!done) return std::unexpected(done.error());
   return out;
 }
 

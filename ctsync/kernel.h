@@ -22,6 +22,7 @@
 
 struct nfct_handle;
 struct nf_conntrack;
+struct nlmsghdr;
 
 namespace pairgate::ctsync {
 
@@ -56,8 +57,16 @@ class EventSocket {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-// Blocking; call off the loop.
+// Blocking; call off the loop. The entries of ours (from_kernel), at most
+// max_entries.
 std::expected<std::vector<Entry>, std::string> dump_table(std::size_t max_entries);
+
+// The dump behind dump_table, for other readers of the table (the MAP-E
+// port-set use, firewall/map_usage): calls visit for every IPv4 entry,
+// marked or not, with the ctnetlink message it came in. Blocking; call off
+// the loop; visit must not keep the pointers.
+using Visit = std::function<void(const nlmsghdr* message, const nf_conntrack* ct)>;
+std::expected<void, std::string> for_each_entry(const Visit& visit);
 
 struct CommitResult {
   std::size_t ok = 0, failed = 0;

@@ -1,6 +1,7 @@
 #include "dhcp/packet.h"
 
 #include <algorithm>
+#include <array>
 
 #include "core/byte_io.h"
 
@@ -48,9 +49,9 @@ std::string c_string(std::span<const std::byte> field) {
   return s;
 }
 
-// One option as its instances: code, length, at most 255 bytes each (RFC 3396 §6).
-std::vector<std::uint8_t> encode_option(std::uint8_t code, const std::vector<std::uint8_t>& data) {
-  std::vector<std::uint8_t> out;
+// One option as its instances appended to `out`: code, length, at most 255
+// bytes each (RFC 3396 §6).
+void append_option(std::vector<std::uint8_t>& out, std::uint8_t code, const std::vector<std::uint8_t>& data) {
   std::size_t pos = 0;
   do {
     const std::size_t n = std::min<std::size_t>(255, data.size() - pos);
@@ -59,8 +60,19 @@ std::vector<std::uint8_t> encode_option(std::uint8_t code, const std::vector<std
     out.insert(out.end(), data.begin() + static_cast<std::ptrdiff_t>(pos), data.begin() + static_cast<std::ptrdiff_t>(pos + n));
     pos += n;
   } while (pos < data.size());
-  return out;
 }
+
+// Bytes an option takes encoded (two per instance of at most 255).
+std::size_t encoded_size(const std::vector<std::uint8_t>& data) {
+  const std::size_t instances = data.empty() ? 1 : (data.size() + 254) / 255;
+  return data.size() + 2 * instances;
+}
+
+// The fields build() fills before writing, kept per thread so that building
+// allocates nothing once they have grown.
+struct Fields {
+  std::vector<std::uint8_t> main, file, sname, agent;
+};
 
 }  // namespace
 
@@ -190,20 +202,32 @@ std::expected<Message, ParseError> parse(std::span<const std::byte> data) {
 }
 
 Encoded build(const Message& m, std::size_t max_size) {
+  Encoded out;
+  build(m, max_size, out);
+  return out;
+}
+
+void build(const Message& m, std::size_t max_size, Encoded& out) {
+  thread_local Fields f;
+  out.dropped.clear();
+  f.main.clear();
+  f.file.clear();
+  f.sname.clear();
+  f.agent.clear();
   max_size = std::max(max_size, kMinMessage - kIpUdpHeaders);
   // Message type and server identifier first, as clients expect; then the
   // rest in the order they were set.
-  std::vector<std::uint8_t> codes;
+  std::array<std::uint8_t, 256> codes;
+  std::size_t ncodes = 0;
   for (std::uint8_t first : {option::message_type, option::server_id}) {
-    if (m.options.contains(first)) codes.push_back(first);
+    if (m.options.contains(first)) codes[ncodes++] = first;
   }
   for (auto c : m.order) {
-    if (c != option::message_type && c != option::server_id && c != option::relay_agent_information &&
-        m.options.contains(c)) {
-      codes.push_back(c);
+    if (ncodes < codes.size() && c != option::message_type && c != option::server_id &&
+        c != option::relay_agent_information && m.options.contains(c)) {
+      codes[ncodes++] = c;
     }
   }
-  Encoded out;
 
   // Three fields, filled in turn. The options field keeps 3 bytes for
   // option 52 and 1 for the end option; file and sname keep 1 for the end.
@@ -212,34 +236,32 @@ Encoded build(const Message& m, std::size_t max_size) {
   // it is never overloaded into file or sname: its room there is set aside
   // first, and it goes last, where the relay put it. (One that does not fit
   // beside the message type is left out and named.)
-  std::vector<std::uint8_t> agent;
   if (auto it = m.options.find(option::relay_agent_information); it != m.options.end()) {
-    agent = encode_option(option::relay_agent_information, it->second);
-    if (agent.size() + 3 + 3 + 1 > main_room) {
+    append_option(f.agent, option::relay_agent_information, it->second);
+    if (f.agent.size() + 3 + 3 + 1 > main_room) {
       out.dropped.push_back(option::relay_agent_information);
-      agent.clear();
+      f.agent.clear();
     }
-    main_room -= agent.size();
+    main_room -= f.agent.size();
   }
-  std::vector<std::uint8_t> main_field;
-  std::vector<std::uint8_t> file_field;
-  std::vector<std::uint8_t> sname_field;
-  for (auto code : codes) {
-    auto enc = encode_option(code, m.options.at(code));
-    if (main_field.size() + enc.size() + 3 + 1 <= main_room) {
-      main_field.insert(main_field.end(), enc.begin(), enc.end());
-    } else if (code != option::message_type && file_field.size() + enc.size() + 1 <= kFileBytes) {
-      file_field.insert(file_field.end(), enc.begin(), enc.end());
-    } else if (code != option::message_type && sname_field.size() + enc.size() + 1 <= kSnameBytes) {
-      sname_field.insert(sname_field.end(), enc.begin(), enc.end());
+  for (std::size_t i = 0; i < ncodes; ++i) {
+    const auto code = codes[i];
+    const auto& data = m.options.at(code);
+    const std::size_t size = encoded_size(data);
+    if (f.main.size() + size + 3 + 1 <= main_room) {
+      append_option(f.main, code, data);
+    } else if (code != option::message_type && f.file.size() + size + 1 <= kFileBytes) {
+      append_option(f.file, code, data);
+    } else if (code != option::message_type && f.sname.size() + size + 1 <= kSnameBytes) {
+      append_option(f.sname, code, data);
     } else {
       out.dropped.push_back(code);
     }
   }
-  main_field.insert(main_field.end(), agent.begin(), agent.end());
-  std::uint8_t overload = (file_field.empty() ? 0 : 1) | (sname_field.empty() ? 0 : 2);
+  f.main.insert(f.main.end(), f.agent.begin(), f.agent.end());
+  std::uint8_t overload = (f.file.empty() ? 0 : 1) | (f.sname.empty() ? 0 : 2);
 
-  ByteWriter w;
+  ByteWriter w(std::move(out.bytes));
   w.u8(m.op);
   w.u8(m.htype);
   w.u8(m.hlen);
@@ -263,19 +285,18 @@ Encoded build(const Message& m, std::size_t max_size) {
     }
     w.zeros(size - n);
   };
-  field(sname_field, m.sname, kSnameBytes, (overload & 2) != 0);
-  field(file_field, m.file, kFileBytes, (overload & 1) != 0);
+  field(f.sname, m.sname, kSnameBytes, (overload & 2) != 0);
+  field(f.file, m.file, kFileBytes, (overload & 1) != 0);
   w.u32(kMagic);
   if (overload) {
     w.u8(option::overload);
     w.u8(1);
     w.u8(overload);
   }
-  for (auto b : main_field) w.u8(b);
+  for (auto b : f.main) w.u8(b);
   w.u8(option::end);
   if (w.size() < kMinBootp) w.zeros(kMinBootp - w.size());
   out.bytes = w.take();
-  return out;
 }
 
 }  // namespace pairgate::dhcp

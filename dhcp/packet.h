@@ -115,5 +115,9 @@ struct Encoded {
   std::vector<std::uint8_t> dropped;
 };
 Encoded build(const Message& m, std::size_t max_size = kMinMessage - kIpUdpHeaders);
+// The same into `out`, whose vectors keep their capacity from one call to
+// the next: a caller that keeps one Encoded allocates nothing per message
+// once they have grown.
+void build(const Message& m, std::size_t max_size, Encoded& out);
 
 }  // namespace pairgate::dhcp

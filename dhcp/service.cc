@@ -23,16 +23,20 @@ constexpr auto kReclaimEvery = std::chrono::seconds(5);
 constexpr auto kDiskRetryEvery = std::chrono::seconds(1);
 constexpr std::uint64_t kUnwritten = std::numeric_limits<std::uint64_t>::max();
 
-// Receive pacing (dhcp/transport.h): under load the loop wakes once a
+// Receive pacing (dhcp/pacer.h): above 4,000 datagrams a second (2,000
+// DORA/s), or when a drain finds 4 or more queued, the loop wakes once a
 // millisecond for the DHCP socket instead of once a message, and what one
-// wakeup reads is committed as one journal batch. scripts/bench/dhcp-rate at
-// 4,000 DORA/s on a 2-CPU VM: 56-60 us of CPU per DORA against 74-81 us
-// unpaced, REQUEST-ACK 1.7 ms on average (issue 11).
-constexpr std::chrono::microseconds kReceivePace{1000};
+// wakeup reads is committed as one journal batch; below that each datagram
+// is answered at once. scripts/bench/dhcp-rate at 4,000 DORA/s on a 2-CPU VM:
+// 56-60 us of CPU per DORA paced against 74-81 us unpaced, REQUEST-ACK 1.7 ms
+// on average paced (issue 11); most of the difference is the journal's
+// fdatasyncs (one a millisecond paced, one per loop turn unpaced).
 // The journal takes a batch as soon as its writer is free: the pacing above
 // already gathers a millisecond of ACKs per batch. A group-commit window on
 // the writer thread was tried on the same VM (1-2 ms): it moved CPU from
 // the journal thread to the loop and cost latency, so it is not there.
+constexpr ReceivePacer::Limits kReceivePacing{
+    .pace = std::chrono::microseconds(1000), .busy_drain = 4, .busy_rate = 4000, .window = std::chrono::milliseconds(10)};
 
 std::string hex_colons(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -60,7 +64,7 @@ std::string utc(std::int64_t t) {
 Service::Backends Service::Backends::system() {
   Backends b;
   b.open_socket = [](boost::asio::io_context& io, const std::string& interface, int ifindex) {
-    return std::unique_ptr<Transport>(std::make_unique<ServerSocket>(io, interface, ifindex, kReceivePace));
+    return std::unique_ptr<Transport>(std::make_unique<ServerSocket>(io, interface, ifindex, kReceivePacing));
   };
   b.load = [](const std::string& path) { return Journal::load(path); };
   b.open_journal = [](boost::asio::io_context& io, const std::string& path, Journal::Snapshot snapshot,
@@ -241,7 +245,10 @@ void Service::open_links() {
     if (!link.socket) {
       try {
         link.socket = backends_.open_socket(ctx_.io, s.interface, info->index);
-        link.socket->start([this, name = s.interface](const Datagram& d) { receive(name, d); });
+        link.socket->start([this, name = s.interface](std::span<const Datagram> batch) {
+          SendScope scope(*this);
+          for (const auto& d : batch) receive(name, d);
+        });
         link.error.clear();
         spdlog::info("dhcp: listening on {} port 67", s.interface);
       } catch (const std::exception& e) {
@@ -417,6 +424,7 @@ void Service::batch_done(std::uint64_t batch, std::error_code ec) {
     }
   } else {
     if (!stopping_) {
+      SendScope scope(*this);
       for (std::size_t i = 0; i < n; ++i) {
         if (held_[i].reply) send(*held_[i].reply);
       }
@@ -529,26 +537,61 @@ void Service::send(const Reply& r) {
     ++send_errors_;
     return;
   }
-  auto encoded = build(r.message, std::max<std::size_t>(r.max_size, kMinMessage - kIpUdpHeaders));
+  // Built into a buffer kept from earlier replies: no allocation per reply.
+  const std::size_t slot = out_queue_.size();
+  if (out_buffers_.size() <= slot) out_buffers_.resize(slot + 1);
+  encoded_.bytes = std::move(out_buffers_[slot]);
+  build(r.message, std::max<std::size_t>(r.max_size, kMinMessage - kIpUdpHeaders), encoded_);
+  out_buffers_[slot] = std::move(encoded_.bytes);
+  const std::vector<std::byte>& bytes = out_buffers_[slot];
   // A shared server identifier that this router does not hold right now
   // (the VRRP backup): sent from its own address; the message says the VIP.
   Ipv4Address from = r.from;
   if (from != Ipv4Address{} && !local_.contains(from) && it->second.own) from = *it->second.own;
-  std::error_code ec;
-  switch (r.delivery) {
-    case Delivery::relay: ec = it->second.socket->send(encoded.bytes, from, r.to, kServerPort); break;
-    case Delivery::unicast:
-    case Delivery::broadcast: ec = it->second.socket->send(encoded.bytes, from, r.to, kClientPort); break;
-    case Delivery::unicast_chaddr: ec = it->second.socket->send_to_hardware(encoded.bytes, from, r.to, *r.to_mac); break;
-  }
-  if (ec) {
-    if (send_errors_++ == 0 || send_errors_ % 1000 == 0) {
-      spdlog::warn("dhcp: cannot send to {} on {}: {} ({} send errors)", r.to.to_string(), r.interface, ec.message(),
-                   send_errors_);
+  if (r.delivery == Delivery::unicast_chaddr) {
+    if (auto ec = it->second.socket->send_to_hardware(bytes, from, r.to, *r.to_mac)) {
+      count_send_error(r.interface, r.to, ec);
+    } else {
+      ++sent_;
     }
     return;
   }
-  ++sent_;
+  const std::uint16_t port = r.delivery == Delivery::relay ? kServerPort : kClientPort;
+  out_queue_.push_back(Queued{r.interface, slot, Outgoing{bytes, from, r.to, port}});
+  if (send_depth_ == 0) flush();
+}
+
+void Service::flush() {
+  std::size_t i = 0;
+  while (i < out_queue_.size()) {
+    // A run of replies on one interface: one send_batch.
+    const std::string& interface = out_queue_[i].interface;
+    std::size_t end = i;
+    out_batch_.clear();
+    while (end < out_queue_.size() && out_queue_[end].interface == interface) {
+      Outgoing o = out_queue_[end].out;
+      o.payload = out_buffers_[out_queue_[end].buffer];  // the buffer may have moved since
+      out_batch_.push_back(o);
+      ++end;
+    }
+    auto it = links_.find(interface);
+    if (it == links_.end() || !it->second.socket) {
+      send_errors_ += end - i;
+    } else {
+      sent_ += it->second.socket->send_batch(out_batch_, [&](std::size_t k, std::error_code ec) {
+        count_send_error(interface, out_batch_[k].to, ec);
+      });
+    }
+    i = end;
+  }
+  out_queue_.clear();
+}
+
+void Service::count_send_error(const std::string& interface, Ipv4Address to, std::error_code ec) {
+  if (send_errors_++ == 0 || send_errors_ % 1000 == 0) {
+    spdlog::warn("dhcp: cannot send to {} on {}: {} ({} send errors)", to.to_string(), interface, ec.message(),
+                 send_errors_);
+  }
 }
 
 void Service::schedule_reclaim() {

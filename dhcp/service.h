@@ -120,7 +120,25 @@ class Service final : public Module, public LeaseSource, public LeaseSink {
   void lease_file_unusable(const std::string& why);
   void receive(const std::string& interface, const Datagram& d);
   void execute(Outcome outcome);
+  // Queues the reply; it leaves when the outermost SendScope ends (at once
+  // outside any).
   void send(const Reply& reply);
+  // Replies sent within one scope leave in one Transport::send_batch per
+  // interface (sendmmsg): a receive batch's OFFERs, a journal batch's ACKs.
+  class SendScope {
+   public:
+    explicit SendScope(Service& s) : s_(s) { ++s_.send_depth_; }
+    ~SendScope() {
+      if (--s_.send_depth_ == 0) s_.flush();
+    }
+    SendScope(const SendScope&) = delete;
+    SendScope& operator=(const SendScope&) = delete;
+
+   private:
+    Service& s_;
+  };
+  void flush();
+  void count_send_error(const std::string& interface, Ipv4Address to, std::error_code ec);
   void undo(const Lease& commit, const std::optional<Lease>& previous, const std::vector<Outcome::Change>& retired);
   void batch_done(std::uint64_t batch, std::error_code ec);
   void schedule_reclaim();
@@ -165,6 +183,18 @@ class Service final : public Module, public LeaseSource, public LeaseSink {
   bool refresh_posted_ = false;
   bool stopping_ = false;
   std::uint64_t sent_ = 0, send_errors_ = 0, withheld_ = 0;
+  // Replies waiting for the end of their SendScope; their bytes in
+  // `out_buffers_` (kept across batches: no allocation once grown).
+  struct Queued {
+    std::string interface;
+    std::size_t buffer;
+    Outgoing out;
+  };
+  std::vector<Queued> out_queue_;
+  std::vector<std::vector<std::byte>> out_buffers_;
+  std::vector<Outgoing> out_batch_;
+  Encoded encoded_;  // build()'s scratch
+  int send_depth_ = 0;
   std::uint64_t receive_errors_closed_ = 0;  // of sockets closed since
   // The lease file: read once it can be; why it cannot be used, if so.
   bool loaded_file_ = false;

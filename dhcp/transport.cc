@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -22,6 +23,44 @@ void set_option(int fd, int level, int name, const void* value, socklen_t size, 
 }
 
 }  // namespace
+
+std::size_t Transport::send_batch(std::span<const Outgoing> batch, const SendFailed& failed) {
+  std::size_t sent = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (auto ec = send(batch[i].payload, batch[i].from, batch[i].to, batch[i].port)) {
+      if (failed) failed(i, ec);
+    } else {
+      ++sent;
+    }
+  }
+  return sent;
+}
+
+std::size_t send_all(std::size_t count,
+                     const std::function<std::expected<std::size_t, std::error_code>(std::size_t first)>& send_from,
+                     const SendFailed& failed) {
+  std::size_t sent = 0;
+  std::size_t next = 0;
+  while (next < count) {
+    auto r = send_from(next);
+    if (!r) {
+      if (r.error() == std::errc::interrupted) continue;
+      // sendmmsg reports the error of the first datagram it could not send.
+      if (failed) failed(next, r.error());
+      ++next;
+      continue;
+    }
+    if (*r == 0) {  // not expected of sendmmsg; never loop on it
+      if (failed) failed(next, std::make_error_code(std::errc::no_buffer_space));
+      ++next;
+      continue;
+    }
+    const std::size_t took = std::min(*r, count - next);
+    sent += took;
+    next += took;
+  }
+  return sent;
+}
 
 std::vector<std::byte> ipv4_udp(Ipv4Address from, Ipv4Address to, std::uint16_t sport, std::uint16_t dport,
                                 std::span<const std::byte> payload) {
@@ -52,11 +91,11 @@ std::vector<std::byte> ipv4_udp(Ipv4Address from, Ipv4Address to, std::uint16_t 
 }
 
 ServerSocket::ServerSocket(boost::asio::io_context& io, const std::string& interface, int ifindex,
-                           std::chrono::microseconds pace)
+                           ReceivePacer::Limits pacing)
     : interface_(interface),
       ifindex_(ifindex),
       socket_(io),
-      pace_(pace),
+      pacer_(pacing),
       pace_timer_(io),
       buffer_(std::make_unique_for_overwrite<std::byte[]>(kSlots * kSlotBytes)) {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
@@ -107,15 +146,16 @@ void ServerSocket::wait() {
 
 void ServerSocket::resume(std::size_t received) {
   if (!handler_) return;
-  if (received > 0 && pace_.count() > 0) {
-    paced_wait();
+  const auto delay = pacer_.after_drain(std::chrono::steady_clock::now(), received);
+  if (delay.count() > 0) {
+    paced_wait(delay);
   } else {
     wait();
   }
 }
 
-void ServerSocket::paced_wait() {
-  pace_timer_.expires_after(pace_);
+void ServerSocket::paced_wait(std::chrono::microseconds delay) {
+  pace_timer_.expires_after(delay);
   pace_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || !handler_) return;  // closed
     resume(drain());
@@ -148,9 +188,10 @@ std::size_t ServerSocket::drain() {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++receive_errors_;
       return handled;
     }
-    for (int i = 0; i < n && handler_; ++i) {
+    std::array<Datagram, kSlots> batch;
+    for (int i = 0; i < n; ++i) {
       msghdr& msg = msgs[static_cast<std::size_t>(i)].msg_hdr;
-      Datagram d;
+      Datagram& d = batch[static_cast<std::size_t>(i)];
       d.data = std::span<const std::byte>(buffer_.get() + static_cast<std::size_t>(i) * kSlotBytes,
                                           msgs[static_cast<std::size_t>(i)].msg_len);
       d.source = Ipv4Address(ntohl(from[static_cast<std::size_t>(i)].sin_addr.s_addr));
@@ -162,9 +203,9 @@ std::size_t ServerSocket::drain() {
           d.destination = Ipv4Address(ntohl(info.ipi_addr.s_addr));
         }
       }
-      ++handled;
-      handler_(d);
     }
+    handled += static_cast<std::size_t>(n);
+    handler_(std::span<const Datagram>(batch.data(), static_cast<std::size_t>(n)));
     if (static_cast<std::size_t>(n) < kSlots) return handled;
   }
   return handled;
@@ -198,6 +239,59 @@ std::error_code ServerSocket::send(std::span<const std::byte> payload, Ipv4Addre
   }
   if (::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT) < 0) return last_error();
   return {};
+}
+
+std::size_t ServerSocket::send_batch(std::span<const Outgoing> batch, const SendFailed& failed) {
+  struct Control {
+    alignas(cmsghdr) char bytes[CMSG_SPACE(sizeof(in_pktinfo))];
+  };
+  std::array<mmsghdr, kSendSlots> msgs;
+  std::array<iovec, kSendSlots> iov;
+  std::array<sockaddr_in, kSendSlots> dst;
+  std::array<Control, kSendSlots> control;
+  std::size_t sent = 0;
+  for (std::size_t base = 0; base < batch.size(); base += kSendSlots) {
+    const std::size_t n = std::min(kSendSlots, batch.size() - base);
+    for (std::size_t i = 0; i < n; ++i) {
+      const Outgoing& o = batch[base + i];
+      dst[i] = {};
+      dst[i].sin_family = AF_INET;
+      dst[i].sin_port = htons(o.port);
+      dst[i].sin_addr.s_addr = htonl(o.to.to_uint());
+      iov[i] = {const_cast<std::byte*>(o.payload.data()), o.payload.size()};
+      msgs[i] = {};
+      msghdr& m = msgs[i].msg_hdr;
+      m.msg_name = &dst[i];
+      m.msg_namelen = sizeof dst[i];
+      m.msg_iov = &iov[i];
+      m.msg_iovlen = 1;
+      if (o.from != Ipv4Address{}) {
+        // The source is the server identifier (as in send()).
+        std::memset(control[i].bytes, 0, sizeof control[i].bytes);
+        m.msg_control = control[i].bytes;
+        m.msg_controllen = sizeof control[i].bytes;
+        cmsghdr* c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+        in_pktinfo info{};
+        info.ipi_spec_dst.s_addr = htonl(o.from.to_uint());
+        std::memcpy(CMSG_DATA(c), &info, sizeof info);
+      }
+    }
+    sent += send_all(
+        n,
+        [&](std::size_t first) -> std::expected<std::size_t, std::error_code> {
+          const int r = ::sendmmsg(socket_.native_handle(), msgs.data() + first, static_cast<unsigned>(n - first),
+                                   MSG_DONTWAIT);
+          if (r < 0) return std::unexpected(last_error());
+          return static_cast<std::size_t>(r);
+        },
+        [&](std::size_t i, std::error_code ec) {
+          if (failed) failed(base + i, ec);
+        });
+  }
+  return sent;
 }
 
 std::error_code ServerSocket::send_to_hardware(std::span<const std::byte> payload, Ipv4Address from, Ipv4Address to,

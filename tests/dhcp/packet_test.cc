@@ -115,6 +115,22 @@ TEST(DhcpPacket, BuildsAndParsesBack) {
   EXPECT_EQ(std::to_integer<int>(enc.bytes[243]), option::server_id);
 }
 
+// One Encoded reused across messages (the service's way) gives what a fresh
+// build gives each time: a long, overflowing message, then a short one.
+TEST(DhcpPacket, BuildingIntoAReusedBufferGivesTheSameBytes) {
+  auto big = offer();
+  for (std::uint8_t code = 224; code < 232; ++code) big.set(code, std::vector<std::uint8_t>(60, code));
+  auto small = offer();
+  small.sname = "boot";
+  Encoded reused;
+  for (const Message* m : {&big, &small, &big}) {
+    build(*m, 548, reused);
+    const auto fresh = build(*m, 548);
+    EXPECT_EQ(reused.bytes, fresh.bytes);
+    EXPECT_EQ(reused.dropped, fresh.dropped);
+  }
+}
+
 TEST(DhcpPacket, LongOptionsAreSplitAndJoined) {
   auto m = offer();
   std::vector<std::uint8_t> routes(300);

@@ -47,8 +47,13 @@ class FakeTransport final : public Transport {
     return {};
   }
   std::uint64_t receive_errors() const override { return errors; }
+  std::size_t send_batch(std::span<const Outgoing> batch, const SendFailed& failed) override {
+    batches.push_back(batch.size());
+    return Transport::send_batch(batch, failed);
+  }
 
   Handler handler;
+  std::vector<std::size_t> batches;  // the size of each send_batch
   std::vector<Sent> sent;
   std::uint64_t errors = 0;
 };
@@ -158,7 +163,7 @@ class ServiceTest : public ::testing::Test {
     auto bytes = build(m).bytes;
     Datagram d{bytes, Ipv4Address{}, 68, destination};
     ASSERT_TRUE(lan().handler);
-    lan().handler(d);
+    lan().handler(std::span<const Datagram>(&d, 1));
   }
 
   // DISCOVER, then the REQUEST for what was offered; returns the address.
@@ -209,6 +214,36 @@ TEST_F(ServiceTest, AnAckLeavesOnlyAfterItsBatchIsDurable) {
   EXPECT_EQ(lan().sent[1].message.type(), MessageType::ack);
   EXPECT_EQ(lan().sent[1].message.yiaddr, a);
   EXPECT_EQ(service->leases().size(), 1u);
+}
+
+// The replies to one receive batch leave in one send_batch (sendmmsg), and
+// the ACKs of one journal batch in another.
+TEST_F(ServiceTest, RepliesLeaveOneBatchAtATime) {
+  start();
+  std::vector<std::vector<std::byte>> discovers;
+  for (std::uint8_t mac = 1; mac <= 3; ++mac) discovers.push_back(build(client_message(MessageType::discover, mac)).bytes);
+  std::vector<Datagram> in;
+  for (const auto& b : discovers) in.push_back(Datagram{b, Ipv4Address{}, 68, kBroadcast});
+  lan().handler(in);
+  ASSERT_EQ(lan().sent.size(), 3u);
+  EXPECT_EQ(lan().batches, (std::vector<std::size_t>{3}));
+
+  std::vector<std::vector<std::byte>> requests;
+  for (std::uint8_t mac = 1; mac <= 3; ++mac) {
+    auto req = client_message(MessageType::request, mac);
+    req.set_address(option::server_id, kServer);
+    req.set_address(option::requested_address, lan().sent[mac - 1].message.yiaddr);
+    requests.push_back(build(req).bytes);
+  }
+  in.clear();
+  for (const auto& b : requests) in.push_back(Datagram{b, Ipv4Address{}, 68, kBroadcast});
+  lan().handler(in);
+  EXPECT_EQ(lan().sent.size(), 3u) << "the ACKs wait for their batch";
+  journal->finish();
+  ASSERT_EQ(lan().sent.size(), 6u);
+  EXPECT_EQ(lan().batches, (std::vector<std::size_t>{3, 3}));
+  for (std::size_t i = 3; i < 6; ++i) EXPECT_EQ(lan().sent[i].message.type(), MessageType::ack);
+  EXPECT_EQ(status()["counters"]["pkt4-sent"], 6);
 }
 
 TEST_F(ServiceTest, AFailedBatchTakesItsCommitBackAndNoAckLeaves) {

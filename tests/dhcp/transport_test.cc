@@ -1,6 +1,7 @@
 // dhcp/transport: the IPv4 + UDP headers built for a frame to a client that
 // has no address yet (RFC 2131 §4.1), checked against vectors computed
-// apart from this code (Python's struct, RFC 1071 one's-complement sums).
+// apart from this code (Python's struct, RFC 1071 one's-complement sums);
+// the sendmmsg loop's partial sends and refusals, with a fake call.
 #include "dhcp/transport.h"
 
 #include <gtest/gtest.h>
@@ -50,6 +51,69 @@ TEST(Ipv4Udp, EveryPayloadVerifies) {
                                  (kTo.to_uint() & 0xffff) + 17 + udp_len;
     EXPECT_EQ(internet_checksum(std::span(p).subspan(20), pseudo), 0) << n;
   }
+}
+
+// send_all with a fake sendmmsg: `script` says what each call does (a count
+// the kernel took, or an error for the first datagram of the call).
+struct FakeSendmmsg {
+  std::vector<std::expected<std::size_t, std::error_code>> script;
+  std::vector<std::size_t> firsts;  // the `first` of each call
+  std::expected<std::size_t, std::error_code> operator()(std::size_t first) {
+    firsts.push_back(first);
+    auto r = script.at(firsts.size() - 1);
+    return r;
+  }
+};
+
+TEST(SendAll, OneCallSendsThemAll) {
+  FakeSendmmsg f{{5}, {}};
+  std::vector<std::size_t> failed;
+  EXPECT_EQ(send_all(5, std::ref(f), [&](std::size_t i, std::error_code) { failed.push_back(i); }), 5u);
+  EXPECT_EQ(f.firsts, (std::vector<std::size_t>{0}));
+  EXPECT_TRUE(failed.empty());
+}
+
+TEST(SendAll, APartialSendContinuesWithTheRest) {
+  FakeSendmmsg f{{2, 1, 3}, {}};
+  EXPECT_EQ(send_all(6, std::ref(f), {}), 6u);
+  EXPECT_EQ(f.firsts, (std::vector<std::size_t>{0, 2, 3}));
+}
+
+// sendmmsg returns -1 with the error of the first datagram it could not
+// send: that one is reported and skipped, the rest go out.
+TEST(SendAll, ARefusedDatagramIsReportedAndSkipped) {
+  const auto refused = std::make_error_code(std::errc::network_unreachable);
+  FakeSendmmsg f{{1, std::unexpected(refused), 2}, {}};
+  std::vector<std::pair<std::size_t, std::error_code>> failed;
+  EXPECT_EQ(send_all(4, std::ref(f), [&](std::size_t i, std::error_code ec) { failed.emplace_back(i, ec); }), 3u);
+  EXPECT_EQ(f.firsts, (std::vector<std::size_t>{0, 1, 2}));
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].first, 1u);
+  EXPECT_EQ(failed[0].second, refused);
+}
+
+TEST(SendAll, EveryOneRefused) {
+  const auto full = std::make_error_code(std::errc::resource_unavailable_try_again);
+  FakeSendmmsg f{{std::unexpected(full), std::unexpected(full), std::unexpected(full)}, {}};
+  std::size_t failures = 0;
+  EXPECT_EQ(send_all(3, std::ref(f), [&](std::size_t, std::error_code) { ++failures; }), 0u);
+  EXPECT_EQ(failures, 3u);
+}
+
+TEST(SendAll, AnInterruptedCallIsRetried) {
+  FakeSendmmsg f{{std::unexpected(std::make_error_code(std::errc::interrupted)), 2}, {}};
+  std::size_t failures = 0;
+  EXPECT_EQ(send_all(2, std::ref(f), [&](std::size_t, std::error_code) { ++failures; }), 2u);
+  EXPECT_EQ(f.firsts, (std::vector<std::size_t>{0, 0}));
+  EXPECT_EQ(failures, 0u);
+}
+
+// A call that takes nothing (not what sendmmsg does) never loops forever.
+TEST(SendAll, ACallThatTakesNothingCountsAFailure) {
+  FakeSendmmsg f{{0, 1}, {}};
+  std::size_t failures = 0;
+  EXPECT_EQ(send_all(2, std::ref(f), [&](std::size_t, std::error_code) { ++failures; }), 1u);
+  EXPECT_EQ(failures, 1u);
 }
 
 }  // namespace

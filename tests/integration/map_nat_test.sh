@@ -139,6 +139,21 @@ check "the 60 flows beyond were dropped, counted by conntrack ($before -> $after
 check "ping through the NAT" nsx "$L" ping -c 2 -W 1 -i 0.2 192.0.2.1
 check "B saw echo identifiers in the sets only" test "$(counter "$B" check echo_all)" = "$(counter "$B" check echo_in_sets)" -a "$(counter "$B" check echo_all)" -ge 2
 
+# firewall/map_usage from this kernel (ctsync's dump, /proc): 240 UDP
+# flows, the ping's one ICMP flow (its mapped identifier found in a set),
+# and up to 45 TCP flows in TIME_WAIT (a client port reused after the server
+# closed first replaces an entry), every UDP port in use, none outside.
+probe=$build/tests/map_usage_probe
+if [[ -x $probe ]]; then
+  nsx "$R" "$probe" "$ce" $(cat "$dir/sets") >"$dir/usage.json"
+  python3 -c "import json; u=json.load(open('$dir/usage.json'))['usage']; print('map_usage: flows', u['flows'], 'tcp', u['tcp'], 'udp', u['udp'], 'icmp', u['icmp'], 'outside', u['outside'], 'ports in use', u['ports_in_use'], 'per set', [s['flows'] for s in u['sets']])"
+  usage_is() { python3 -c "import json,sys; u=json.load(open('$dir/usage.json'))['usage']; sys.exit(0 if ($1) else 1)"; }
+  check "map_usage: 240 UDP flows, 1 ICMP, 40-45 TCP, none outside" usage_is "u['udp'] == 240 and u['icmp'] == 1 and 40 <= u['tcp'] <= 45 and u['outside'] == 0"
+  check "map_usage: every set holds 16 UDP and 2-4 TCP flows" usage_is "all(18 <= s['flows'] <= 21 for s in u['sets'])"
+  check "map_usage: all 240 ports in use" usage_is "u['ports_in_use'] == 240 and u['ports'] == 240"
+  check "map_usage: the /proc insert_failed matches" python3 -c "import json,sys; sys.exit(0 if json.load(open('$dir/usage.json'))['insert_failed'] == $after else 1)"
+fi
+
 check "nothing left outside the sets" test "$(counter "$R" pairgate mape_mape0_unmapped)" = 0
 # A protocol a shared address cannot carry (253, RFC 3692 experimentation).
 nsx "$L" python3 -c '
