@@ -235,6 +235,27 @@ struct Mape {
   bool operator==(const Mape&) const = default;
 };
 
+// type: ipip, a fixed IPv4 address over IPv6 (conf/parse_ipip.cc). The
+// remote end is kept in aftr_name/aftr_addresses (the key is `remote`), the
+// fixed address on the link in ipv4_address (as a /32).
+enum class Snat { automatic, on, off };
+struct Ipip {
+  IpPrefix block;                           // ipv4_address as written: the address and the block routed to it
+  std::optional<Ipv6Address> interface_id;  // local = the WAN's /64 + this; none: `local`
+  Snat snat = Snat::automatic;
+  std::string update_url;                   // empty: none
+  std::string update_credentials;           // a file "user:password" (HTTP basic); empty: none
+  // The credentials file as it was when the configuration was read (inode,
+  // size, modification time), so that a reload after it was rewritten is a
+  // change of the tunnel (as peer.key_stamp); never the secret itself.
+  struct Stamp {
+    std::uint64_t inode = 0, size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const Stamp&) const = default;
+  } credentials_stamp;
+  bool operator==(const Ipip&) const = default;
+};
+
 struct Tunnel {
   std::string name;
   std::string type = "dslite";
@@ -251,6 +272,7 @@ struct Tunnel {
   bool default_route = true;
   Health health;
   std::optional<Mape> mape;                // set when type == "mape"
+  std::optional<Ipip> ipip;                // set when type == "ipip"
   Mark mark;
   bool operator==(const Tunnel&) const = default;
 };

@@ -16,7 +16,7 @@ void wipe(std::vector<std::uint8_t>& bytes) {
   bytes.clear();
 }
 
-std::expected<std::vector<std::uint8_t>, std::string> read_key_file(const std::string& path) {
+std::expected<std::vector<std::uint8_t>, std::string> read_key_file(const std::string& path, std::size_t min_bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     if (errno == ELOOP) return std::unexpected("it is a symbolic link; name the file itself");
@@ -57,10 +57,11 @@ std::expected<std::vector<std::uint8_t>, std::string> read_key_file(const std::s
     wipe(bytes);
     return std::unexpected("it holds more than " + std::to_string(kMaxKeyBytes) + " bytes");
   }
-  if (size < kMinKeyBytes) {
+  if (size < min_bytes) {
     wipe(bytes);
     return std::unexpected("it holds " + std::to_string(size) + " bytes; the secret needs at least " +
-                           std::to_string(kMinKeyBytes) + " (head -c 32 /dev/urandom | base64 > FILE)");
+                           std::to_string(min_bytes) +
+                           (min_bytes == kMinKeyBytes ? " (head -c 32 /dev/urandom | base64 > FILE)" : ""));
   }
   std::vector<std::uint8_t> out(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size));
   wipe(bytes);

@@ -18,7 +18,10 @@ inline constexpr std::size_t kMaxKeyBytes = 4096;
 // regular file, readable or writable by group or others (it must be 0600 or
 // 0400), shorter than kMinKeyBytes or longer than kMaxKeyBytes. The caller
 // wipes the secret once it has derived its keys.
-std::expected<std::vector<std::uint8_t>, std::string> read_key_file(const std::string& path);
+// `min_bytes`: the shortest content accepted (other secrets than the peer's
+// key, e.g. a tunnel's update_credentials, are shorter).
+std::expected<std::vector<std::uint8_t>, std::string> read_key_file(const std::string& path,
+                                                                    std::size_t min_bytes = kMinKeyBytes);
 
 // Overwrites `bytes` with zeros in a way the compiler keeps.
 void wipe(std::vector<std::uint8_t>& bytes);

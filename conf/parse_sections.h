@@ -12,6 +12,8 @@ void parse_dhcp(Reader& r, const YAML::Node& n, Dhcp& out);
 void parse_tunnels(Reader& r, const YAML::Node& n, std::vector<Tunnel>& out);
 // The keys of a `type: mape` tunnel (parse_mape.cc).
 void parse_mape(Reader& r, MapReader& m, Tunnel& t);
+// type: ipip's keys (conf/parse_ipip.cc) into t.ipip and t.ipv4_address.
+void parse_ipip(Reader& r, MapReader& m, Tunnel& t);
 void parse_firewall(Reader& r, const YAML::Node& n, Firewall& out);
 void parse_peer(Reader& r, const YAML::Node& n, Peer& out);
 void parse_http(Reader& r, const YAML::Node& n, Http& out);

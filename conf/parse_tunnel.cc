@@ -1,5 +1,7 @@
 #include "conf/parse_sections.h"
 
+#include <array>
+
 namespace pairgate::conf {
 
 namespace {
@@ -70,21 +72,23 @@ std::optional<Tunnel> parse_tunnel(Reader& r, const YAML::Node& n) {
   t.mark = m.mark();
   if (auto v = read_interface(r, m.required("name"), "tunnel name")) t.name = *v;
   if (auto v = m.get("type"); v.IsDefined()) {
-    if (auto i = r.choice(v, "type", {"dslite", "mape"})) t.type = *i == 1 ? "mape" : "dslite";
+    if (auto i = r.choice(v, "type", {"dslite", "mape", "ipip"})) t.type = std::array{"dslite", "mape", "ipip"}[*i];
   }
   if (auto v = read_interface(r, m.required("wan_interface"), "wan_interface")) t.wan_interface = *v;
-  // mape: the BR is `br`, and aftr is refused (parse_mape).
-  if (auto a = t.type == "mape" ? YAML::Node(YAML::NodeType::Undefined) : m.required("aftr"); a.IsDefined()) {
+  // The other end: dslite's aftr, ipip's remote (one address, a list or a
+  // name); mape's BR is `br`, and aftr is refused (parse_mape).
+  const std::string end = t.type == "ipip" ? "remote" : "aftr";
+  if (auto a = t.type == "mape" ? YAML::Node(YAML::NodeType::Undefined) : m.required(end); a.IsDefined()) {
     if (a.IsSequence()) {
-      t.aftr_addresses = r.list<Ipv6Address>(a, "aftr", [&](const YAML::Node& e) { return unicast_v6(r, e, "aftr"); });
-      if (a.size() == 0) r.error(a, "aftr: an empty list; give a name or at least one address");
-    } else if (auto s = r.string(a, "aftr")) {
+      t.aftr_addresses = r.list<Ipv6Address>(a, end, [&](const YAML::Node& e) { return unicast_v6(r, e, end); });
+      if (a.size() == 0) r.error(a, end + ": an empty list; give a name or at least one address");
+    } else if (auto s = r.string(a, end)) {
       if (auto addr = IpAddress::parse(*s)) {
-        if (auto v6 = unicast_v6(r, a, "aftr")) t.aftr_addresses.push_back(*v6);
+        if (auto v6 = unicast_v6(r, a, end)) t.aftr_addresses.push_back(*v6);
       } else if (valid_dns_name(*s)) {
         t.aftr_name = *s;
       } else {
-        r.error(a, "aftr: '" + *s + "' is neither an IPv6 address nor a host name");
+        r.error(a, end + ": '" + *s + "' is neither an IPv6 address nor a host name");
       }
     }
   }
@@ -98,7 +102,9 @@ std::optional<Tunnel> parse_tunnel(Reader& r, const YAML::Node& n) {
       if (auto v = r.integer(e, "encap_limit", 0, 255)) t.encap_limit = static_cast<unsigned>(*v);
     }
   }
-  if (auto a = m.get("ipv4_address"); a.IsDefined()) {
+  if (t.type == "ipip") {
+    parse_ipip(r, m, t);
+  } else if (auto a = m.get("ipv4_address"); a.IsDefined()) {
     if (a.IsScalar() && a.Scalar() == "none") {
       t.ipv4_address.reset();
     } else if (auto p = r.prefix(a, "ipv4_address")) {

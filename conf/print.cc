@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <cstdio>
 #include <sstream>
 
@@ -23,9 +24,11 @@ static_assert(sizeof(Garp) == 24 && sizeof(Track) == 56 && sizeof(VrrpInstance) 
 static_assert(sizeof(StaticRoute) == 28 && sizeof(RawOption) == 32 && sizeof(DhcpOptions) == 168 &&
                   sizeof(Reservation) == 88 && sizeof(Pool) == 16 && sizeof(DhcpSubnet) == 432 && sizeof(Dhcp) == 56,
               "a new field in dhcp: print it in conf/print.cc");
-static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 416 && sizeof(Mape) == 112 && sizeof(tunnel::MapRule) == 56, "a new field in tunnels: print it in conf/print.cc");
+static_assert(sizeof(Health) == 48 && sizeof(Tunnel) == 416 + sizeof(std::optional<Ipip>) && sizeof(Mape) == 112 &&
+                  sizeof(tunnel::MapRule) == 56 && sizeof(Ipip) == 136,
+              "a new field in tunnels: print it in conf/print.cc");
 static_assert(sizeof(FirewallRule) == 56 && sizeof(Firewall) == 168, "a new field in firewall: print it in conf/print.cc");
-// Peer's key_stamp is not a key: it is read from the key file.
+// Peer's key_stamp is not a key: it is read from the key file (so is Ipip's credentials_stamp).
 static_assert(sizeof(Peer) == 136, "a new field in peer: print it in conf/print.cc");
 static_assert(sizeof(SysctlEntry) == 72 &&
                   sizeof(Config) == 600 + sizeof(std::optional<Peer>) + sizeof(std::optional<Http>),
@@ -360,12 +363,13 @@ void print_tunnel(Printer& p, const Tunnel& t) {
   p.comment(at);
   p.scalar(at + ".type", "type", t.type, t.type == d.type);
   p.scalar(at + ".wan_interface", "wan_interface", t.wan_interface);
+  const std::string end = t.ipip ? "remote" : "aftr";
   if (t.mape) {
     print_mape(p, at, *t.mape);
   } else if (!t.aftr_name.empty()) {
-    p.scalar(at + ".aftr", "aftr", t.aftr_name);
+    p.scalar(at + "." + end, end, t.aftr_name);
   } else {
-    p.flow_list(at + ".aftr", "aftr", t.aftr_addresses, [](const Ipv6Address& a) { return a.to_string(); }, true);
+    p.flow_list(at + "." + end, end, t.aftr_addresses, [](const Ipv6Address& a) { return a.to_string(); }, true);
   }
   if (!t.mape) {
     p.flow_list(at + ".resolver", "resolver", t.resolver, [](const IpAddress& a) { return a.to_string(); });
@@ -374,8 +378,18 @@ void print_tunnel(Printer& p, const Tunnel& t) {
   p.scalar(at + ".mtu", "mtu", t.mtu, t.mtu == d.mtu);
   p.scalar(at + ".encap_limit", "encap_limit", t.encap_limit ? std::to_string(*t.encap_limit) : std::string("none"),
            !t.encap_limit);
-  if (!t.mape) p.scalar(at + ".ipv4_address", "ipv4_address", t.ipv4_address ? t.ipv4_address->to_string() : std::string("none"),
-           t.ipv4_address == d.ipv4_address);
+  if (const auto& x = t.ipip) {
+    const auto a = t.ipv4_address ? t.ipv4_address->address() : x->block.address();
+    p.scalar(at + ".ipv4_address", "ipv4_address", x->block.length() == 32 ? a.to_string() : IpPrefix(a, x->block.length()).to_string());
+    if (x->interface_id) p.scalar(at + ".interface_id", "interface_id", x->interface_id->to_string());
+    p.scalar(at + ".snat", "snat", std::string(std::array{"auto", "true", "false"}[static_cast<int>(x->snat)]),
+             x->snat == Snat::automatic);
+    if (!x->update_url.empty()) p.scalar(at + ".update_url", "update_url", x->update_url);
+    if (!x->update_credentials.empty()) p.scalar(at + ".update_credentials", "update_credentials", x->update_credentials);
+  } else if (!t.mape) {
+    p.scalar(at + ".ipv4_address", "ipv4_address", t.ipv4_address ? t.ipv4_address->to_string() : std::string("none"),
+             t.ipv4_address == d.ipv4_address);
+  }
   p.scalar(at + ".default_route", "default_route", t.default_route, t.default_route == d.default_route);
   const Health& h = t.health;
   const bool default_health = h.interval == d.health.interval && h.timeout == h.interval &&

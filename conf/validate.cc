@@ -349,6 +349,17 @@ void check_tunnels(Reader& r, const Config& c) {
       }
       default_route = &t;
     }
+    if (t.ipip && !t.ipip->update_credentials.empty()) {  // type ipip: checked like the peer's key file
+      if (auto k = read_key_file(t.ipip->update_credentials, 3); !k) {
+        r.error(t.mark, "tunnel " + t.name + ": update_credentials: " + t.ipip->update_credentials + ": " + k.error());
+      } else {
+        if (std::find(k->begin(), k->end(), ':') == k->end()) {
+          r.error(t.mark, "tunnel " + t.name + ": update_credentials: " + t.ipip->update_credentials +
+                              ": expected user:password");
+        }
+        wipe(*k);
+      }
+    }
     // A shared B4 address lives on the tunnel's WAN, where its neighbour
     // adverts reach the home gateway.
     if (auto elsewhere = shared_b4_elsewhere(c, t); elsewhere && !shared_b4(c, t)) {

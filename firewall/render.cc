@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "firewall/ipip_snat.h"
+
 namespace pairgate::firewall {
 
 namespace {
@@ -115,7 +117,8 @@ void own_input_rules(const conf::Config& c, const std::vector<std::string>& wan,
     }
     if (t.mape) from = "ip6 saddr " + t.mape->br.to_string() + " ";
     line("iifname \"" + t.wan_interface + "\" meta nfproto ipv6 " + from + "meta l4proto 4 counter accept comment \"" +
-         (t.mape ? "MAP-E from the BR of " : "DS-Lite from the AFTR of ") + t.name + "\"");
+         (t.mape ? "MAP-E from the BR" : t.ipip ? "IPv4 in IPv6 from the remote end" : "DS-Lite from the AFTR") + " of " +
+         t.name + "\"");
   }
 }
 
@@ -165,6 +168,7 @@ std::string render_table(const conf::Config& c, const std::vector<MapNat>& maps)
   chain(c, wan, true, out);
   out += "\n";
   chain(c, wan, false, out);
+  out += render_ipip_snat(c);
   out += "}\n";
   return out;
 }

@@ -66,6 +66,7 @@ Service::Service(ModuleContext ctx)
     for (const auto& t : tunnels_) {
       add_tunnel_metrics(out, t->name(), t->health(), t->transitions());
       if (t->mape() && t->mape()->result()) add_map_metrics(out, t->name(), *t->mape()->result());
+      if (auto* u = t->updater()) u->metrics(out);
     }
   });
 }
@@ -158,6 +159,13 @@ void Service::launch(const conf::Config& config, const conf::Tunnel& c) {
   };
   hooks.publish_map = [this](const std::string& t, const std::string& message, const nlohmann::json& data) {
     if (!stopping_) ctx_.events.publish("tunnel_map", t, message, data);
+  };
+  hooks.update_result = [this](const std::string& t, const UpdateResult& r) {
+    if (stopping_) return;
+    ctx_.events.publish("tunnel_update", t,
+                        "tunnel " + t + " update URL " + (r.ok ? "answered" : "failed: " + r.error) +
+                            (r.http_status != 0 ? " (HTTP " + std::to_string(r.http_status) + ")" : ""),
+                        {{"result", r.ok ? "success" : "failure"}, {"http_status", r.http_status}, {"error", r.error}});
   };
   tunnels_.push_back(std::make_unique<Tunnel>(ctx_.io, ctx_.netlink, *clock_, c, next_identifier_++, std::move(hooks)));
   Tunnel& t = *tunnels_.back();

@@ -42,7 +42,8 @@ Tunnel::Tunnel(boost::asio::io_context& io, Netlink& netlink, LoopClock& clock, 
       health_timer_(clock.make_timer()),
       retry_timer_(clock.make_timer()),
       ttl_timer_(clock.make_timer()),
-      since_(clock.now()) {
+      since_(clock.now()),
+      io_(io) {
   if (config_.mape) mape_ = std::make_unique<MapeState>(*config_.mape);
 }
 
@@ -136,6 +137,7 @@ void Tunnel::start() {
   }
   spdlog::info("tunnel {}: starting (wan {}, aftr {})", config_.name, config_.wan_interface,
                config_.aftr_name.empty() ? std::to_string(config_.aftr_addresses.size()) + " address(es)" : config_.aftr_name);
+  ipip_make_updater();
   reconcile();
 }
 
@@ -147,6 +149,7 @@ void Tunnel::stop() {
   ttl_timer_->cancel();
   dns_.cancel();
   health_.halt("stopped");
+  ipip_stop();
   remove_route();
   if (auto l = netlink_.ip6_tunnel(config_.name); l && l->index == link_index_ && link_index_ != 0) {
     if (auto ec = netlink_.remove_link(link_index_)) {
@@ -190,6 +193,7 @@ void Tunnel::reconfigure(const conf::Tunnel& config) {
     aftr_ = AftrSet();
     aftr_.set_static({config_.mape->br});
   }
+  if (before.ipip != config.ipip || before.ipv4_address != config.ipv4_address) ipip_make_updater();
   unsupported_ = false;  // a reload is the moment to try again
   blocked_.clear();
   backoff_ = std::chrono::seconds(1);
@@ -229,7 +233,7 @@ void Tunnel::reconcile() {
   }
   std::optional<Ipv6Address> local = config_.local;
   if (!local && !(mape_ && !mape_->follows_wan())) {
-    local = choose_local(wan_addresses(), wan_index_, mape_ ? wan_address_ : local_);
+    local = mape_ ? choose_local(wan_addresses(), wan_index_, wan_address_) : find_local();
   }
   if (mape_) {
     if (!map_step(local)) return;
@@ -336,6 +340,7 @@ void Tunnel::reconcile() {
   }
   takeover_step("link up");
   ensure_ipv4_address();
+  ipip_step();
   if (!health_.probing()) {
     apply(health_.start(aftr_.current(), clock_.now()));
   } else {
@@ -601,10 +606,11 @@ void Tunnel::on_address(const AddressEvent& e) {
     }
     return;
   }
+  if (ipip_on_address(e)) return;
   if (config_.local || e.address.ifindex != wan_index_ || e.address.prefix.family() != Family::ipv6) return;
   if (mape_ && !mape_->follows_wan()) return;
   auto& current = mape_ ? wan_address_ : local_;
-  const auto chosen = choose_local(wan_addresses(), wan_index_, current);
+  const auto chosen = mape_ ? choose_local(wan_addresses(), wan_index_, current) : find_local();
   if (chosen == current && health_.probing()) return;
   if (!chosen) {
     spdlog::warn("tunnel {}: no stable global IPv6 address left on {}", config_.name, config_.wan_interface);
@@ -728,6 +734,7 @@ void Tunnel::status(nlohmann::json& out) const {
     out["counters"]["map_changes"] = map_changes_;
     // firewall/map_usage fills out["map"]["usage"] (port-set use, insert_failed) from the service.
   }
+  ipip_status(out);
 }
 
 }  // namespace pairgate::tunnel

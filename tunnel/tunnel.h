@@ -22,6 +22,7 @@
 #include "tunnel/dns_client.h"
 #include "tunnel/health.h"
 #include "tunnel/mape.h"
+#include "tunnel/ipip_update.h"
 #include "tunnel/resolvers.h"
 
 namespace pairgate::tunnel {
@@ -44,6 +45,8 @@ struct TunnelHooks {
   // renumbering): an unsolicited NA with Override (core/nd.h) tells the BR
   // and the home gateway at once, rather than at their next ND.
   std::function<void(int ifindex, const Ipv6Address& address)> announce;
+  // type ipip: a call of the update URL ended (tunnel/ipip_update.h).
+  std::function<void(const std::string& tunnel, const UpdateResult& result)> update_result;
 };
 
 class Tunnel {
@@ -90,8 +93,18 @@ class Tunnel {
   void status(nlohmann::json& out) const;
   // type mape: the MAP-E state (null for dslite).
   const MapeState* mape() const { return mape_.get(); }
+  // type ipip with update_url: its caller; else null.
+  const IpipUpdater* updater() const { return updater_.get(); }
 
  private:
+  // type ipip (tunnel/tunnel_ipip.cc): the local address (interface_id), the
+  // address pairgate adds to the WAN for it, the update URL.
+  std::optional<Ipv6Address> find_local() const;
+  void ipip_make_updater();
+  void ipip_step();
+  bool ipip_on_address(const AddressEvent& e);
+  void ipip_stop();
+  void ipip_status(nlohmann::json& out) const;
   void reconcile();
   void halt(const std::string& reason);
   void apply(HealthEffects fx);
@@ -162,6 +175,11 @@ class Tunnel {
   std::optional<Ipv6Address> wan_address_;        // type mape: the WAN's chosen address (prefix: auto)
   std::optional<MapResult> published_;            // type mape: the mapping last published as active
   std::uint64_t map_changes_ = 0;
+  // type ipip
+  boost::asio::io_context& io_;
+  std::unique_ptr<IpipUpdater> updater_;
+  std::optional<Ipv6Address> wan_added_;      // the local address pairgate put on the WAN (interface_id)
+  std::optional<std::pair<Ipv6Address, int>> update_wanted_;  // local address and link last told
 };
 
 }  // namespace pairgate::tunnel

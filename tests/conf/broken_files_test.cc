@@ -252,7 +252,7 @@ const Case kCases[] = {
 
     // Tunnels.
     {"tunnel_type_unknown", "  - name: tun0\n", "  - name: tun0\n    type: gre\n", 45, 11,
-     "type: 'gre' is not one of dslite, mape"},
+     "type: 'gre' is not one of dslite, mape, ipip"},
     {"aftr_link_local", "aftr: \"2001:db8::1\"", "aftr: \"fe80::1\"", 46, 11,
      "aftr: fe80::1 is not a global unicast address"},
     {"aftr_ipv4", "aftr: \"2001:db8::1\"", "aftr: 192.0.2.1", 46, 11, "aftr: expected an IPv6 address, got 192.0.2.1"},
