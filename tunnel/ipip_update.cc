@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <dlfcn.h>
+
 #include <ctime>
 
 #include "conf/key_file.h"
@@ -17,7 +19,50 @@ constexpr long kConnectTimeoutS = 10;
 constexpr long kTimeoutS = 30;
 constexpr std::size_t kMaxBody = 64 * 1024;  // read and dropped; more aborts the call
 
-std::once_flag curl_init;
+// libcurl is loaded when the first update URL is called, not linked: with
+// its TLS, HTTP/2, LDAP, SSH and Kerberos libraries it added 5.8 MiB to
+// every pairgated's resident memory, and only a type ipip tunnel with an
+// update_url uses it. The headers still come from libcurl4-openssl-dev, so
+// the signatures are libcurl's own; the package depends on libcurl4.
+struct CurlApi {
+  std::string error;  // non-empty: not loaded, and why
+  CURLcode (*global_init)(long) = nullptr;
+  CURL* (*easy_init)() = nullptr;
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...) = nullptr;
+  CURLcode (*easy_perform)(CURL*) = nullptr;
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...) = nullptr;
+  const char* (*easy_strerror)(CURLcode) = nullptr;
+  void (*easy_cleanup)(CURL*) = nullptr;
+};
+
+template <class F>
+bool resolve(void* lib, const char* name, F& out, std::string& error) {
+  out = reinterpret_cast<F>(::dlsym(lib, name));
+  if (out == nullptr && error.empty()) error = std::string("libcurl.so.4 lacks ") + name;
+  return out != nullptr;
+}
+
+const CurlApi& curl_api() {
+  static const CurlApi api = [] {
+    CurlApi a;
+    void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      const char* e = ::dlerror();
+      a.error = std::string("libcurl.so.4 could not be loaded (install libcurl4): ") + (e ? e : "unknown error");
+      return a;
+    }
+    resolve(lib, "curl_global_init", a.global_init, a.error);
+    resolve(lib, "curl_easy_init", a.easy_init, a.error);
+    resolve(lib, "curl_easy_setopt", a.easy_setopt, a.error);
+    resolve(lib, "curl_easy_perform", a.easy_perform, a.error);
+    resolve(lib, "curl_easy_getinfo", a.easy_getinfo, a.error);
+    resolve(lib, "curl_easy_strerror", a.easy_strerror, a.error);
+    resolve(lib, "curl_easy_cleanup", a.easy_cleanup, a.error);
+    if (a.error.empty() && a.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) a.error = "curl_global_init failed";
+    return a;  // the library stays loaded for the process's life
+  }();
+  return api;
+}
 
 std::string iso(std::chrono::system_clock::time_point t) {
   const std::time_t s = std::chrono::system_clock::to_time_t(t);
@@ -46,40 +91,45 @@ int progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 // One GET; blocking, so only on the helper thread.
 UpdateResult perform(const std::string& url, const std::string& userpwd, const std::atomic<bool>& quit) {
   UpdateResult r;
-  CURL* c = curl_easy_init();
+  const CurlApi& curl = curl_api();
+  if (!curl.error.empty()) {
+    r.error = curl.error;
+    return r;
+  }
+  CURL* c = curl.easy_init();
   if (c == nullptr) {
     r.error = "curl_easy_init failed";
     return r;
   }
   char error[CURL_ERROR_SIZE] = {};
   Transfer t{&quit};
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect is a failure: credentials go nowhere else
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutS);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, kTimeoutS);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "pairgate");
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+  curl.easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect is a failure: credentials go nowhere else
+  curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutS);
+  curl.easy_setopt(c, CURLOPT_TIMEOUT, kTimeoutS);
+  curl.easy_setopt(c, CURLOPT_USERAGENT, "pairgate");
+  curl.easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+  curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+  curl.easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+  curl.easy_setopt(c, CURLOPT_XFERINFODATA, &t);
   if (!userpwd.empty()) {
-    curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(c, CURLOPT_USERPWD, userpwd.c_str());
+    curl.easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    curl.easy_setopt(c, CURLOPT_USERPWD, userpwd.c_str());
   }
-  const CURLcode rc = curl_easy_perform(c);
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.http_status);
+  const CURLcode rc = curl.easy_perform(c);
+  curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.http_status);
   if (rc != CURLE_OK) {
-    r.error = error[0] != '\0' ? error : curl_easy_strerror(rc);
+    r.error = error[0] != '\0' ? error : curl.easy_strerror(rc);
   } else if (r.http_status < 200 || r.http_status > 299) {
     r.error = "HTTP status " + std::to_string(r.http_status);
   } else {
     r.ok = true;
   }
-  curl_easy_cleanup(c);
+  curl.easy_cleanup(c);
   return r;
 }
 
@@ -120,7 +170,6 @@ IpipUpdater::IpipUpdater(boost::asio::io_context& io, LoopClock& clock, std::str
       ipv4_(ipv4),
       report_(std::move(report)),
       timer_(clock.make_timer()) {
-  std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   if (!config.update_credentials.empty()) {
     // Read now (start or reload), checked as the peer's key file is.
     if (auto k = conf::read_key_file(config.update_credentials, 3); !k) {
