@@ -2,6 +2,8 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include <ctime>
+
 namespace pairgate {
 
 namespace {
@@ -45,5 +47,14 @@ class SteadyClock final : public LoopClock {
 }  // namespace
 
 std::unique_ptr<LoopClock> make_steady_clock(boost::asio::io_context& io) { return std::make_unique<SteadyClock>(io); }
+
+std::string utc_text(std::chrono::system_clock::time_point t) {
+  const std::time_t s = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  ::gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 }  // namespace pairgate

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace pairgate {
 
@@ -38,5 +39,9 @@ class LoopClock {
 
 // std::chrono::steady_clock, with boost::asio::steady_timer on `io`.
 std::unique_ptr<LoopClock> make_steady_clock(boost::asio::io_context& io);
+
+// A wall-clock time as status shows it: RFC 3339 UTC to the second,
+// "2026-11-30T03:32:43Z".
+std::string utc_text(std::chrono::system_clock::time_point t);
 
 }  // namespace pairgate

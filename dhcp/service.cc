@@ -1,5 +1,7 @@
 #include "dhcp/service.h"
 
+#include "core/clock.h"
+
 #include <linux/if_addr.h>
 #include <malloc.h>
 
@@ -50,14 +52,7 @@ std::string hex_colons(std::string_view bytes) {
   return out;
 }
 
-std::string utc(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  ::gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc(std::int64_t t) { return utc_text(std::chrono::system_clock::from_time_t(static_cast<std::time_t>(t))); }
 
 }  // namespace
 

@@ -44,14 +44,7 @@ IpAddress from_asio(const asio::ip::address& a) {
   return Ipv6Address(a.to_v6().to_bytes());
 }
 
-std::string utc(std::chrono::system_clock::time_point t) {
-  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  ::gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc(std::chrono::system_clock::time_point t) { return utc_text(t); }
 
 double seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
 

@@ -64,15 +64,6 @@ const CurlApi& curl_api() {
   return api;
 }
 
-std::string iso(std::chrono::system_clock::time_point t) {
-  const std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  ::gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 struct Transfer {
   const std::atomic<bool>* quit;
   std::size_t body = 0;
@@ -273,7 +264,7 @@ void IpipUpdater::arm() {
 }
 
 void IpipUpdater::status(nlohmann::json& out) const {
-  auto when = [](const auto& t) { return t ? nlohmann::json(iso(*t)) : nlohmann::json(nullptr); };
+  auto when = [](const auto& t) { return t ? nlohmann::json(utc_text(*t)) : nlohmann::json(nullptr); };
   out = {{"url", redact_url(url_)},
          {"last_attempt", when(last_attempt_)},
          {"last_success", when(last_success_)},
