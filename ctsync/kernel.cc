@@ -91,7 +91,8 @@ namespace {
 // (IPS_SRC_NAT/IPS_DST_NAT), which is what makes it translate packets. A
 // reply tuple given already translated leaves nothing for the setup to do,
 // so the entry lists the mapping but no packet is translated.
-void to_kernel(const Entry& e, nf_conntrack* ct) {
+// The original tuple: what identifies the entry (create, get, destroy).
+void set_original(const Entry& e, nf_conntrack* ct) {
   nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
   nfct_set_attr_u8(ct, ATTR_L4PROTO, static_cast<std::uint8_t>(e.key.l4));
   nfct_set_attr_u32(ct, ATTR_IPV4_SRC, htonl(e.key.orig.src));
@@ -104,6 +105,10 @@ void to_kernel(const Entry& e, nf_conntrack* ct) {
     nfct_set_attr_u16(ct, ATTR_PORT_SRC, htons(e.key.orig.sport));
     nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(e.key.orig.dport));
   }
+}
+
+void to_kernel(const Entry& e, nf_conntrack* ct) {
+  set_original(e, ct);
   nfct_setobjopt(ct, NFCT_SOPT_SETUP_REPLY);
   if (e.reply.dst != e.key.orig.src) nfct_set_attr_u32(ct, ATTR_SNAT_IPV4, htonl(e.reply.dst));
   if (e.reply.src != e.key.orig.dst) nfct_set_attr_u32(ct, ATTR_DNAT_IPV4, htonl(e.reply.src));
@@ -213,6 +218,41 @@ std::expected<std::vector<Entry>, std::string> dump_table(std::size_t max_entrie
   return out;
 }
 
+namespace {
+
+int on_get(enum nf_conntrack_msg_type, nf_conntrack* ct, void* data) {
+  auto& out = *static_cast<std::optional<Tuple>*>(data);
+  Tuple t;
+  t.src = ntohl(nfct_get_attr_u32(ct, ATTR_REPL_IPV4_SRC));
+  t.dst = ntohl(nfct_get_attr_u32(ct, ATTR_REPL_IPV4_DST));
+  if (nfct_attr_is_set(ct, ATTR_REPL_PORT_SRC)) t.sport = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC));
+  if (nfct_attr_is_set(ct, ATTR_REPL_PORT_DST)) t.dport = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_DST));
+  out = t;
+  return NFCT_CB_STOP;
+}
+
+// The reply tuple of the kernel's entry with e's original tuple (nullopt
+// when there is none, or it could not be read).
+std::optional<Tuple> kernel_reply(const Entry& e) {
+  Handle h(0);
+  Conntrack q;
+  if (!h.h || !q.ct) return std::nullopt;
+  set_original(e, q.ct);
+  std::optional<Tuple> out;
+  nfct_callback_register(h.h, NFCT_T_ALL, &on_get, &out);
+  if (nfct_query(h.h, NFCT_Q_GET, q.ct) < 0) return std::nullopt;
+  return out;
+}
+
+// The synced entry translates (its reply tuple is not the original's
+// inverse). ICMP entries that translate are not synced (from_kernel).
+bool translates(const Entry& e) {
+  return e.reply.dst != e.key.orig.src || e.reply.src != e.key.orig.dst ||
+         (e.key.l4 != L4::icmp && (e.reply.dport != e.key.orig.sport || e.reply.sport != e.key.orig.dport));
+}
+
+}  // namespace
+
 CommitResult commit_entries(std::span<const Entry> entries) {
   CommitResult r;
   const auto start = std::chrono::steady_clock::now();
@@ -230,11 +270,31 @@ CommitResult commit_entries(std::span<const Entry> entries) {
     }
     to_kernel(e, c.ct);
     int rc = nfct_query(h.h, NFCT_Q_CREATE, c.ct);
+    if (rc < 0 && errno == EEXIST && translates(e)) {
+      // The flow's next packet got here first and made an entry of its own
+      // (a TCP pickup from the LAN in the moments between the takeover and
+      // this commit), through this router's NAT: a mapping of its own
+      // choosing (a MAP-E CE: another port of the sets), or none at all
+      // (the route still went elsewhere). NAT cannot change on an existing
+      // entry, and the server knows only the old master's mapping: put
+      // that one in its place. The packets the pickup sent went out with a
+      // port the server does not know; what it answers them finds no entry.
+      if (auto reply = kernel_reply(e); reply && *reply != e.reply) {
+        Conntrack d;
+        if (d.ct) {
+          set_original(e, d.ct);
+          nfct_query(h.h, NFCT_Q_DESTROY, d.ct);
+        }
+        rc = nfct_query(h.h, NFCT_Q_CREATE, c.ct);
+      } else {
+        errno = EEXIST;  // the look-up's own calls may have set it
+      }
+    }
     if (rc < 0 && errno == EEXIST) {
       // The flow's next packet got here first and made an entry of its own
-      // (a TCP pickup): bring it up to what the old master knew.
-      // NAT and the status bits cannot change on an existing entry
-      // (ctnetlink answers EBUSY): the timeout, mark and TCP state can.
+      // (a TCP pickup) with the same mapping: bring it up to what the old
+      // master knew. NAT and the status bits cannot change on an existing
+      // entry (ctnetlink answers EBUSY): the timeout, mark and TCP state can.
       for (auto a : {ATTR_SNAT_IPV4, ATTR_DNAT_IPV4, ATTR_SNAT_PORT, ATTR_DNAT_PORT, ATTR_STATUS}) {
         nfct_attr_unset(c.ct, a);
       }

@@ -207,6 +207,20 @@ scenario() {
     check "[$mode] primergy's kernel table has neither before the takeover" \
       fails eval 'in_table "$primergy" tcp 8080 || in_table "$primergy" udp 9000'
   fi
+  if [[ $mode == nat ]]; then
+    # A packet of the TCP flow reaching primergy before the commit (the
+    # client's next segment, right after the LAN's gratuitous ARP) makes an
+    # entry of its own with a mapping of primergy's choice: one made by hand
+    # here, to port 19999. The commit must replace it with beagle's mapping
+    # (an update cannot change NAT), or the flow leaves from a port the
+    # server does not know.
+    local orig
+    orig=$(ip netns exec "$beagle" conntrack -L -p tcp 2>/dev/null | grep -Eo 'src=[0-9.]+ dst=198.51.100.9 sport=[0-9]+ dport=8080 ' | head -1)
+    read -r csrc _ csport _ <<<"$(sed 's/[a-z]*=//g' <<<"$orig")"
+    check "[$mode] a pickup entry with another mapping is in primergy's table first" ip netns exec "$primergy" conntrack -I -p tcp \
+      -s "$csrc" -d 198.51.100.9 --sport "$csport" --dport 8080 -r 198.51.100.9 -q 198.51.100.1 --reply-port-src 8080 \
+      --reply-port-dst 19999 --state ESTABLISHED -u SEEN_REPLY -t 120 --mark 0x10000
+  fi
   # beagle loses power: the daemon dies at once, and so do its links.
   kill -9 "${pid[beagle]}"
   unset "pid[beagle]"
