@@ -286,6 +286,7 @@ CommitResult commit_entries(std::span<const Entry> entries) {
           nfct_query(h.h, NFCT_Q_DESTROY, d.ct);
         }
         rc = nfct_query(h.h, NFCT_Q_CREATE, c.ct);
+        if (rc == 0) ++r.replaced;
       } else {
         errno = EEXIST;  // the look-up's own calls may have set it
       }

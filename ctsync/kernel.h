@@ -70,6 +70,7 @@ std::expected<void, std::string> for_each_entry(const Visit& visit);
 
 struct CommitResult {
   std::size_t ok = 0, failed = 0;
+  std::size_t replaced = 0;  // of ok: put in place of an entry with another mapping
   std::string first_error;
   std::chrono::milliseconds took{0};
 };

@@ -190,6 +190,7 @@ void Service::run_commit(std::vector<Entry> entries) {
       if (engine_) engine_->committed(r.ok, r.failed, r.took);
       std::string line = "firewall state sync: committed " + std::to_string(r.ok) + " entries in " +
                          std::to_string(r.took.count()) + " ms";
+      if (r.replaced) line += " (" + std::to_string(r.replaced) + " in place of an entry with another mapping)";
       if (r.failed) line += ", " + std::to_string(r.failed) + " failed (first: " + r.first_error + ")";
       if (r.failed) {
         spdlog::warn("{}", line);
@@ -197,7 +198,7 @@ void Service::run_commit(std::vector<Entry> entries) {
         spdlog::info("{}", line);
       }
       ctx_.events.publish("firewall", "state_sync", line,
-                          {{"committed", r.ok}, {"failed", r.failed}, {"duration_ms", r.took.count()}});
+                          {{"committed", r.ok}, {"failed", r.failed}, {"replaced", r.replaced}, {"duration_ms", r.took.count()}});
     });
   });
 }

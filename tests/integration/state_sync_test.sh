@@ -251,6 +251,7 @@ scenario() {
         test -n "$beagle_tcp_port" -a "$(nat_in_table "$primergy" tcp 8080)" = "$beagle_tcp_port"
       check "[$mode] the UDP flow keeps beagle's NAT mapping" \
         test -n "$beagle_udp_port" -a "$(nat_in_table "$primergy" udp 9000)" = "$beagle_udp_port"
+      check "[$mode] the commit says it replaced the pickup" grep -q 'committed .*(1 in place of an entry with another mapping)' "$dir/primergy.log"
     fi
     check "[$mode] the inbound-only UDP stream keeps reaching the client" test "$udp_after" -ge 100
     check "[$mode] the TCP download keeps flowing" grows tcp.log 3 2000
