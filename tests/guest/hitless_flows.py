@@ -7,7 +7,9 @@ scripts/bench/hitless), and their verdict.
       TCP stream of 64 bytes every 20 ms on 7001 (a download that only
       receives), and on UDP 7002 a stream of 50 packets/s to whoever sent
       "hello" (to the address the first hello came from, as a media server
-      would: it does not follow a client that shows up elsewhere).
+      would: it does not follow a client that shows up elsewhere). Each
+      connection and first hello is printed as "PROTO PORT PEER_IP PEER_PORT"
+      (the source a NAT in between chose).
   hitless_flows.py client SERVER SECONDS OUT.json
       on the LAN client: the three flows for SECONDS; the arrival time of
       every echo, stream chunk and datagram (CLOCK_MONOTONIC), and any error.
@@ -52,7 +54,8 @@ def serve(address):
         s.bind((address, port))
         s.listen(16)
         while True:
-            conn, _ = s.accept()
+            conn, peer = s.accept()
+            print(f"tcp {port} {peer[0]} {peer[1]}", flush=True)
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             threading.Thread(target=handler, args=(conn,), daemon=True).start()
 
@@ -66,6 +69,7 @@ def serve(address):
             if key in seen:
                 continue  # a repeated hello from a client already served
             seen.add(key)
+            print(f"udp {UDP} {peer[0]} {peer[1]}", flush=True)
             seconds = float(data.split()[2]) if len(data.split()) > 2 else 30
 
             def send(peer=peer, seconds=seconds):

@@ -12,6 +12,40 @@
 #   sw3       2001:db8:1::b4      3    203.0.113.103   (SHARED_B4)
 
 SHARED_B4=2001:db8:1::b4
+
+# MAP-E (issue 17), mode "mape": both routers' tunnel mape0 (`type: mape`,
+# `vrrp_instance: VRRP1`) maps the /64 they share, 2001:db8:1::/64, by the
+# rule below (EA bits 44..47 of the prefix, 0x1, are the PSID; the IPv4
+# prefix is a /32, so no address bits) to CE 198.18.0.1, PSID 1 of 4 bits,
+# offset 4: 15 port sets of 256 ports, A*4096 + 256 .. A*4096 + 511 for
+# A = 1..15 (`pairgated --check` with `prefix: 2001:db8:1::/64` prints
+# "CE 198.18.0.1, PSID 0x1 (k=4), 15 port sets of 256 ports, CE IPv6
+# 2001:db8:1::c612:1:1"). The AFTR's namespace is also the BR (hitless_br).
+MAPE_RULE="{ipv6_prefix: 2001:db8::/44, ipv4_prefix: 198.18.0.1/32, ea_length: 4, psid_offset: 4}"
+MAPE_CE4=198.18.0.1
+MAPE_CE6=2001:db8:1::c612:1:1
+MAPE_PSID=1
+mape_sets() {  # the port sets as nft ranges: 4352-4607, 8448-8703, ...
+  local a out=()
+  for a in $(seq 1 15); do out+=("$((a * 4096 + MAPE_PSID * 256))-$((a * 4096 + MAPE_PSID * 256 + 255))"); done
+  local IFS=,
+  echo "${out[*]}"
+}
+mape_port_in_sets() {  # mape_port_in_sets PORT
+  (($1 >= 4096 && ($1 >> 8 & 15) == MAPE_PSID))
+}
+
+# What the mode's tunnel is called and which WAN address the master holds
+# for it (what a power loss takes away with the link): hitless_mode MODE.
+HITLESS_LINK=ip6tnl1
+HITLESS_HELD=$SHARED_B4/64
+hitless_mode() {
+  if [[ $1 == mape ]]; then
+    HITLESS_LINK=mape0 HITLESS_HELD=$MAPE_CE6/128
+  else
+    HITLESS_LINK=ip6tnl1 HITLESS_HELD=$SHARED_B4/64
+  fi
+}
 # The probes' interval (and timeout): not what detects these events (the
 # WAN's carrier and VRRP do), and at 200 ms a guest under TCG, busy
 # starting the other daemon, judged rounds lost that were only late.
@@ -61,24 +95,39 @@ NFT
 }
 
 # hitless_config NAME PRIORITY MODE DIR [SYNC]; MODE shared (the B4 address
-# VRRP1 carries) or own (each router its SLAAC address, today's way). SYNC
-# "sync": the firewall on both routers with its conntrack state sync over
-# the peer channel (on the LAN; one key file for both), and beagle waits 2 s
-# before preempting on its return, so that the master's dump is in its
-# cache when it takes over (docs/configuration.md, firewall.state_sync).
+# VRRP1 carries), own (each router its SLAAC address, today's way) or mape
+# (MAP-E, the CE address and link held by VRRP1's master; its NAT needs the
+# firewall, with or without SYNC). SYNC "sync": the firewall on both
+# routers with its conntrack state sync over the peer channel (on the LAN;
+# one key file for both), and beagle waits 2 s before preempting on its
+# return, so that the master's dump is in its cache when it takes over
+# (docs/configuration.md, firewall.state_sync).
 hitless_config() {
-  local name=$1 prio=$2 mode=$3 dir=$4 sync=${5:-} excluded="" local="" extra="" preempt=""
+  local name=$1 prio=$2 mode=$3 dir=$4 sync=${5:-} excluded="" extra="" preempt="" tunnel tun=ip6tnl1
+  if [[ $mode == mape ]]; then
+    tun=mape0
+    tunnel="    type: mape
+    br: 2001:db8:a::1
+    vrrp_instance: VRRP1
+    rules: [$MAPE_RULE]"
+  else
+    tunnel="    aftr: 2001:db8:a::1"
+  fi
   if [[ $mode == shared ]]; then
     excluded=", excluded_addresses: [$SHARED_B4/64]"
-    local="    local: $SHARED_B4"
+    tunnel+="
+    local: $SHARED_B4"
   fi
+  local firewall="firewall: {enabled: true, wan_interfaces: [eth0, $tun]"
   if [[ $sync == sync ]]; then
     [[ -e $dir/peer.key ]] || { head -c 32 /dev/urandom | base64 >"$dir/peer.key"; chmod 600 "$dir/peer.key"; }
     local me=198.51.100.2 other=198.51.100.3
     [[ $name == primergy ]] && { me=198.51.100.3; other=198.51.100.2; }
     extra="peer: {address: $other, local: $me, key_file: $dir/peer.key}
-firewall: {enabled: true, wan_interfaces: [eth0, ip6tnl1], state_sync: true}"
+$firewall, state_sync: true}"
     preempt=", preempt_delay: 2s"
+  elif [[ $mode == mape ]]; then
+    extra="$firewall}"
   fi
   cat >"$dir/$name.yaml" <<YAML
 node: $name
@@ -88,18 +137,68 @@ sysctl: {net.ipv4.ip_forward: 1}
 vrrp:
   instances:
     - {name: VRRP1, interface: eth0, vrid: 1, priority: $prio, version: 3, advert_interval: $HITLESS_ADVERT,
-       virtual_addresses: [192.0.2.2/24]$excluded, garp: {delay: 1s, repeat: 2}, track: [{tunnel: ip6tnl1}]$preempt}
+       virtual_addresses: [192.0.2.2/24]$excluded, garp: {delay: 1s, repeat: 2}, track: [{tunnel: $tun}]$preempt}
     - {name: VRRP2, interface: eth1, vrid: 2, priority: $prio, version: 3, advert_interval: $HITLESS_ADVERT,
-       virtual_addresses: [198.51.100.1/24], garp: {delay: 1s, repeat: 2}, track: [{tunnel: ip6tnl1}]$preempt}
+       virtual_addresses: [198.51.100.1/24], garp: {delay: 1s, repeat: 2}, track: [{tunnel: $tun}]$preempt}
   sync_groups: [{name: LAN, instances: [VRRP1, VRRP2]}]
 tunnels:
-  - name: ip6tnl1
+  - name: $tun
     wan_interface: eth0
-    aftr: 2001:db8:a::1
-$local
+$tunnel
     health: {interval: ${HITLESS_HEALTH_INTERVAL:-1s}, down_after: 3, up_after: 2, targets: [203.0.113.1]}
 $extra
 YAML
+}
+
+# The BR of mode mape, in the AFTR's namespace (as tests/guest/mape_test.sh's
+# br_for): an ipip6 softwire from 2001:db8:a::1 to the CE address, the CE's
+# IPv4 /32 routed into it, no NAT (the aftr table's SNAT is per zone 1-3;
+# this is zone 0). nft counts what comes out of it: IPv4 packets, and TCP/UDP
+# ones whose source is not the CE address or whose source port is outside
+# its port sets (RFC 7597 §8: the BR's check).
+hitless_br() {
+  ip -n $AFTR link show br0 >/dev/null 2>&1 && return 0
+  ip -n $AFTR -6 tunnel add br0 mode ipip6 local 2001:db8:a::1 remote $MAPE_CE6 encaplimit none
+  ip -n $AFTR link set br0 up
+  ip -n $AFTR route add $MAPE_CE4/32 dev br0
+  ip netns exec $AFTR nft -f - <<NFT
+table inet br {
+  counter from_ce {}
+  counter outside {}
+  chain pre {
+    type filter hook prerouting priority raw; policy accept;
+    iifname "br0" meta nfproto ipv4 counter name from_ce
+    iifname "br0" meta nfproto ipv4 ip saddr != $MAPE_CE4 counter name outside
+    iifname "br0" meta l4proto { tcp, udp } th sport != { $(mape_sets) } counter name outside
+  }
+}
+NFT
+}
+# A named counter's packets: br_count TABLE NAME.
+br_count() {
+  ip netns exec $AFTR nft -j list counter inet "$1" "$2" |
+    python3 -c "import json,sys; print([o['counter']['packets'] for o in json.load(sys.stdin)['nftables'] if 'counter' in o][0])"
+}
+# From now on, count at the BR the client's packets of the interactive
+# session (to port 7000) and of the download (7001) from SOURCE_PORT and
+# from any other port: br_watch PORT_INTERACTIVE PORT_DOWNLOAD.
+br_watch() {
+  ip netns exec $AFTR nft delete table inet brwatch 2>/dev/null
+  ip netns exec $AFTR nft -f - <<NFT
+table inet brwatch {
+  counter same7000 {}
+  counter other7000 {}
+  counter same7001 {}
+  counter other7001 {}
+  chain pre {
+    type filter hook prerouting priority raw; policy accept;
+    iifname "br0" tcp dport 7000 tcp sport $1 counter name same7000
+    iifname "br0" tcp dport 7000 tcp sport != $1 counter name other7000
+    iifname "br0" tcp dport 7001 tcp sport $2 counter name same7001
+    iifname "br0" tcp dport 7001 tcp sport != $2 counter name other7001
+  }
+}
+NFT
 }
 
 # A router's namespace by name.
@@ -107,15 +206,16 @@ ns_of() { [[ $1 == beagle ]] && echo $BEAGLE || echo $PRIMERGY; }
 
 # The events; each leaves primergy the master. power_loss: the process
 # dies with both links (a real power loss takes the kernel's state too:
-# the link, the shared address and the routes go, as at a reboot).
+# the link, the shared address or CE address and the routes go, as at a
+# reboot; hitless_mode says which).
 event_power_loss() {
   ip -n $SW link set d2 down
   ip -n $SW link set l1 down
   kill -9 "${pid[beagle]}" 2>/dev/null
   wait "${pid[beagle]}" 2>/dev/null
   unset 'pid[beagle]'
-  ip -n $BEAGLE link del ip6tnl1 2>/dev/null
-  ip -n $BEAGLE addr del $SHARED_B4/64 dev eth0 2>/dev/null
+  ip -n $BEAGLE link del $HITLESS_LINK 2>/dev/null
+  ip -n $BEAGLE addr del $HITLESS_HELD dev eth0 2>/dev/null
   ip -n $BEAGLE addr del 192.0.2.2/24 dev eth0 2>/dev/null
   ip -n $BEAGLE addr del 198.51.100.1/24 dev eth1 2>/dev/null
 }
