@@ -72,6 +72,13 @@ TEST(MapNat, HooksAndGuard) {
   EXPECT_NE(text.find("oifname \"mape0\" meta nfproto ipv4 ip saddr != 198.18.18.52 counter name \"mape_mape0_unmapped\" drop"),
             std::string::npos);
   EXPECT_NE(text.find("meta l4proto != { tcp, udp, icmp } counter name"), std::string::npos);
+  // Only a flow's first packet is checked: an established one whose reply
+  // comes to the CE address passes at the first rule.
+  const auto shortcut = text.find("oifname \"mape0\" meta nfproto ipv4 ct state established ct reply ip daddr "
+                                  "198.18.18.52 accept");
+  ASSERT_NE(shortcut, std::string::npos);
+  EXPECT_LT(shortcut, text.find("ip saddr != 198.18.18.52"));
+  EXPECT_GT(shortcut, text.find("chain mape_mape0_guard"));
   // The NAT covers TCP, UDP and ICMP, IPv4 only, on the tunnel only.
   EXPECT_NE(text.find("oifname \"mape0\" meta nfproto ipv4 meta l4proto { tcp, udp, icmp } numgen"), std::string::npos);
 }
