@@ -132,6 +132,33 @@ std::string render_status(const json& s) {
              text(health, "last_rtt_ms"), text(health, "failures"), text(tun, "reason", "")});
     }
     out += "\n" + t.str();
+    // Under the table, what a MAP-E tunnel computed and how a fixed-IP
+    // tunnel's update URL fares (issue 17): one line each.
+    for (const auto& tun : *tl) {
+      if (!tun.is_object()) continue;
+      if (auto m = tun.find("map"); m != tun.end() && m->is_object()) {
+        const auto sets = m->find("port_sets");
+        const std::size_t n = sets != m->end() && sets->is_array() ? sets->size() : 0;
+        out += "  " + text(tun, "name") + ": MAP-E CE " + text(*m, "ipv4") + " PSID " + text(*m, "psid") + "/" +
+               text(*m, "psid_length") + ", " + std::to_string(n) + " port sets, " + text(*m, "port_count") +
+               " ports; CE " + text(*m, "ce_ipv6") + " (" + text(*m, "interface_id") + ") from " +
+               text(*m, "delegated_prefix") + ", BR " + text(*m, "br") + "\n";
+      }
+      if (auto u = tun.find("update"); u != tun.end() && u->is_object()) {
+        out += "  " + text(tun, "name") + ": update " + text(*u, "url") + ": ";
+        if (text(*u, "in_flight") == "yes") {
+          out += "calling";
+        } else if (u->contains("error") && !(*u)["error"].is_null()) {
+          out += "FAILING: " + text(*u, "error");  // "HTTP status 503", or curl's message
+        } else if (text(*u, "last_success") != "-") {
+          out += "ok at " + text(*u, "last_success") + " for " + text(*u, "address");
+        } else {
+          out += "not called yet";
+        }
+        if (text(*u, "retry_in_s") != "-") out += ", next call in " + text(*u, "retry_in_s") + " s";
+        out += ", " + text(*u, "successes", "0") + " ok, " + text(*u, "failures", "0") + " failed\n";
+      }
+    }
   }
 
   if (auto p = s.find("peer"); p != s.end() && p->is_object()) {
@@ -161,6 +188,18 @@ std::string render_status(const json& s) {
     out += "\nFIREWALL: table " + text(*f, "table") + ", applied: " + text(*f, "applied");
     if (f->contains("error")) out += ", error: " + text(*f, "error");
     out += "\n";
+    // MAP-E NAT: the port sets' use as of the last reading.
+    if (auto mp = f->find("mape"); mp != f->end() && mp->is_object()) {
+      for (const auto& [tunnel, m] : mp->items()) {
+        out += "MAP-E NAT " + clean(tunnel) + ": " + text(m, "address");
+        if (auto u = m.find("usage"); u != m.end() && u->is_object()) {
+          out += ", " + text(*u, "ports_in_use", "0") + " of " + text(*u, "ports", "0") + " ports in use by " +
+                 text(*u, "flows", "0") + " flows, sets max/min " + text(*u, "max_min_ratio", "inf") +
+                 ", exhausted drops " + text(*u, "exhausted_drops", "0") + ", outside " + text(*u, "outside", "0");
+        }
+        out += "\n";
+      }
+    }
     // State sync (issue 14): the role, what is cached or sent, what was
     // dropped and the last takeover's commit -- what an operator checks
     // before pulling a router's plug.

@@ -253,6 +253,31 @@ bool translates(const Entry& e) {
 
 }  // namespace
 
+std::expected<DestroyResult, std::string> destroy_entries(const Pick& pick) {
+  DestroyResult r;
+  std::vector<std::unique_ptr<nf_conntrack, void (*)(nf_conntrack*)>> picked;
+  auto done = for_each_entry([&](const nlmsghdr* message, const nf_conntrack* ct) {
+    if (!pick(message, ct)) return;
+    if (picked.size() >= kMaxDestroy) {
+      r.truncated = true;
+      return;
+    }
+    if (nf_conntrack* copy = nfct_clone(ct)) picked.emplace_back(copy, &nfct_destroy);
+  });
+  if (!done) return std::unexpected(done.error());
+  Handle h(0);
+  if (!h.h) return std::unexpected(std::string("conntrack: ") + std::strerror(errno));
+  for (const auto& ct : picked) {
+    if (nfct_query(h.h, NFCT_Q_DESTROY, ct.get()) == 0 || errno == ENOENT) {
+      ++r.deleted;
+    } else {
+      if (r.first_error.empty()) r.first_error = std::strerror(errno);
+      ++r.failed;
+    }
+  }
+  return r;
+}
+
 CommitResult commit_entries(std::span<const Entry> entries) {
   CommitResult r;
   const auto start = std::chrono::steady_clock::now();

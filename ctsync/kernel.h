@@ -68,6 +68,19 @@ std::expected<std::vector<Entry>, std::string> dump_table(std::size_t max_entrie
 using Visit = std::function<void(const nlmsghdr* message, const nf_conntrack* ct)>;
 std::expected<void, std::string> for_each_entry(const Visit& visit);
 
+// Deletes the entries `pick` chooses (one dump, then one delete each, on
+// another handle: a dump cannot be interrupted by requests). An entry that
+// is gone by its turn counts as deleted. At most kMaxDestroy per call.
+// Blocking; call off the loop.
+using Pick = std::function<bool(const nlmsghdr* message, const nf_conntrack* ct)>;
+inline constexpr std::size_t kMaxDestroy = 262144;
+struct DestroyResult {
+  std::size_t deleted = 0, failed = 0;
+  bool truncated = false;  // more than kMaxDestroy were picked
+  std::string first_error;
+};
+std::expected<DestroyResult, std::string> destroy_entries(const Pick& pick);
+
 struct CommitResult {
   std::size_t ok = 0, failed = 0;
   std::size_t replaced = 0;  // of ok: put in place of an entry with another mapping

@@ -67,18 +67,29 @@ std::string render_map_nat(const MapNat& nat) {
   // After the NAT (srcnat + 10): whatever would still leave by the tunnel
   // from another address, port or identifier, or with a protocol a shared
   // address cannot carry (RFC 7597 §8.2: the BR drops it anyway), is dropped
-  // here and counted, and never reaches the BR.
+  // here and counted, and never reaches the BR. The base chain costs other
+  // traffic one rule; the check chain accepts the common cases first.
   const std::string count = "counter name \"" + map_nat_counter(nat.tunnel) + "\" drop";
   out += "\n\tchain " + name + "_guard {\n";
   out += "\t\ttype filter hook postrouting priority srcnat + 10; policy accept;\n";
-  line(oif + "meta nfproto ipv4 ip saddr != " + addr + " " + count);
-  line(oif + "meta nfproto ipv4 meta l4proto != { tcp, udp, icmp } " + count);
-  line(oif + "meta nfproto ipv4 meta l4proto { tcp, udp } th sport != " + sets + " " + count);
+  line(oif + "meta nfproto ipv4 jump " + name + "_check");
+  out += "\t}\n";
+  out += "\n\tchain " + name + "_check {\n";
+  // A flow's first packet is checked in full below, and conntrack gives
+  // every later packet the binding the first one got; an established flow
+  // whose reply comes back to the CE address (one this NAT, or the router
+  // itself on that address, mapped) therefore needs no second look. Entries
+  // mapped to an earlier mapping are deleted when the mapping changes
+  // (Service::flush_remapped), so none of them passes here.
+  line("ct state established ct reply ip daddr " + addr + " accept comment \"a flow's first packet was checked\"");
+  line("ip saddr " + addr + " meta l4proto { tcp, udp } th sport " + sets + " accept");
   // nft matches the identifier under one ICMP type a rule ("incompatible
   // icmp match" for a set of types): one rule for each echo type.
   for (const char* type : {"echo-request", "echo-reply"}) {
-    line(oif + "icmp type " + type + " icmp id != " + sets + " " + count);
+    line("ip saddr " + addr + " icmp type " + type + " icmp id " + sets + " accept");
   }
+  line("ip saddr " + addr + " icmp type != { echo-request, echo-reply } accept comment \"ICMP errors: NAT maps their inner packet\"");
+  line(count);
   out += "\t}\n";
   return out;
 }

@@ -127,6 +127,23 @@ std::expected<ConntrackStat, ConntrackStatError> read_conntrack_stat(const std::
   return parse_conntrack_stat(text);
 }
 
+namespace {
+
+// The set holding the port: sets ascending and disjoint, so the last set
+// starting at or below the port is the only one that can hold it.
+std::optional<std::size_t> set_of(std::span<const PortRange> sets, std::uint16_t port) {
+  auto it = std::upper_bound(sets.begin(), sets.end(), port,
+                             [](std::uint16_t p, const PortRange& r) { return p < r.first; });
+  if (it == sets.begin() || !std::prev(it)->contains(port)) return std::nullopt;
+  return static_cast<std::size_t>(std::prev(it) - sets.begin());
+}
+
+}  // namespace
+
+bool stale_after_remap(const ReplyEnd& e, Ipv4Address now_address, std::span<const PortRange> now_sets) {
+  return e.address != now_address || !set_of(now_sets, e.port);
+}
+
 MapUsage count_map_usage(Ipv4Address address, std::span<const PortRange> sets, std::span<const ReplyEnd> entries) {
   MapUsage u;
   u.sets.reserve(sets.size());
@@ -138,15 +155,12 @@ MapUsage count_map_usage(Ipv4Address address, std::span<const PortRange> sets, s
   std::vector<bool> in_use(65536, false);
   for (const auto& e : entries) {
     if (e.address != address || (e.l4 != kTcp && e.l4 != kUdp && e.l4 != kIcmp)) continue;
-    // The sets are ascending and disjoint: the last set starting at or
-    // below the port is the only one that can hold it.
-    auto it = std::upper_bound(sets.begin(), sets.end(), e.port,
-                               [](std::uint16_t p, const PortRange& r) { return p < r.first; });
-    if (it == sets.begin() || !std::prev(it)->contains(e.port)) {
+    const auto index = set_of(sets, e.port);
+    if (!index) {
       ++u.outside;
       continue;
     }
-    auto& set = u.sets[static_cast<std::size_t>(std::prev(it) - sets.begin())];
+    auto& set = u.sets[*index];
     ++set.flows;
     ++u.flows;
     ++(e.l4 == kTcp ? u.tcp : e.l4 == kUdp ? u.udp : u.icmp);

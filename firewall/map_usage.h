@@ -164,6 +164,14 @@ MapUsage count_map_usage(Ipv4Address address, std::span<const PortRange> sets, s
 std::optional<std::uint16_t> reply_icmp_id(std::span<const std::byte> attributes);
 inline constexpr std::size_t kMaxNetlinkAttributes = 256;
 
+// After a tunnel's mapping changed (renumbering) or was withdrawn: whether
+// an entry whose reply goes to the old CE address belongs to the old
+// mapping only. Its flow cannot go on (the BR sends its replies to the old
+// CE), and the guard (firewall/map_nat.h) lets an established flow whose
+// reply comes to the CE address pass unchecked, so such entries are
+// deleted. `now`: the CE address and port sets in force.
+bool stale_after_remap(const ReplyEnd& e, Ipv4Address now_address, std::span<const PortRange> now_sets);
+
 // --- the monitor ----------------------------------------------------------
 
 // Each reason a reading is incomplete, with its counter name.
@@ -186,10 +194,18 @@ struct MapUsageSources {
   };
   std::function<std::expected<Dump, std::string>(Ipv4Address address, std::size_t max)> dump;
   std::function<std::expected<ConntrackStat, ConntrackStatError>()> stat;
+  // Deletes the IPv4 TCP/UDP/ICMP entries whose reply goes to the address
+  // and that `stale` picks; the number deleted (Service, after a remap).
+  struct Flushed {
+    std::size_t deleted = 0, failed = 0;
+    std::string first_error;
+  };
+  using Stale = std::function<bool(const ReplyEnd&)>;
+  std::function<std::expected<Flushed, std::string>(Ipv4Address address, const Stale& stale)> flush;
 };
 
-// The kernel's: ctsync::for_each_entry (the dump state sync uses too) and
-// read_conntrack_stat().
+// The kernel's: ctsync::for_each_entry (the dump state sync uses too),
+// read_conntrack_stat() and ctsync::destroy_entries.
 MapUsageSources kernel_map_usage_sources();
 
 class MapUsageMonitor {

@@ -72,6 +72,7 @@ void Service::start(const conf::Config& config) {
   events_subscription_ = ctx_.events.subscribe([this](const Event& e) { on_event(e); });
   apply(config);
   if (enabled_ && applied_.empty()) throw std::runtime_error("firewall: " + error_);
+  flush_remapped();
   if (check_every_.count() != 0) read_counters();  // the first reading at once
   watch();
 }
@@ -192,6 +193,7 @@ bool Service::take_map(const Event& e) {
     }
     auto it = maps_.find(e.subject);
     if (it != maps_.end() && it->second.address == nat->address && it->second.port_sets == nat->port_sets) return false;
+    if (it != maps_.end()) remapped_.push_back({it->second, *nat});
     maps_[e.subject] = std::move(*nat);
   } else if (maps_.erase(e.subject) == 0) {
     return false;
@@ -205,6 +207,34 @@ void Service::on_event(const Event& e) {
     spdlog::info("firewall: MAP-E mapping of {} {}; re-rendering the NAT", e.subject,
                  maps_.contains(e.subject) ? "changed" : "withdrawn");
     apply(last_);
+    flush_remapped();
+  }
+}
+
+void Service::flush_remapped() {
+  auto remapped = std::exchange(remapped_, {});
+  if (!enabled_ || !usage_sources_.flush) return;
+  for (auto& r : remapped) {
+    offload_([this, r = std::move(r), flush = usage_sources_.flush, alive = alive_] {
+      auto out = flush(r.old.address, [&](const ReplyEnd& e) { return stale_after_remap(e, r.now.address, r.now.port_sets); });
+      boost::asio::post(ctx_.io, [this, tunnel = r.old.tunnel, old = r.old.address, out = std::move(out), alive] {
+        if (!*alive) return;
+        if (!out) {
+          ++map_flush_failures_;
+          spdlog::error("firewall: MAP-E {}: the flows of the old mapping ({}) could not be deleted: {}", tunnel,
+                        old.to_string(), out.error());
+          return;
+        }
+        map_flushed_ += out->deleted;
+        if (out->failed != 0) {
+          ++map_flush_failures_;
+          spdlog::error("firewall: MAP-E {}: {} flows of the old mapping would not be deleted: {}", tunnel, out->failed,
+                        out->first_error);
+        }
+        spdlog::info("firewall: MAP-E {}: {} flows of the old mapping ({}) deleted", tunnel, out->deleted,
+                     old.to_string());
+      });
+    });
   }
 }
 
@@ -312,7 +342,10 @@ void Service::status(nlohmann::json& out) const {
       }
     }
     f["mape"] = std::move(m);
-    f["mape_events"] = {{"updates", map_updates_}, {"refused", map_events_refused_}};
+    f["mape_events"] = {{"updates", map_updates_},
+                        {"refused", map_events_refused_},
+                        {"flows_flushed", map_flushed_},
+                        {"flush_failures", map_flush_failures_}};
   }
   if (!applied_.empty()) {
     if (check_every_.count() != 0 &&

@@ -61,6 +61,16 @@ class Service final : public Module {
   // bus's history at start); a changed one re-applies the table.
   void on_event(const Event& e);
   bool take_map(const Event& e);
+  // After the table of a new mapping is in force: the conntrack entries
+  // mapped to each replaced one are deleted on the helper
+  // (firewall/map_usage.h stale_after_remap). A withdrawn mapping (the
+  // tunnel stops) deletes nothing: on a graceful stop the entries' removal
+  // would reach the peer through state sync and end the flows there.
+  void flush_remapped();
+  struct Remap {
+    MapNat old, now;
+  };
+  std::vector<Remap> remapped_;
   std::vector<MapNat> maps_for(const conf::Config& config) const;
   void remove();
   void forget();  // no table of ours is in the kernel any more
@@ -120,6 +130,8 @@ class Service final : public Module {
   std::optional<std::uint64_t> events_subscription_;
   std::uint64_t map_updates_ = 0;
   std::uint64_t map_events_refused_ = 0;  // tunnel_map events whose data did not read
+  std::uint64_t map_flushed_ = 0;         // conntrack entries of replaced mappings deleted
+  std::uint64_t map_flush_failures_ = 0;  // flushes that failed, or entries that would not go
   mutable std::mutex nft_mutex_;     // every nft_->run, from either thread
   std::uint64_t generation_ = 0;     // bumped by each apply and removal: older readings are stale
   mutable bool reading_ = false;     // a reading is on its way

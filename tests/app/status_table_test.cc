@@ -57,6 +57,41 @@ TEST(StatusTable, StateSyncIsOneLine) {
       << render_status(fresh);
 }
 
+// MAP-E's mapping and a fixed-IP tunnel's update URL under the tunnel
+// table; the NAT's port-set use under the firewall line.
+TEST(StatusTable, MapeAndUpdateLines) {
+  auto s = nlohmann::json::parse(R"({"tunnels": [
+    {"name": "mape0", "state": "UP", "map": {"ipv4": "198.51.100.18", "psid": 3, "psid_length": 4,
+      "port_sets": [[4144, 4399], [8240, 8495]], "port_count": 512, "ce_ipv6": "2001:db8:12:3400:0:c633:6412:3",
+      "interface_id": "rfc7597", "delegated_prefix": "2001:db8:12:3400::/56", "br": "2001:db8:ffff::1"}},
+    {"name": "fixed0", "state": "UP", "update": {"url": "https://user:***@198.51.100.9/update", "in_flight": false,
+      "error": "HTTP status 503", "http_status": 503, "retry_in_s": 20, "successes": 1, "failures": 2,
+      "last_success": "2026-11-30T05:00:00Z", "address": "2001:db8:1::10"}},
+    {"name": "fixed1", "state": "UP", "update": {"url": "https://198.51.100.9/u", "in_flight": false, "error": null,
+      "http_status": 200, "retry_in_s": null, "successes": 1, "failures": 0,
+      "last_success": "2026-11-30T05:00:00Z", "address": "2001:db8:1::11"}}],
+    "firewall": {"applied": true, "table": "pairgate", "mape": {"mape0": {"address": "198.51.100.18",
+      "usage": {"ports_in_use": 240, "ports": 512, "flows": 260, "max_min_ratio": 1.0, "exhausted_drops": 3,
+                "outside": 0}}}}})");
+  const std::string out = render_status(s);
+  EXPECT_NE(out.find("  mape0: MAP-E CE 198.51.100.18 PSID 3/4, 2 port sets, 512 ports; CE 2001:db8:12:3400:0:c633:6412:3 "
+                     "(rfc7597) from 2001:db8:12:3400::/56, BR 2001:db8:ffff::1\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("  fixed0: update https://user:***@198.51.100.9/update: FAILING: HTTP status 503, next call in "
+                     "20 s, 1 ok, 2 failed\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("  fixed1: update https://198.51.100.9/u: ok at 2026-11-30T05:00:00Z for 2001:db8:1::11, 1 ok, "
+                     "0 failed\n"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("MAP-E NAT mape0: 198.51.100.18, 240 of 512 ports in use by 260 flows, sets max/min 1.0, "
+                     "exhausted drops 3, outside 0\n"),
+            std::string::npos)
+      << out;
+}
+
 TEST(StatusTable, ToleratesMissingAndOddFields) {
   EXPECT_EQ(render_status(nlohmann::json::object()), "node -\n");
   EXPECT_NO_THROW(render_status(nlohmann::json::parse(R"({"vrrp": [{"vrid": "x"}], "dhcp": {"pools": [1], "counters": 3, "lease_file": {"ok": "x"}}, "tunnels": [null], "peer": {"rejected": 3, "since_s": "x"}, "firewall": {"state_sync": {"dropped": 3, "last_commit_entries": "x"}}})")));

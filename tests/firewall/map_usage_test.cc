@@ -133,6 +133,20 @@ TEST(MapUsage, PortsAtTheEdgesOfEverySet) {
   EXPECT_EQ(*u.max_min_ratio, 1.0);
 }
 
+// After a remap, an entry is stale unless its mapped address and port (or
+// echo identifier) are still the CE's: at every set's edges, and for
+// another address.
+TEST(MapUsage, StaleAfterRemap) {
+  for (const auto& s : kSets) {
+    EXPECT_TRUE(stale_after_remap({17, kCe, static_cast<std::uint16_t>(s.first - 1)}, kCe, kSets));
+    EXPECT_FALSE(stale_after_remap({17, kCe, s.first}, kCe, kSets));
+    EXPECT_FALSE(stale_after_remap({1, kCe, s.last}, kCe, kSets));
+    EXPECT_TRUE(stale_after_remap({6, kCe, static_cast<std::uint16_t>(s.last + 1)}, kCe, kSets));
+    EXPECT_TRUE(stale_after_remap({6, kCe, s.first}, kOther, kSets)) << "the CE address changed";
+  }
+  EXPECT_TRUE(stale_after_remap({6, kCe, 5472}, kCe, {}));
+}
+
 TEST(MapUsage, Json) {
   const std::vector<ReplyEnd> one = {{6, kCe, 5472}};
   nlohmann::json j;
@@ -208,7 +222,8 @@ struct Fake {
               asked_max = max;
               return dump;
             },
-            [this] { return stats.at(std::min(next++, stats.size() - 1)); }};
+            [this] { return stats.at(std::min(next++, stats.size() - 1)); },
+            nullptr};
   }
 };
 

@@ -58,6 +58,17 @@ class FirewallServiceTest : public ::testing::Test {
           s.insert_failed = insert_failed_;
           insert_failed_ += 5;
           return s;
+        },
+        // The flush sees these entries to the old address and deletes what
+        // `stale` picks.
+        .flush = [this](Ipv4Address address, const MapUsageSources::Stale& stale)
+            -> std::expected<MapUsageSources::Flushed, std::string> {
+          flushed_from_.push_back(address.to_string());
+          MapUsageSources::Flushed f;
+          for (std::uint16_t port : {4930, 9030, 5000}) {
+            if (stale({17, address, port})) ++f.deleted;
+          }
+          return f;
         }});
   }
   conf::Config config(const std::string& firewall) {
@@ -89,6 +100,7 @@ class FirewallServiceTest : public ::testing::Test {
   FakeNft* nft_ = new FakeNft;
   std::vector<std::function<void()>> jobs_;
   int dumps_ = 0;
+  std::vector<std::string> flushed_from_;
   std::uint64_t insert_failed_ = 100;
   Service service_{registries_.context(io_, netlink_), std::unique_ptr<Nft>(nft_), std::chrono::seconds(5),
                    [this](std::function<void()> job) { jobs_.push_back(std::move(job)); }};
@@ -319,6 +331,33 @@ TEST_F(FirewallServiceTest, TheReadingShowsEachMapeTunnelsPortSetUse) {
   EXPECT_GT(dumps_, before);
   // Counted from the new monitor's baseline: one step of the fake's 5.
   EXPECT_EQ(u["exhausted_drops"], 5);
+}
+
+// Renumbered: the flows mapped to the old mapping are deleted (the guard
+// lets established flows to the CE address pass unchecked), after the new
+// table, off the loop; a withdrawn mapping (a stop) deletes nothing.
+TEST_F(FirewallServiceTest, ARemapDeletesTheOldMappingsFlows) {
+  registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.18", true));
+  service_.start(config(kMape));
+  run_jobs();
+  EXPECT_TRUE(flushed_from_.empty()) << "the first mapping replaces none";
+  // The same address, other sets: only the ports outside the new sets go.
+  auto moved = map_data("198.51.100.18", true);
+  moved["port_sets"] = {{4928, 4943}, {5000, 5015}};
+  registries_.events.publish("tunnel_map", "mape0", "m", moved);
+  ASSERT_EQ(nft_->scripts.size(), 2u);
+  run_jobs();
+  ASSERT_EQ(flushed_from_, std::vector<std::string>{"198.51.100.18"});
+  EXPECT_EQ(status()["mape_events"]["flows_flushed"], 1) << "9030 is in no new set";
+  // Another address: every flow of the old one goes.
+  registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.19", true));
+  run_jobs();
+  ASSERT_EQ(flushed_from_.size(), 2u);
+  EXPECT_EQ(status()["mape_events"]["flows_flushed"], 4);
+  registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.19", false));
+  run_jobs();
+  EXPECT_EQ(flushed_from_.size(), 2u);
+  EXPECT_EQ(status()["mape_events"]["flush_failures"], 0);
 }
 
 TEST_F(FirewallServiceTest, ATunnelMapEventThatDoesNotReadIsCountedAndChangesNothing) {

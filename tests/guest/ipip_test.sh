@@ -11,7 +11,9 @@
 # credentials, the LAN client reaches 198.51.100.1 with source 203.0.113.10
 # (SNAT); renumbering the WAN to 2001:db8:1:2::/64 moves the local end and
 # calls the URL again; a failing server (503) is retried and the status
-# says so, until it answers.
+# says so, until it answers; after a reload to an https:// URL whose server
+# has a certificate no trusted CA signed, the call is refused before any
+# request is sent, and the status says why (libcurl's checks are on).
 # Usage: ipip_test.sh BUILD_DIR
 set -uo pipefail
 build=$(cd "${1:?build dir}" && pwd)
@@ -19,11 +21,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 id="pgi$$"
 dir=$(mktemp -d /var/tmp/pairgate-ipip.XXXXXX)
 CE=$id-ce ISP=$id-isp LAN=$id-lan
-pid= http=
+pid= http= https=
 source "$here/../integration/lib.sh"
 cleanup() {
   [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null
   [[ -n $http ]] && kill "$http" 2>/dev/null
+  [[ -n $https ]] && kill "$https" 2>/dev/null
   del_namespaces $CE $ISP $LAN
   rm -rf "$dir"
 }
@@ -150,6 +153,24 @@ rm -f "$dir/fail"
 check "and succeeds once the server answers" wait_for 60 field_is '["tunnels"][0]["update"]["error"]' None
 check "status: HTTP 200 again" field_is '["tunnels"][0]["update"]["http_status"]' 200
 check "the log says so" grep -q "update URL .* failed: HTTP status 503; retrying in 5 s" "$dir/ce.log"
+
+# HTTPS: a server whose certificate is self-signed (as an attacker's would
+# be) is refused by libcurl's default checks, before any request is sent.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=update.example" \
+  -addext "subjectAltName=IP:2001:db8:ff::80" -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+ip netns exec $ISP python3 "$here/ipip_update_server.py" 2001:db8:ff::80 8443 "$dir/tls-requests" "$dir/fail" \
+  "$dir/cert.pem" "$dir/key.pem" >"$dir/https.log" 2>&1 &
+https=$!
+check "the HTTPS update server listens" wait_for 30 bash -c "ip netns exec $ISP ss -ltnH 'sport = :8443' | grep -q ."
+sed -i 's|update_url: http://\[2001:db8:ff::80\]:8080/|update_url: https://[2001:db8:ff::80]:8443/|' "$dir/ce.yaml"
+kill -HUP "$pid"
+tls_refused() {
+  ce | python3 -c 'import json,sys; u=json.load(sys.stdin)["tunnels"][0]["update"]
+sys.exit(0 if u["url"].startswith("https://") and u["error"] and "certificate" in u["error"] and u["failures"] >= 1 else 1)'
+}
+check "an untrusted certificate: the call fails and the status says why" wait_for 30 tls_refused
+echo "# https: $(ce | python3 -c 'import json,sys; print(json.load(sys.stdin)["tunnels"][0]["update"]["error"])')"
+check "no request reached the server" test ! -s "$dir/tls-requests"
 
 kill -TERM "$pid"
 check "stops with 0" wait "$pid"

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """The provider's update server for tests/guest/ipip_test.sh: records each
 request's path, query and Authorization header as one JSON line in LOG and
-answers 200, or 503 while the file FAIL exists.
-Usage: ipip_update_server.py ADDRESS PORT LOG FAIL"""
+answers 200, or 503 while the file FAIL exists; with CERT and KEY, over TLS.
+Usage: ipip_update_server.py ADDRESS PORT LOG FAIL [CERT KEY]"""
 import http.server
 import json
 import os
 import socket
+import ssl
 import sys
 
 address, port, log, fail = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -33,4 +34,9 @@ class Server(http.server.HTTPServer):
     address_family = socket.AF_INET6
 
 
-Server((address, port), Handler).serve_forever()
+server = Server((address, port), Handler)
+if len(sys.argv) > 6:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[5], sys.argv[6])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()

@@ -21,7 +21,8 @@
 # ports: 3840 arrive and the rest are counted by conntrack (insert_failed);
 # 50 LAN hosts' pings at once all answered, their identifiers inside the
 # sets; renumbering moves the CE address, mapping and NAT without a
-# restart. Usage: mape_test.sh BUILD_DIR
+# restart and deletes the conntrack entries mapped to the old address.
+# Usage: mape_test.sh BUILD_DIR
 set -uo pipefail
 build=$(cd "${1:?build dir}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -191,6 +192,8 @@ check "no source address but the CE's at the BR" test "$(br_count wrong_address)
 echo "# BR: $(br_count v4) IPv4 packets from the CE"
 
 # Renumbering: the WAN's prefix changes; pairgated follows without a restart.
+old_entries() { nsx $CE conntrack -L -q 198.51.100.18 2>/dev/null | wc -l; }
+before=$(old_entries)
 ip -n $CE addr add 2001:db8:56:7800::5/64 dev eth0 nodad
 ip -n $CE addr del 2001:db8:12:3456::5/64 dev eth0
 check "the mapping follows the new prefix" wait_for 10 ipv4_is 198.51.100.86
@@ -203,6 +206,12 @@ check "the old one is gone" bash -c "! ip -n $CE -6 -o addr show dev eth0 | grep
 check "the link moved to it" bash -c "ip -n $CE -6 tunnel show mape0 | grep -q 'local $ce6b'"
 check "the new IPv4 address is on the link, the old one gone" bash -c "ip -n $CE -4 -o addr show dev mape0 | grep -q 'inet 198.51.100.86/32' && ! ip -n $CE -4 -o addr show dev mape0 | grep -q 198.51.100.18"
 check "the NAT maps to the new address" wait_for 5 bash -c "ip netns exec $CE nft list table inet pairgate | grep -q 'snat ip to 198.51.100.86:' && ! ip netns exec $CE nft list table inet pairgate | grep -q 198.51.100.18"
+# The flows mapped to the old address are deleted (the guard passes an
+# established flow whose reply comes to the CE address without a look).
+check "the flows of the old mapping are deleted" wait_for 10 grep -q "flows of the old mapping (198.51.100.18) deleted" "$dir/ce.log"
+echo "# $before conntrack entries to 198.51.100.18 before; $(grep -o '[0-9]* flows of the old mapping.*deleted' "$dir/ce.log" | tail -1)"
+check "none to the old address is left" test "$(old_entries)" = 0
+check "some were there before" test "$before" -gt 0
 check "pairgated did not restart" kill -0 "$pid"
 check "started once" test "$(grep -c 'starting MAP-E' "$dir/ce.log")" = 1
 br_for "$ce6b" 198.51.100.86 "$setsb"
