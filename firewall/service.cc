@@ -228,10 +228,11 @@ void Service::flush_remapped() {
           return;
         }
         map_flushed_ += out->deleted;
-        if (out->failed != 0) {
+        if (out->failed != 0 || out->truncated) {
           ++map_flush_failures_;
-          spdlog::error("firewall: MAP-E {}: {} flows of an earlier mapping would not be deleted: {}", tunnel, out->failed,
-                        out->first_error);
+          spdlog::error("firewall: MAP-E {}: {} flows of an earlier mapping would not be deleted{}{}", tunnel,
+                        out->failed, out->truncated ? " (more than one pass deletes; the rest time out)" : "",
+                        out->first_error.empty() ? "" : ": " + out->first_error);
         }
         if (out->deleted != 0) {
           spdlog::info("firewall: MAP-E {}: {} flows of an earlier mapping ({}) deleted", tunnel, out->deleted,
