@@ -198,6 +198,7 @@ struct MapUsageSources {
   // and that `stale` picks; the number deleted (Service, after a remap).
   struct Flushed {
     std::size_t deleted = 0, failed = 0;
+    bool truncated = false;  // more were picked than one call deletes
     std::string first_error;
   };
   using Stale = std::function<bool(const ReplyEnd&)>;

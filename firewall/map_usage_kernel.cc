@@ -60,7 +60,7 @@ std::expected<MapUsageSources::Flushed, std::string> flush(Ipv4Address address, 
     return e && stale(*e);
   });
   if (!r) return std::unexpected(r.error());
-  return MapUsageSources::Flushed{r->deleted, r->failed, r->first_error};
+  return MapUsageSources::Flushed{r->deleted, r->failed, r->truncated, r->first_error};
 }
 
 }  // namespace

@@ -193,7 +193,9 @@ bool Service::take_map(const Event& e) {
     }
     auto it = maps_.find(e.subject);
     if (it != maps_.end() && it->second.address == nat->address && it->second.port_sets == nat->port_sets) return false;
-    if (it != maps_.end()) remapped_.push_back({it->second, *nat});
+    // A tunnel's first mapping flushes too: entries left from before a
+    // restart may hold the same address with ports of another PSID.
+    remapped_.push_back({it != maps_.end() ? it->second : *nat, *nat});
     maps_[e.subject] = std::move(*nat);
   } else if (maps_.erase(e.subject) == 0) {
     return false;
@@ -221,18 +223,21 @@ void Service::flush_remapped() {
         if (!*alive) return;
         if (!out) {
           ++map_flush_failures_;
-          spdlog::error("firewall: MAP-E {}: the flows of the old mapping ({}) could not be deleted: {}", tunnel,
+          spdlog::error("firewall: MAP-E {}: the flows of an earlier mapping ({}) could not be deleted: {}", tunnel,
                         old.to_string(), out.error());
           return;
         }
         map_flushed_ += out->deleted;
-        if (out->failed != 0) {
+        if (out->failed != 0 || out->truncated) {
           ++map_flush_failures_;
-          spdlog::error("firewall: MAP-E {}: {} flows of the old mapping would not be deleted: {}", tunnel, out->failed,
-                        out->first_error);
+          spdlog::error("firewall: MAP-E {}: {} flows of an earlier mapping would not be deleted{}{}", tunnel,
+                        out->failed, out->truncated ? " (more than one pass deletes; the rest time out)" : "",
+                        out->first_error.empty() ? "" : ": " + out->first_error);
         }
-        spdlog::info("firewall: MAP-E {}: {} flows of the old mapping ({}) deleted", tunnel, out->deleted,
-                     old.to_string());
+        if (out->deleted != 0) {
+          spdlog::info("firewall: MAP-E {}: {} flows of an earlier mapping ({}) deleted", tunnel, out->deleted,
+                       old.to_string());
+        }
       });
     });
   }

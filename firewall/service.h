@@ -62,10 +62,12 @@ class Service final : public Module {
   void on_event(const Event& e);
   bool take_map(const Event& e);
   // After the table of a new mapping is in force: the conntrack entries
-  // mapped to each replaced one are deleted on the helper
-  // (firewall/map_usage.h stale_after_remap). A withdrawn mapping (the
-  // tunnel stops) deletes nothing: on a graceful stop the entries' removal
-  // would reach the peer through state sync and end the flows there.
+  // mapped to the one it replaced (or, for a tunnel's first, to its own
+  // address outside its sets: left from before a restart) are deleted on
+  // the helper (firewall/map_usage.h stale_after_remap). A withdrawn
+  // mapping (the tunnel stops) deletes nothing: on a graceful stop the
+  // entries' removal would reach the peer through state sync and end the
+  // flows there.
   void flush_remapped();
   struct Remap {
     MapNat old, now;

@@ -335,28 +335,33 @@ TEST_F(FirewallServiceTest, TheReadingShowsEachMapeTunnelsPortSetUse) {
 
 // Renumbered: the flows mapped to the old mapping are deleted (the guard
 // lets established flows to the CE address pass unchecked), after the new
-// table, off the loop; a withdrawn mapping (a stop) deletes nothing.
+// table, off the loop; a first mapping deletes the entries to its address
+// outside its sets; a withdrawn mapping (a stop) deletes nothing.
 TEST_F(FirewallServiceTest, ARemapDeletesTheOldMappingsFlows) {
   registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.18", true));
   service_.start(config(kMape));
   run_jobs();
-  EXPECT_TRUE(flushed_from_.empty()) << "the first mapping replaces none";
+  // The first mapping: entries to its address outside its sets (from
+  // before a restart) go.
+  ASSERT_EQ(flushed_from_, std::vector<std::string>{"198.51.100.18"});
+  EXPECT_EQ(status()["mape_events"]["flows_flushed"], 1) << "5000 is in no set";
   // The same address, other sets: only the ports outside the new sets go.
   auto moved = map_data("198.51.100.18", true);
   moved["port_sets"] = {{4928, 4943}, {5000, 5015}};
   registries_.events.publish("tunnel_map", "mape0", "m", moved);
   ASSERT_EQ(nft_->scripts.size(), 2u);
   run_jobs();
-  ASSERT_EQ(flushed_from_, std::vector<std::string>{"198.51.100.18"});
-  EXPECT_EQ(status()["mape_events"]["flows_flushed"], 1) << "9030 is in no new set";
+  ASSERT_EQ(flushed_from_.size(), 2u);
+  EXPECT_EQ(status()["mape_events"]["flows_flushed"], 2) << "9030 is in no new set";
   // Another address: every flow of the old one goes.
   registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.19", true));
   run_jobs();
-  ASSERT_EQ(flushed_from_.size(), 2u);
-  EXPECT_EQ(status()["mape_events"]["flows_flushed"], 4);
+  ASSERT_EQ(flushed_from_.size(), 3u);
+  EXPECT_EQ(flushed_from_.back(), "198.51.100.18");
+  EXPECT_EQ(status()["mape_events"]["flows_flushed"], 5);
   registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.19", false));
   run_jobs();
-  EXPECT_EQ(flushed_from_.size(), 2u);
+  EXPECT_EQ(flushed_from_.size(), 3u) << "a withdrawal deletes nothing";
   EXPECT_EQ(status()["mape_events"]["flush_failures"], 0);
 }
 
