@@ -68,20 +68,20 @@ std::string render_map_nat(const MapNat& nat) {
   // from another address, port or identifier, or with a protocol a shared
   // address cannot carry (RFC 7597 §8.2: the BR drops it anyway), is dropped
   // here and counted, and never reaches the BR. The base chain costs other
-  // traffic one rule; the check chain accepts the common cases first.
+  // traffic two rules; the check chain accepts the common cases first.
   const std::string count = "counter name \"" + map_nat_counter(nat.tunnel) + "\" drop";
   out += "\n\tchain " + name + "_guard {\n";
   out += "\t\ttype filter hook postrouting priority srcnat + 10; policy accept;\n";
+  // A flow's first packet is checked in full (the check chain), and
+  // conntrack gives every later packet the binding the first one got; an
+  // established flow whose reply comes back to the CE address (one this
+  // NAT, or the router itself on that address, mapped) therefore needs no
+  // second look. Entries mapped to an earlier mapping are deleted when the
+  // mapping changes (Service::flush_remapped), so none of them passes here.
+  line(oif + "ct state established ct reply ip daddr " + addr + " accept comment \"a flow's first packet was checked\"");
   line(oif + "meta nfproto ipv4 jump " + name + "_check");
   out += "\t}\n";
   out += "\n\tchain " + name + "_check {\n";
-  // A flow's first packet is checked in full below, and conntrack gives
-  // every later packet the binding the first one got; an established flow
-  // whose reply comes back to the CE address (one this NAT, or the router
-  // itself on that address, mapped) therefore needs no second look. Entries
-  // mapped to an earlier mapping are deleted when the mapping changes
-  // (Service::flush_remapped), so none of them passes here.
-  line("ct state established ct reply ip daddr " + addr + " accept comment \"a flow's first packet was checked\"");
   line("ip saddr " + addr + " meta l4proto { tcp, udp } th sport " + sets + " accept");
   // nft matches the identifier under one ICMP type a rule ("incompatible
   // icmp match" for a set of types): one rule for each echo type.

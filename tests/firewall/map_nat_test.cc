@@ -64,10 +64,10 @@ TEST(MapNat, NoPortOutsideTheSets) {
   EXPECT_NE(text.find("icmp id { 5472-5487, "), std::string::npos);
 }
 
-// The guard, whole: the base chain sends what leaves by the tunnel to the
-// check chain, which accepts an established flow's later packets (its first
-// was checked), then what leaves from the CE address inside the sets, and
-// drops and counts the rest.
+// The guard, whole: the base chain accepts an established flow's later
+// packets (its first was checked) and sends the rest leaving by the tunnel
+// to the check chain, which accepts what leaves from the CE address inside
+// the sets, and drops and counts the rest.
 TEST(MapNat, HooksAndGuard) {
   const std::string text = render_map_nat(MapNat{"mape0", *Ipv4Address::parse("198.18.18.52"), {{4928, 4943}, {9024, 9039}}});
   EXPECT_EQ(count(text, "type nat hook postrouting priority srcnat; policy accept;"), 1u);
@@ -75,11 +75,11 @@ TEST(MapNat, HooksAndGuard) {
   const std::string guard = R"(
 	chain mape_mape0_guard {
 		type filter hook postrouting priority srcnat + 10; policy accept;
+		oifname "mape0" ct state established ct reply ip daddr 198.18.18.52 accept comment "a flow's first packet was checked"
 		oifname "mape0" meta nfproto ipv4 jump mape_mape0_check
 	}
 
 	chain mape_mape0_check {
-		ct state established ct reply ip daddr 198.18.18.52 accept comment "a flow's first packet was checked"
 		ip saddr 198.18.18.52 meta l4proto { tcp, udp } th sport { 4928-4943, 9024-9039 } accept
 		ip saddr 198.18.18.52 icmp type echo-request icmp id { 4928-4943, 9024-9039 } accept
 		ip saddr 198.18.18.52 icmp type echo-reply icmp id { 4928-4943, 9024-9039 } accept
