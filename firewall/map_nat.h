@@ -8,9 +8,9 @@
 // UDP, or ICMP (echo identifier) — picks a port set round-robin
 // (`numgen inc mod N`, one jump per set), and that set's chain SNATs it to
 // the CE address within the set's range, so every set is used evenly and no
-// flow gets a port outside them. A guard chain after the NAT drops, and
-// counts, anything that would still leave the tunnel from another address,
-// another port or identifier, or with another protocol.
+// flow gets a port outside them. The NAT chain's first rule drops, and
+// counts, a new flow of a protocol without ports (it would leave with the
+// LAN's address).
 #pragma once
 
 #include <string>
@@ -31,13 +31,13 @@ struct MapNat {
 // name with every character outside [A-Za-z0-9_] turned into '_'.
 std::string map_nat_prefix(const std::string& tunnel);
 
-// The counter that counts what the guard drops.
+// The counter of the new flows dropped for their protocol.
 std::string map_nat_counter(const std::string& tunnel);
 
 // The objects to put inside `table inet NAME { ... }`, indented with one tab
 // as firewall/render.cc writes the table: a named counter, the NAT chain
-// (hook postrouting, priority srcnat), one chain per port set, and the guard
-// (hook postrouting, priority srcnat + 10). Preconditions: port_sets is not
+// (hook postrouting, priority srcnat) and one chain per port set; no chain
+// a flow's later packets pass. Preconditions: port_sets is not
 // empty and holds at most 65535 sets (bounded: 2^15 - 1 with a <= 15).
 std::string render_map_nat(const MapNat& nat);
 

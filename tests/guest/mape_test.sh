@@ -206,8 +206,8 @@ check "the old one is gone" bash -c "! ip -n $CE -6 -o addr show dev eth0 | grep
 check "the link moved to it" bash -c "ip -n $CE -6 tunnel show mape0 | grep -q 'local $ce6b'"
 check "the new IPv4 address is on the link, the old one gone" bash -c "ip -n $CE -4 -o addr show dev mape0 | grep -q 'inet 198.51.100.86/32' && ! ip -n $CE -4 -o addr show dev mape0 | grep -q 198.51.100.18"
 check "the NAT maps to the new address" wait_for 5 bash -c "ip netns exec $CE nft list table inet pairgate | grep -q 'snat ip to 198.51.100.86:' && ! ip netns exec $CE nft list table inet pairgate | grep -q 198.51.100.18"
-# The flows mapped to the old address are deleted (the guard passes an
-# established flow whose reply comes to the CE address without a look).
+# The flows mapped to the old address are deleted (the BR sends their
+# replies to the old CE; nothing would check their later packets).
 check "the flows of an earlier mapping are deleted" wait_for 10 grep -q "flows of an earlier mapping (198.51.100.18) deleted" "$dir/ce.log"
 echo "# $before conntrack entries to 198.51.100.18 before; $(grep -o '[0-9]* flows of an earlier mapping.*deleted' "$dir/ce.log" | tail -1)"
 check "none to the old address is left" test "$(old_entries)" = 0
