@@ -164,12 +164,13 @@ MapUsage count_map_usage(Ipv4Address address, std::span<const PortRange> sets, s
 std::optional<std::uint16_t> reply_icmp_id(std::span<const std::byte> attributes);
 inline constexpr std::size_t kMaxNetlinkAttributes = 256;
 
-// After a tunnel's mapping changed (renumbering) or was withdrawn: whether
-// an entry whose reply goes to the old CE address belongs to the old
-// mapping only. Its flow cannot go on (the BR sends its replies to the old
-// CE), and the guard (firewall/map_nat.h) lets an established flow whose
-// reply comes to the CE address pass unchecked, so such entries are
-// deleted. `now`: the CE address and port sets in force.
+// After a tunnel's mapping changed (renumbering), or at its first mapping:
+// whether an entry whose reply goes to the old CE address belongs to the
+// old mapping only. Its flow cannot go on (the BR sends its replies to the
+// old CE), and no rule checks a flow's later packets (firewall/map_nat.h):
+// left alone, its packets would leave with an address or port outside the
+// mapping until it times out, so such entries are deleted. `now`: the CE
+// address and port sets in force.
 bool stale_after_remap(const ReplyEnd& e, Ipv4Address now_address, std::span<const PortRange> now_sets);
 
 // --- the monitor ----------------------------------------------------------

@@ -333,9 +333,8 @@ TEST_F(FirewallServiceTest, TheReadingShowsEachMapeTunnelsPortSetUse) {
   EXPECT_EQ(u["exhausted_drops"], 5);
 }
 
-// Renumbered: the flows mapped to the old mapping are deleted (the guard
-// lets established flows to the CE address pass unchecked), after the new
-// table, off the loop; a first mapping deletes the entries to its address
+// Renumbered: the flows mapped to the old mapping are deleted (no rule
+// checks a flow's later packets), after the new table, off the loop; a first mapping deletes the entries to its address
 // outside its sets; a withdrawn mapping (a stop) deletes nothing.
 TEST_F(FirewallServiceTest, ARemapDeletesTheOldMappingsFlows) {
   registries_.events.publish("tunnel_map", "mape0", "m", map_data("198.51.100.18", true));
