@@ -38,12 +38,13 @@ std::string render_map_nat(const MapNat& nat) {
   // crosses the tunnel (RFC 7597 §8, RFC 2473 IPv4-in-IPv6).
   //
   // The guard is the first rule: a new flow of another protocol (GRE, ESP,
-  // SCTP ...) has no port to map, would leave with the LAN's address and be
-  // dropped by the BR (RFC 7597 §8.2): it is dropped and counted here, and
-  // since its entry is never confirmed, so is each later packet. Every
-  // TCP, UDP and ICMP flow is mapped into the sets by the kernel's NAT,
-  // which never picks a port outside the range it is given; entries of an
-  // earlier mapping are deleted when it changes (Service::flush_remapped)
+  // SCTP ...) has no port to map and would leave with the LAN's address,
+  // which the BR drops (RFC 7597 §8: it checks a packet's source address
+  // and port against the sending CE's mapping). It is dropped and counted
+  // here, and since its entry is never confirmed, so is each later packet.
+  // Every TCP, UDP and ICMP flow is mapped into the sets by the kernel's
+  // NAT, which never picks a port outside the range it is given; entries of
+  // an earlier mapping are deleted when it changes (Service::flush_remapped)
   // and a synced entry replaces a differently mapped one at takeover
   // (ctsync::commit_entries). No rule looks at a flow's later packets: a
   // filter chain on the postrouting hook, however short, cost 3-6% of the
