@@ -44,8 +44,6 @@ IpAddress from_asio(const asio::ip::address& a) {
   return Ipv6Address(a.to_v6().to_bytes());
 }
 
-std::string utc(std::chrono::system_clock::time_point t) { return utc_text(t); }
-
 double seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 std::uint64_t random_epoch() {
@@ -484,7 +482,7 @@ void Service::status(nlohmann::json& out) const {
             {"port", config_->port},
             {"local", config_->local ? json(config_->local->to_string()) : json(nullptr)},
             {"state", state_},
-            {"since", utc(since_wall_)},
+            {"since", utc_text(since_wall_)},
             {"since_s", seconds(now - since_)}};
   if (!reason_.empty()) p["reason"] = reason_;
   if (!listen_error_.empty()) p["listen_error"] = listen_error_;
@@ -494,7 +492,7 @@ void Service::status(nlohmann::json& out) const {
     p["channel"] = to_string(channel_->state());
     if (auto r = channel_->role()) p["dialed_by"] = *r == Role::dialer ? "us" : "peer";
     if (auto t = channel_->last_message()) {
-      p["last_message"] = utc(std::chrono::system_clock::now() -
+      p["last_message"] = utc_text(std::chrono::system_clock::now() -
                               std::chrono::duration_cast<std::chrono::system_clock::duration>(now - *t));
       p["last_message_s"] = seconds(now - *t);
     } else {
